@@ -1,0 +1,3 @@
+//! One module per subcommand, each with one entry function.
+
+pub mod serve;

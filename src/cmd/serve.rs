@@ -1,0 +1,67 @@
+//! `mednum-kit serve`: open the library, install the starter pack if needed, serve.
+
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+
+use crate::cli::ServeArgs;
+use crate::config::Config;
+use crate::store::Store;
+use crate::web::{self, ServeOptions, Shared};
+use crate::{i18n, packs};
+
+pub fn run(args: &ServeArgs, config: &Config) -> Result<()> {
+    let started = Instant::now();
+    let shutdown = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(signal, Arc::clone(&shutdown))
+            .context("impossible d'installer l'arrêt propre")?;
+    }
+
+    std::fs::create_dir_all(&config.data_dir).with_context(|| {
+        format!(
+            "impossible de créer le dossier `{}`",
+            config.data_dir.display()
+        )
+    })?;
+    let cleaned = packs::clean_leftovers(&config.data_dir)?;
+    if cleaned > 0 {
+        log::info!("cleaned {cleaned} leftover folder(s) from an interrupted install");
+    }
+    let db_path = config.db_path();
+    let mut store = Store::open(&db_path)?;
+    match packs::starter::ensure(&mut store, &config.data_dir)
+        .context("installation de la bibliothèque de départ")?
+    {
+        Some(report) => log::info!(
+            "installed starter pack {} {}: {} items, {} files",
+            report.id,
+            report.version,
+            report.items,
+            report.files
+        ),
+        None => log::debug!("starter pack up to date"),
+    }
+    drop(store);
+
+    let shared = Arc::new(Shared {
+        site_name: config.file.name.clone(),
+        featured_workshop: config.file.portal.featured_workshop.clone(),
+        catalog: i18n::fr(),
+        assets: web::assets::Assets::load(),
+        data_dir: config.data_dir.clone(),
+        db_path,
+    });
+    let options = ServeOptions {
+        listen: args.listen,
+        workers: args
+            .workers
+            .map(usize::from)
+            .unwrap_or(config.file.server.workers),
+        idle_timeout: Duration::from_secs(config.file.server.idle_timeout_secs),
+    };
+    log::debug!("ready in {:?}", started.elapsed());
+    web::serve(shared, &options, shutdown)
+}

@@ -1,0 +1,289 @@
+//! Markdown → HTML fragments, once, at install: links between items become portal URLs,
+//! images point at the installed pack, raw HTML is shown as text, and tutorials are cut into
+//! steps at their level-2 headings.
+
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+
+use super::Finding;
+
+/// Where relative links and images in one file lead.
+pub trait Resolver {
+    /// A link target written in the file (already known not to be external) → portal URL.
+    fn link(&self, target: &str) -> Result<String, String>;
+    /// An image path written in the file → URL of the installed file.
+    fn image(&self, target: &str) -> Result<String, String>;
+}
+
+/// One section: the intro (title empty) or a step.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Section {
+    pub title: String,
+    pub html: String,
+    pub plain: String,
+}
+
+/// A rendered body: the part before the first step, then the steps.
+#[derive(Debug, Default)]
+pub struct Rendered {
+    pub intro: Section,
+    pub steps: Vec<Section>,
+    pub findings: Vec<Finding>,
+}
+
+/// How the body is shaped.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Headings of level 1 and 2 start a new step (tutorials).
+    Steps,
+    /// One flowing body; headings are shifted so none is above `<h2>` (the page has the h1).
+    Flow,
+}
+
+fn is_external(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    ["http://", "https://", "mailto:", "tel:"]
+        .iter()
+        .any(|p| lower.starts_with(p))
+}
+
+fn has_scheme(url: &str) -> bool {
+    match url.find(':') {
+        Some(i) => url[..i]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)),
+        None => false,
+    }
+}
+
+/// Renders `body`; `first_line` is the body's line in its file, for findings.
+pub fn render(body: &str, first_line: usize, mode: Mode, resolver: &dyn Resolver) -> Rendered {
+    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
+    let mut out = Rendered::default();
+    let mut current = Section::default();
+    let mut in_step_title = false;
+    let mut in_steps = false;
+    // Links and images we refuse are unwrapped to their text; these remember to drop the end.
+    let mut dropped_link = false;
+    let mut dropped_image = false;
+    let mut events: Vec<Event<'_>> = Vec::new();
+
+    let line_at = |offset: usize| first_line + super::frontmatter::line_of(body, offset) - 1;
+
+    let flush = |events: &mut Vec<Event<'_>>, section: &mut Section| {
+        pulldown_cmark::html::push_html(&mut section.html, events.drain(..));
+    };
+
+    for (event, range) in Parser::new_ext(body, options).into_offset_iter() {
+        match event {
+            Event::Start(Tag::Heading { level, .. })
+                if mode == Mode::Steps && level <= HeadingLevel::H2 =>
+            {
+                flush(&mut events, &mut current);
+                let finished = std::mem::take(&mut current);
+                if !in_steps {
+                    out.intro = finished;
+                    in_steps = true;
+                } else {
+                    out.steps.push(finished);
+                }
+                in_step_title = true;
+            }
+            Event::End(TagEnd::Heading(level)) if in_step_title && level <= HeadingLevel::H2 => {
+                in_step_title = false;
+                current.title = current.title.trim().to_owned();
+            }
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs,
+            }) if mode == Mode::Flow && level == HeadingLevel::H1 => {
+                events.push(Event::Start(Tag::Heading {
+                    level: HeadingLevel::H2,
+                    id,
+                    classes,
+                    attrs,
+                }));
+            }
+            Event::End(TagEnd::Heading(HeadingLevel::H1)) if mode == Mode::Flow => {
+                events.push(Event::End(TagEnd::Heading(HeadingLevel::H2)));
+                current.plain.push(' ');
+            }
+            Event::Text(text) | Event::Code(text) if in_step_title => {
+                current.title.push_str(&text);
+            }
+            Event::Text(ref text) | Event::Code(ref text) => {
+                current.plain.push_str(text);
+                events.push(event.clone());
+            }
+            Event::Html(html) | Event::InlineHtml(html) => {
+                // Packs come from outside: their HTML is shown, never run.
+                current.plain.push_str(&html);
+                events.push(Event::Text(html));
+            }
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let target = dest_url.to_string();
+                let resolved = if is_external(&target) {
+                    Ok(target)
+                } else if has_scheme(&target) {
+                    Err(format!(
+                        "lien `{target}` refusé : seuls http, https, mailto et tel sont permis"
+                    ))
+                } else if let Some(fragment) = target.strip_prefix('#') {
+                    Ok(format!("#{fragment}"))
+                } else {
+                    resolver.link(&target)
+                };
+                match resolved {
+                    Ok(url) => events.push(Event::Start(Tag::Link {
+                        link_type,
+                        dest_url: CowStr::from(url),
+                        title,
+                        id,
+                    })),
+                    Err(message) => {
+                        out.findings.push(Finding {
+                            line: line_at(range.start),
+                            message,
+                        });
+                        dropped_link = true;
+                    }
+                }
+            }
+            Event::End(TagEnd::Link) if dropped_link => dropped_link = false,
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => match resolver.image(&dest_url) {
+                Ok(url) => events.push(Event::Start(Tag::Image {
+                    link_type,
+                    dest_url: CowStr::from(url),
+                    title,
+                    id,
+                })),
+                Err(message) => {
+                    out.findings.push(Finding {
+                        line: line_at(range.start),
+                        message,
+                    });
+                    dropped_image = true;
+                }
+            },
+            Event::End(TagEnd::Image) if dropped_image => dropped_image = false,
+            Event::SoftBreak | Event::HardBreak => {
+                current.plain.push(' ');
+                events.push(event);
+            }
+            Event::End(
+                TagEnd::Paragraph | TagEnd::Item | TagEnd::Heading(_) | TagEnd::TableCell,
+            ) => {
+                current.plain.push(' ');
+                events.push(event);
+            }
+            other => events.push(other),
+        }
+    }
+    flush(&mut events, &mut current);
+    if in_steps {
+        out.steps.push(current);
+    } else {
+        out.intro = current;
+    }
+    for section in std::iter::once(&mut out.intro).chain(out.steps.iter_mut()) {
+        section.plain = collapse_spaces(&section.plain);
+    }
+    out
+}
+
+fn collapse_spaces(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Fixed;
+    impl Resolver for Fixed {
+        fn link(&self, target: &str) -> Result<String, String> {
+            match target {
+                "autre.md" => Ok("/tutoriels/autre".into()),
+                _ => Err(format!("lien `{target}` introuvable")),
+            }
+        }
+        fn image(&self, target: &str) -> Result<String, String> {
+            match target {
+                "../images/a.svg" => Ok("/contenus/p/1.0.0/images/a.svg".into()),
+                _ => Err(format!("image `{target}` introuvable")),
+            }
+        }
+    }
+
+    #[test]
+    fn cuts_steps_at_level_two_headings() {
+        let r = render(
+            "Intro **ici**.\n\n## Premier\nUn.\n\n## Second `code`\nDeux.\n",
+            5,
+            Mode::Steps,
+            &Fixed,
+        );
+        assert_eq!(r.intro.html, "<p>Intro <strong>ici</strong>.</p>\n");
+        assert_eq!(r.intro.plain, "Intro ici.");
+        let titles: Vec<_> = r.steps.iter().map(|s| s.title.as_str()).collect();
+        assert_eq!(titles, ["Premier", "Second code"]);
+        assert_eq!(r.steps[1].html, "<p>Deux.</p>\n");
+        assert!(r.findings.is_empty());
+    }
+
+    #[test]
+    fn a_body_without_intro_starts_with_its_first_step() {
+        let r = render("## Seul\nTexte.", 1, Mode::Steps, &Fixed);
+        assert_eq!(r.intro, Section::default());
+        assert_eq!(r.steps.len(), 1);
+    }
+
+    #[test]
+    fn raw_html_is_shown_as_text() {
+        let r = render(
+            "<script>alert(1)</script>\n\nok <b>x</b>",
+            1,
+            Mode::Flow,
+            &Fixed,
+        );
+        assert!(!r.intro.html.contains("<script>"), "{}", r.intro.html);
+        assert!(r.intro.html.contains("&lt;script&gt;"), "{}", r.intro.html);
+        assert!(!r.intro.html.contains("<b>"));
+    }
+
+    #[test]
+    fn links_and_images_are_resolved_or_unwrapped_with_a_finding() {
+        let body = "[ok](autre.md) [mal](absent.md) [js](javascript:alert(1)) \
+                    [web](https://example.org)\n\n![Un dessin](../images/a.svg)\n\n![Perdu](x.png)";
+        let r = render(body, 10, Mode::Flow, &Fixed);
+        let html = &r.intro.html;
+        assert!(
+            html.contains(r#"<a href="/tutoriels/autre">ok</a>"#),
+            "{html}"
+        );
+        assert!(html.contains(" mal "), "{html}");
+        assert!(!html.contains("javascript"), "{html}");
+        assert!(html.contains(r#"href="https://example.org""#), "{html}");
+        assert!(html.contains(r#"src="/contenus/p/1.0.0/images/a.svg" alt="Un dessin""#));
+        assert!(html.contains("Perdu") && !html.contains("x.png"), "{html}");
+        let lines: Vec<_> = r.findings.iter().map(|f| f.line).collect();
+        assert_eq!(lines, [10, 10, 14]);
+    }
+
+    #[test]
+    fn flow_mode_demotes_level_one_headings() {
+        let r = render("# Grand\n\n## Moyen", 1, Mode::Flow, &Fixed);
+        assert_eq!(r.intro.html, "<h2>Grand</h2>\n<h2>Moyen</h2>\n");
+    }
+}

@@ -1,0 +1,569 @@
+//! The content model (themes, tutorials, workshops), read from a pack's source files:
+//! `pack.toml`, `themes/*.md`, `tutorials/*.md`, `workshops/*.md` and `images/*`.
+//! Everything is parsed and rendered here, once; nothing downstream parses Markdown.
+
+pub mod frontmatter;
+pub mod markdown;
+
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use markdown::{Mode, Resolver};
+
+/// Something to fix in a source file, with its line when known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub line: usize,
+    pub message: String,
+}
+
+/// A source file that cannot be used, and why. Displays as `path:line : reason`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ContentError {
+    pub path: String,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for ContentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "`{}:{}` : {}", self.path, line, self.message),
+            None => write!(f, "`{}` : {}", self.path, self.message),
+        }
+    }
+}
+
+impl ContentError {
+    fn new(path: &str, line: Option<usize>, message: impl Into<String>) -> Self {
+        ContentError {
+            path: path.to_owned(),
+            line,
+            message: message.into(),
+        }
+    }
+}
+
+/// Where a pack's source files come from: a folder, a zip, or the binary itself.
+pub trait Source {
+    /// Every file, as a relative path with `/` separators.
+    fn paths(&self) -> Vec<String>;
+    fn read(&self, path: &str) -> std::io::Result<Cow<'_, [u8]>>;
+}
+
+/// `pack.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackMeta {
+    pub id: String,
+    pub version: semver::Version,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub languages: Vec<String>,
+    #[serde(default)]
+    pub license: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Debutant,
+    Moyen,
+    Avance,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Debutant => "debutant",
+            Level::Moyen => "moyen",
+            Level::Avance => "avance",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ThemeFront {
+    title: String,
+    summary: String,
+    #[serde(default)]
+    order: i64,
+    icon: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TutorialFront {
+    title: String,
+    theme: String,
+    level: Level,
+    duration: u32,
+    summary: String,
+    #[serde(default)]
+    keywords: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WorkshopFront {
+    title: String,
+    theme: String,
+    level: Level,
+    duration: u32,
+    summary: String,
+    #[serde(flatten)]
+    details: WorkshopDetails,
+}
+
+/// A workshop's structured details, stored as JSON beside its rendered notes.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkshopDetails {
+    #[serde(default)]
+    pub audience: String,
+    #[serde(default)]
+    pub objectives: Vec<String>,
+    #[serde(default)]
+    pub materials: Vec<String>,
+    #[serde(default)]
+    pub tutorials: Vec<String>,
+    #[serde(default)]
+    pub activities: Vec<Activity>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Activity {
+    pub title: String,
+    pub duration: u32,
+    #[serde(default)]
+    pub description: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Theme {
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub order: i64,
+    pub icon_url: Option<String>,
+    pub intro: markdown::Section,
+}
+
+#[derive(Debug, Clone)]
+pub struct Tutorial {
+    pub slug: String,
+    pub title: String,
+    pub theme: String,
+    pub level: Level,
+    pub duration: u32,
+    pub summary: String,
+    pub keywords: Vec<String>,
+    pub intro: markdown::Section,
+    pub steps: Vec<markdown::Section>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Workshop {
+    pub slug: String,
+    pub title: String,
+    pub theme: String,
+    pub level: Level,
+    pub duration: u32,
+    pub summary: String,
+    pub details: WorkshopDetails,
+    pub notes: markdown::Section,
+}
+
+/// A whole pack, parsed and rendered, ready to install.
+#[derive(Debug)]
+pub struct LoadedPack {
+    pub meta: PackMeta,
+    pub themes: Vec<Theme>,
+    pub tutorials: Vec<Tutorial>,
+    pub workshops: Vec<Workshop>,
+    /// Files served as they are (images), relative to the pack root.
+    pub files: Vec<String>,
+    /// Problems that do not stop the install (a broken link is shown as plain text).
+    pub findings: Vec<(String, Finding)>,
+}
+
+/// The three folders that hold items, and the portal URL prefix of each.
+const KINDS: &[(&str, &str)] = &[
+    ("themes", "/themes/"),
+    ("tutorials", "/tutoriels/"),
+    ("workshops", "/ateliers/"),
+];
+
+/// File types a pack may carry besides its Markdown.
+pub const ASSET_EXTENSIONS: &[&str] = &["svg", "png", "jpg", "jpeg", "webp", "gif"];
+
+/// `true` for a slug made of lowercase ASCII letters, digits and inner hyphens.
+pub fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 80
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// Joins a relative reference onto the folder of the file it was written in, inside the pack
+/// root. `None` when it climbs out of the root or is absolute.
+pub fn resolve_relative(file_dir: &str, target: &str) -> Option<String> {
+    let target = target.split(['#', '?']).next().unwrap_or("");
+    if target.is_empty() || target.starts_with('/') || target.contains('\\') {
+        return None;
+    }
+    let mut parts: Vec<&str> = file_dir.split('/').filter(|p| !p.is_empty()).collect();
+    for part in target.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+struct PackResolver<'a> {
+    file_dir: &'a str,
+    items: &'a BTreeSet<String>,
+    files: &'a BTreeSet<String>,
+    files_url: &'a str,
+}
+
+impl Resolver for PackResolver<'_> {
+    fn link(&self, target: &str) -> Result<String, String> {
+        let fragment = target.find('#').map(|i| &target[i..]).unwrap_or("");
+        let path = resolve_relative(self.file_dir, target)
+            .ok_or_else(|| format!("lien `{target}` : chemin hors du pack"))?;
+        if self.items.contains(&path) {
+            let (dir, file) = path.split_once('/').unwrap_or(("", &path));
+            let slug = file.trim_end_matches(".md");
+            let prefix = KINDS.iter().find(|(d, _)| *d == dir).map(|(_, p)| *p);
+            if let Some(prefix) = prefix {
+                return Ok(format!("{prefix}{slug}{fragment}"));
+            }
+        }
+        if self.files.contains(&path) {
+            return Ok(format!("{}{path}", self.files_url));
+        }
+        Err(format!(
+            "lien `{target}` : aucun fichier `{path}` dans le pack"
+        ))
+    }
+
+    fn image(&self, target: &str) -> Result<String, String> {
+        match resolve_relative(self.file_dir, target) {
+            Some(path) if self.files.contains(&path) => Ok(format!("{}{path}", self.files_url)),
+            Some(path) => Err(format!(
+                "image `{target}` : aucun fichier `{path}` dans le pack"
+            )),
+            None => Err(format!("image `{target}` : chemin hors du pack")),
+        }
+    }
+}
+
+fn read_text(source: &dyn Source, path: &str) -> Result<String, ContentError> {
+    let bytes = source
+        .read(path)
+        .map_err(|e| ContentError::new(path, None, format!("lecture impossible : {e}")))?;
+    String::from_utf8(bytes.into_owned())
+        .map_err(|_| ContentError::new(path, None, "le texte n'est pas en UTF-8"))
+}
+
+fn parse_toml<T: serde::de::DeserializeOwned>(
+    path: &str,
+    text: &str,
+    first_line: usize,
+) -> Result<T, ContentError> {
+    toml::from_str(text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| first_line + frontmatter::line_of(text, s.start) - 1);
+        ContentError::new(path, line, e.message().to_owned())
+    })
+}
+
+/// Reads, checks and renders a whole pack. `files_url` is where its files will be served
+/// (e.g. `/contenus/starter/1.0.0/`).
+pub fn load(source: &dyn Source, files_url_base: &str) -> Result<LoadedPack, ContentError> {
+    let meta_text = read_text(source, "pack.toml")?;
+    let meta: PackMeta = parse_toml("pack.toml", &meta_text, 1)?;
+    if !is_slug(&meta.id) {
+        return Err(ContentError::new(
+            "pack.toml",
+            None,
+            format!(
+                "identifiant `{}` invalide : lettres minuscules, chiffres et tirets seulement",
+                meta.id
+            ),
+        ));
+    }
+    let files_url = format!("{files_url_base}{}/{}/", meta.id, meta.version);
+
+    let mut paths = source.paths();
+    paths.sort();
+    let mut items = BTreeSet::new();
+    let mut files = BTreeSet::new();
+    for path in &paths {
+        if path == "pack.toml" {
+            continue;
+        }
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+        match ext.as_deref() {
+            Some("md") if KINDS.iter().any(|(d, _)| *d == dir) => {
+                let slug = name.trim_end_matches(".md");
+                if !is_slug(slug) {
+                    return Err(ContentError::new(
+                        path,
+                        None,
+                        "nom de fichier invalide : lettres minuscules, chiffres et tirets seulement",
+                    ));
+                }
+                items.insert(path.clone());
+            }
+            Some("md") if dir.is_empty() => {} // a README for authors
+            Some(e) if ASSET_EXTENSIONS.contains(&e) => {
+                files.insert(path.clone());
+            }
+            _ => {
+                return Err(ContentError::new(
+                    path,
+                    None,
+                    format!(
+                        "fichier inattendu : les textes vont dans themes/, tutorials/ ou \
+                         workshops/ (.md), les images sont en {}",
+                        ASSET_EXTENSIONS.join(", ")
+                    ),
+                ))
+            }
+        }
+    }
+
+    let mut pack = LoadedPack {
+        meta,
+        themes: Vec::new(),
+        tutorials: Vec::new(),
+        workshops: Vec::new(),
+        files: files.iter().cloned().collect(),
+        findings: Vec::new(),
+    };
+    for path in &items {
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        let slug = name.trim_end_matches(".md").to_owned();
+        let text = read_text(source, path)?;
+        let split = frontmatter::split(&text)
+            .map_err(|e| ContentError::new(path, Some(1), e.to_string()))?;
+        let resolver = PackResolver {
+            file_dir: dir,
+            items: &items,
+            files: &files,
+            files_url: &files_url,
+        };
+        let mode = if dir == "tutorials" {
+            Mode::Steps
+        } else {
+            Mode::Flow
+        };
+        let rendered = markdown::render(split.body, split.body_line, mode, &resolver);
+        pack.findings
+            .extend(rendered.findings.iter().map(|f| (path.clone(), f.clone())));
+        match dir {
+            "themes" => {
+                let front: ThemeFront = parse_toml(path, split.toml, split.toml_line)?;
+                let icon_url = match front.icon.as_deref() {
+                    Some(icon) => match resolver.image(icon) {
+                        Ok(url) => Some(url),
+                        Err(message) => {
+                            return Err(ContentError::new(path, Some(split.toml_line), message))
+                        }
+                    },
+                    None => None,
+                };
+                pack.themes.push(Theme {
+                    slug,
+                    title: front.title,
+                    summary: front.summary,
+                    order: front.order,
+                    icon_url,
+                    intro: rendered.intro,
+                });
+            }
+            "tutorials" => {
+                let front: TutorialFront = parse_toml(path, split.toml, split.toml_line)?;
+                if rendered.steps.is_empty() {
+                    return Err(ContentError::new(
+                        path,
+                        Some(split.body_line),
+                        "un tutoriel a au moins une étape : un titre `## …` suivi de son texte",
+                    ));
+                }
+                pack.tutorials.push(Tutorial {
+                    slug,
+                    title: front.title,
+                    theme: front.theme,
+                    level: front.level,
+                    duration: front.duration,
+                    summary: front.summary,
+                    keywords: front.keywords,
+                    intro: rendered.intro,
+                    steps: rendered.steps,
+                });
+            }
+            _ => {
+                let front: WorkshopFront = parse_toml(path, split.toml, split.toml_line)?;
+                pack.workshops.push(Workshop {
+                    slug,
+                    title: front.title,
+                    theme: front.theme,
+                    level: front.level,
+                    duration: front.duration,
+                    summary: front.summary,
+                    details: front.details,
+                    notes: rendered.intro,
+                });
+            }
+        }
+    }
+    Ok(pack)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    /// A pack held in memory, for parser tests.
+    struct Files(BTreeMap<&'static str, &'static str>);
+    impl Source for Files {
+        fn paths(&self) -> Vec<String> {
+            self.0.keys().map(|k| k.to_string()).collect()
+        }
+        fn read(&self, path: &str) -> std::io::Result<Cow<'_, [u8]>> {
+            self.0
+                .get(path)
+                .map(|t| Cow::Borrowed(t.as_bytes()))
+                .ok_or_else(|| std::io::ErrorKind::NotFound.into())
+        }
+    }
+
+    const PACK: &str = "id = \"p\"\nversion = \"1.2.0\"\ntitle = \"P\"\n";
+
+    fn files(extra: &[(&'static str, &'static str)]) -> Files {
+        let mut map = BTreeMap::from([("pack.toml", PACK)]);
+        map.extend(extra.iter().copied());
+        Files(map)
+    }
+
+    #[test]
+    fn slugs_are_lowercase_ascii_words() {
+        for ok in ["a", "mot-de-passe", "e-mail-2"] {
+            assert!(is_slug(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "-a",
+            "a-",
+            "Mot",
+            "é",
+            "a b",
+            "a/b",
+            "..",
+            &"a".repeat(81),
+        ] {
+            assert!(!is_slug(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn relative_paths_stay_inside_the_pack() {
+        let cases = [
+            ("tutorials", "../images/a.svg", Some("images/a.svg")),
+            ("tutorials", "b.md", Some("tutorials/b.md")),
+            ("tutorials", "./b.md#x", Some("tutorials/b.md")),
+            ("tutorials", "../../etc/passwd", None),
+            ("", "../a", None),
+            ("tutorials", "/etc/passwd", None),
+            ("tutorials", "..\\a", None),
+        ];
+        for (dir, target, want) in cases {
+            assert_eq!(
+                resolve_relative(dir, target).as_deref(),
+                want,
+                "{dir} {target}"
+            );
+        }
+    }
+
+    #[test]
+    fn loads_a_small_pack_with_links_between_items() {
+        let pack = files(&[
+            ("themes/securite.md", "+++\ntitle = \"Sécurité\"\nsummary = \"S\"\norder = 2\nicon = \"../images/i.svg\"\n+++\nIntro.\n"),
+            ("images/i.svg", "<svg/>"),
+            ("tutorials/a.md", "+++\ntitle = \"A\"\ntheme = \"securite\"\nlevel = \"debutant\"\nduration = 5\nsummary = \"s\"\n+++\nVoir [B](b.md#fin).\n\n## Un\nTexte.\n"),
+            ("tutorials/b.md", "+++\ntitle = \"B\"\ntheme = \"securite\"\nlevel = \"moyen\"\nduration = 5\nsummary = \"s\"\n+++\n## Un\n![x](../images/i.svg)\n"),
+            ("workshops/w.md", "+++\ntitle = \"W\"\ntheme = \"securite\"\nlevel = \"avance\"\nduration = 60\nsummary = \"s\"\nobjectives = [\"o\"]\ntutorials = [\"a\"]\n[[activities]]\ntitle = \"Accueil\"\nduration = 60\n+++\nNotes.\n"),
+        ]);
+        let loaded = load(&pack, "/contenus/").unwrap();
+        assert_eq!(loaded.meta.version.to_string(), "1.2.0");
+        assert_eq!(
+            loaded.themes[0].icon_url.as_deref(),
+            Some("/contenus/p/1.2.0/images/i.svg")
+        );
+        assert!(loaded.tutorials[0]
+            .intro
+            .html
+            .contains(r#"href="/tutoriels/b#fin""#));
+        assert!(loaded.tutorials[1].steps[0]
+            .html
+            .contains("/contenus/p/1.2.0/images/i.svg"));
+        assert_eq!(loaded.workshops[0].details.activities[0].title, "Accueil");
+        assert_eq!(loaded.files, ["images/i.svg"]);
+        assert!(loaded.findings.is_empty(), "{:?}", loaded.findings);
+    }
+
+    #[test]
+    fn errors_name_the_file_and_line() {
+        let cases: &[(&[(&'static str, &'static str)], &str)] = &[
+            (&[("tutorials/a.md", "# no front matter")], "`tutorials/a.md:1` : le fichier doit commencer"),
+            (&[("tutorials/a.md", "+++\ntitle = \"A\"\n+++\n## x\n")], "`tutorials/a.md:2` : missing field `theme`"),
+            (&[("tutorials/a.md", "+++\ntitle = \"A\"\ntheme = \"t\"\nlevel = \"expert\"\nduration = 5\nsummary = \"s\"\n+++\n## x\n")], "`tutorials/a.md:4` : unknown variant `expert`"),
+            (&[("tutorials/a.md", "+++\ntitle = \"A\"\ntheme = \"t\"\nlevel = \"moyen\"\nduration = 5\nsummary = \"s\"\nauteur = \"x\"\n+++\n## x\n")], "`tutorials/a.md:7` : unknown field `auteur`"),
+            (&[("tutorials/a.md", "+++\ntitle = \"A\"\ntheme = \"t\"\nlevel = \"moyen\"\nduration = 5\nsummary = \"s\"\n+++\nPas d'étape.\n")], "`tutorials/a.md:8` : un tutoriel a au moins une étape"),
+            (&[("tutorials/Mot.md", "")], "`tutorials/Mot.md` : nom de fichier invalide"),
+            (&[("scripts/x.sh", "")], "`scripts/x.sh` : fichier inattendu"),
+            (&[("themes/t.md", "+++\ntitle = \"T\"\nsummary = \"s\"\nicon = \"../images/absent.svg\"\n+++\n")], "`themes/t.md:2` : image `../images/absent.svg`"),
+        ];
+        for (extra, want) in cases {
+            let err = load(&files(extra), "/c/").unwrap_err().to_string();
+            assert!(err.starts_with(want), "got {err:?}, want {want:?}");
+        }
+        let bad_meta = Files(BTreeMap::from([(
+            "pack.toml",
+            "id = \"P Q\"\nversion = \"1.0.0\"\ntitle = \"x\"\n",
+        )]));
+        assert!(load(&bad_meta, "/c/")
+            .unwrap_err()
+            .to_string()
+            .contains("identifiant `P Q` invalide"));
+        let bad_version = Files(BTreeMap::from([(
+            "pack.toml",
+            "id = \"p\"\nversion = \"un\"\ntitle = \"x\"\n",
+        )]));
+        assert!(load(&bad_version, "/c/")
+            .unwrap_err()
+            .to_string()
+            .starts_with("`pack.toml:2`"));
+    }
+}

@@ -1,0 +1,149 @@
+//! The catalog of every text the portal shows. French is compiled in; a language is a TOML
+//! file with the same keys, checked at build time by the tests (a missing key is an error).
+
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorText {
+    pub title: String,
+    pub text: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Errors {
+    pub bad_request: ErrorText,
+    pub not_found: ErrorText,
+    pub method_not_allowed: ErrorText,
+    pub payload_too_large: ErrorText,
+    pub uri_too_long: ErrorText,
+    pub headers_too_large: ErrorText,
+    pub internal: ErrorText,
+}
+
+/// One language's texts. Field names are the catalog's keys.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Catalog {
+    pub lang: String,
+    pub skip_link: String,
+    pub nav_label: String,
+    pub nav_home: String,
+    pub nav_search: String,
+    pub breadcrumb_label: String,
+    pub footer: String,
+    pub home_title: String,
+    pub home_intro: String,
+    pub search_label: String,
+    pub search_placeholder: String,
+    pub search_button: String,
+    pub slot_heading: String,
+    pub slot_empty: String,
+    pub themes_heading: String,
+    pub all_workshops: String,
+    pub theme_tutorials: String,
+    pub theme_workshops: String,
+    pub theme_empty: String,
+    pub workshops_title: String,
+    pub workshops_empty: String,
+    pub level_label: String,
+    pub level_debutant: String,
+    pub level_moyen: String,
+    pub level_avance: String,
+    pub duration_label: String,
+    pub duration_minutes: String,
+    pub theme_label: String,
+    pub start: String,
+    pub steps_heading: String,
+    pub all_steps: String,
+    pub one_step: String,
+    pub step_of: String,
+    pub previous: String,
+    pub next: String,
+    pub done_title: String,
+    pub done_back: String,
+    pub back_to_start: String,
+    pub listen: String,
+    pub listen_stop: String,
+    pub workshop_audience: String,
+    pub workshop_objectives: String,
+    pub workshop_materials: String,
+    pub workshop_activities: String,
+    pub workshop_tutorials: String,
+    pub workshop_notes: String,
+    pub search_title: String,
+    pub search_results_one: String,
+    pub search_results_many: String,
+    pub search_none: String,
+    pub search_hint: String,
+    pub search_empty: String,
+    pub kind_theme: String,
+    pub kind_tutorial: String,
+    pub kind_workshop: String,
+    pub error_home: String,
+    pub errors: Errors,
+}
+
+impl Catalog {
+    /// The label of a level code (`debutant`…), or the code itself if unknown.
+    pub fn level<'a>(&'a self, code: &'a str) -> &'a str {
+        match code {
+            "debutant" => &self.level_debutant,
+            "moyen" => &self.level_moyen,
+            "avance" => &self.level_avance,
+            other => other,
+        }
+    }
+
+    /// The label of an item kind.
+    pub fn kind<'a>(&'a self, kind: &'a str) -> &'a str {
+        match kind {
+            "theme" => &self.kind_theme,
+            "tutorial" => &self.kind_tutorial,
+            "workshop" => &self.kind_workshop,
+            other => other,
+        }
+    }
+}
+
+/// Replaces `{name}` placeholders in a catalog text.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = template.to_owned();
+    for (name, value) in values {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+const FR: &str = include_str!("fr.toml");
+
+/// The French catalog, parsed once.
+pub fn fr() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    // The file is compiled in and checked by `the_french_catalog_is_complete`.
+    CATALOG.get_or_init(|| toml::from_str(FR).expect("src/i18n/fr.toml is valid"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_french_catalog_is_complete() {
+        let catalog: Catalog = toml::from_str(FR).unwrap();
+        assert_eq!(catalog.lang, "fr");
+        assert!(catalog.step_of.contains("{n}") && catalog.step_of.contains("{total}"));
+    }
+
+    #[test]
+    fn fill_replaces_every_placeholder() {
+        assert_eq!(
+            fill("Étape {n} sur {total}", &[("n", "2"), ("total", "5")]),
+            "Étape 2 sur 5"
+        );
+        assert_eq!(fill("sans", &[("n", "1")]), "sans");
+    }
+}

@@ -1,0 +1,13 @@
+//! mednum-kit: an offline portal box for digital mediation workshops. The binary is a thin
+//! shell around these modules (see `docs/architecture.md`).
+
+pub mod cli;
+pub mod cmd;
+pub mod config;
+pub mod content;
+pub mod i18n;
+pub mod logging;
+pub mod packs;
+pub mod paths;
+pub mod store;
+pub mod web;

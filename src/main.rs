@@ -1,0 +1,22 @@
+//! `mednum-kit`: parse the command line, run one command, print the whole error chain once.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use mednum_kit::cli::{Cli, Command};
+use mednum_kit::{cmd, config::Config, logging};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    logging::init(cli.verbose);
+    let result = Config::resolve(&cli.data_dir).and_then(|config| match &cli.command {
+        Command::Serve(args) => cmd::serve::run(args, &config),
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("erreur : {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! The starter library, compiled into the binary from `content/starter/`, so a new box is
+//! useful at first boot.
+
+use std::borrow::Cow;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use rust_embed::RustEmbed;
+
+use super::install::{install, InstallReport};
+use crate::content::{PackMeta, Source};
+use crate::store::Store;
+
+#[derive(RustEmbed)]
+#[folder = "content/starter/"]
+struct StarterFiles;
+
+/// The embedded starter pack as a content source.
+pub struct Starter;
+
+impl Source for Starter {
+    fn paths(&self) -> Vec<String> {
+        StarterFiles::iter().map(|p| p.into_owned()).collect()
+    }
+
+    fn read(&self, path: &str) -> std::io::Result<Cow<'_, [u8]>> {
+        StarterFiles::get(path)
+            .map(|f| f.data)
+            .ok_or_else(|| std::io::ErrorKind::NotFound.into())
+    }
+}
+
+impl Starter {
+    /// A fingerprint of every embedded file (from the hashes rust-embed computed at build
+    /// time), so a rebuilt binary with changed content reinstalls even at the same version.
+    pub fn digest(&self) -> String {
+        let mut paths = self.paths();
+        paths.sort();
+        // FNV-1a over paths and content hashes: stable across builds and Rust versions.
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for path in &paths {
+            let sha = StarterFiles::get(path)
+                .map(|f| f.metadata.sha256_hash())
+                .unwrap_or_default();
+            for byte in path.bytes().chain([0]).chain(sha) {
+                hash ^= u64::from(byte);
+                hash = hash.wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        format!("{hash:016x}")
+    }
+
+    pub fn meta(&self) -> Result<PackMeta> {
+        let bytes = self
+            .read("pack.toml")
+            .context("embedded `pack.toml` is missing")?;
+        let text = std::str::from_utf8(&bytes).context("embedded `pack.toml` is not UTF-8")?;
+        toml::from_str(text).context("embedded `pack.toml` is invalid")
+    }
+}
+
+/// Installs the starter pack unless the library already has it at this version and content,
+/// or has a newer version. Returns `None` when there was nothing to do.
+pub fn ensure(store: &mut Store, data_dir: &Path) -> Result<Option<InstallReport>> {
+    let starter = Starter;
+    let meta = starter.meta()?;
+    let digest = starter.digest();
+    if let Some(installed) = store.pack(&meta.id)? {
+        let installed_version = semver::Version::parse(&installed.version).ok();
+        let up_to_date = installed.digest == digest;
+        let newer_installed = installed_version.is_some_and(|v| v > meta.version);
+        if up_to_date || newer_installed {
+            return Ok(None);
+        }
+    }
+    install(store, data_dir, &starter, &digest).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content;
+
+    #[test]
+    fn the_starter_library_loads_without_findings_and_covers_the_basics() {
+        let pack = content::load(&Starter, "/contenus/").unwrap();
+        assert!(pack.findings.is_empty(), "{:#?}", pack.findings);
+        assert!(pack.themes.len() >= 3);
+        assert!(pack.workshops.len() >= 2);
+        assert!(pack.tutorials.len() >= 6);
+        assert!(pack
+            .tutorials
+            .iter()
+            .any(|t| t.title.to_lowercase().contains("mot de passe")));
+        let themes: Vec<_> = pack.themes.iter().map(|t| t.slug.as_str()).collect();
+        for tutorial in &pack.tutorials {
+            assert!(
+                themes.contains(&tutorial.theme.as_str()),
+                "{}",
+                tutorial.slug
+            );
+        }
+        for workshop in &pack.workshops {
+            for linked in &workshop.details.tutorials {
+                assert!(pack.tutorials.iter().any(|t| &t.slug == linked), "{linked}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_digest_is_stable() {
+        assert_eq!(Starter.digest(), Starter.digest());
+        assert_eq!(Starter.digest().len(), 16);
+    }
+}

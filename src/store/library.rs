@@ -1,0 +1,427 @@
+//! Queries on the library: packs, items (themes, tutorials, workshops), steps and search.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rusqlite::{params, OptionalExtension, Row};
+
+use super::{Result, Store};
+
+/// A pack as installed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackRow {
+    pub id: String,
+    pub version: String,
+    pub title: String,
+    pub digest: String,
+}
+
+/// What `replace_pack` writes for the pack itself.
+pub struct NewPack<'a> {
+    pub id: &'a str,
+    pub version: &'a str,
+    pub title: &'a str,
+    pub digest: &'a str,
+}
+
+/// One item ready to be indexed: everything already rendered.
+pub struct NewItem {
+    pub kind: &'static str,
+    pub slug: String,
+    pub title: String,
+    pub theme: Option<String>,
+    pub level: Option<String>,
+    pub duration: Option<u32>,
+    pub summary: String,
+    pub ord: i64,
+    pub icon: Option<String>,
+    pub body_html: String,
+    /// Kind-specific details as JSON (a workshop's objectives, activities…).
+    pub extra: String,
+    pub keywords: String,
+    /// Plain text for the search index (intro, steps, notes).
+    pub search_body: String,
+    pub steps: Vec<NewStep>,
+}
+
+pub struct NewStep {
+    pub title: String,
+    pub html: String,
+    pub plain: String,
+}
+
+/// An item as listed (no body).
+#[derive(Debug, Clone)]
+pub struct ItemRow {
+    pub id: i64,
+    pub kind: String,
+    pub slug: String,
+    pub title: String,
+    pub theme: Option<String>,
+    pub level: Option<String>,
+    pub duration: Option<u32>,
+    pub summary: String,
+    pub icon: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StepRow {
+    pub title: String,
+    pub html: String,
+    pub plain: String,
+}
+
+/// A tutorial with its intro and every step, in order.
+#[derive(Debug, Clone)]
+pub struct TutorialPage {
+    pub item: ItemRow,
+    pub intro_html: String,
+    pub steps: Vec<StepRow>,
+}
+
+/// A workshop (or theme) with its body and kind-specific JSON.
+#[derive(Debug, Clone)]
+pub struct ItemPage {
+    pub item: ItemRow,
+    pub body_html: String,
+    pub extra: String,
+}
+
+/// One search result. `snippet` is plain text where the matches sit between
+/// `SNIPPET_OPEN` and `SNIPPET_CLOSE`; the page escapes it and turns those into `<mark>`.
+#[derive(Debug, Clone)]
+pub struct SearchHit {
+    pub kind: String,
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub snippet: String,
+}
+
+/// Control characters cannot appear in indexed text, so they can mark matches safely.
+pub const SNIPPET_OPEN: char = '\u{1}';
+pub const SNIPPET_CLOSE: char = '\u{2}';
+
+const ITEM_COLUMNS: &str = "id, kind, slug, title, theme, level, duration, summary, icon";
+
+fn item_row(r: &Row<'_>) -> rusqlite::Result<ItemRow> {
+    Ok(ItemRow {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        slug: r.get(2)?,
+        title: r.get(3)?,
+        theme: r.get(4)?,
+        level: r.get(5)?,
+        duration: r.get(6)?,
+        summary: r.get(7)?,
+        icon: r.get(8)?,
+    })
+}
+
+/// Turns what a person typed into a safe FTS5 query: every run of letters or digits becomes
+/// a quoted prefix term, everything else (quotes, `*`, `AND(`, `NEAR`, `-`…) is a separator.
+/// Returns `None` when nothing searchable is left.
+pub fn fts_query(input: &str) -> Option<String> {
+    const MAX_TERMS: usize = 8;
+    const MAX_TERM_CHARS: usize = 40;
+    let terms: Vec<String> = input
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .take(MAX_TERMS)
+        .map(|t| {
+            let t: String = t.chars().take(MAX_TERM_CHARS).collect();
+            // Quoting makes FTS5 keywords (AND, OR, NOT, NEAR) plain words.
+            format!("\"{t}\"*")
+        })
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" "))
+}
+
+impl Store {
+    pub fn pack(&self, id: &str) -> Result<Option<PackRow>> {
+        let row = self
+            .conn
+            .prepare_cached("SELECT id, version, title, digest FROM packs WHERE id = ?1")?
+            .query_row([id], |r| {
+                Ok(PackRow {
+                    id: r.get(0)?,
+                    version: r.get(1)?,
+                    title: r.get(2)?,
+                    digest: r.get(3)?,
+                })
+            })
+            .optional()?;
+        Ok(row)
+    }
+
+    /// Replaces everything a pack put in the index, in one transaction: readers see the old
+    /// pack or the new one, never a mix.
+    pub fn replace_pack(&mut self, pack: &NewPack<'_>, items: &[NewItem]) -> Result<()> {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "DELETE FROM search WHERE rowid IN (SELECT id FROM items WHERE pack_id = ?1)",
+            [pack.id],
+        )?;
+        tx.execute("DELETE FROM items WHERE pack_id = ?1", [pack.id])?;
+        tx.execute(
+            "INSERT INTO packs (id, version, title, digest, installed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (id) DO UPDATE SET version = ?2, title = ?3, digest = ?4,
+                                            installed_at = ?5",
+            params![pack.id, pack.version, pack.title, pack.digest, now],
+        )?;
+        {
+            let mut insert_item = tx.prepare(
+                "INSERT INTO items (pack_id, kind, slug, title, theme, level, duration, summary,
+                                    ord, icon, body_html, extra)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            )?;
+            let mut insert_step = tx.prepare(
+                "INSERT INTO steps (item_id, n, title, html, plain) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            let mut insert_search = tx.prepare(
+                "INSERT INTO search (rowid, title, keywords, body) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for item in items {
+                insert_item.execute(params![
+                    pack.id,
+                    item.kind,
+                    item.slug,
+                    item.title,
+                    item.theme,
+                    item.level,
+                    item.duration,
+                    item.summary,
+                    item.ord,
+                    item.icon,
+                    item.body_html,
+                    item.extra,
+                ])?;
+                let id = tx.last_insert_rowid();
+                for (n, step) in item.steps.iter().enumerate() {
+                    insert_step.execute(params![
+                        id,
+                        n as i64 + 1,
+                        step.title,
+                        step.html,
+                        step.plain
+                    ])?;
+                }
+                insert_search.execute(params![id, item.title, item.keywords, item.search_body])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every theme, in display order.
+    pub fn themes(&self) -> Result<Vec<ItemRow>> {
+        let sql =
+            format!("SELECT {ITEM_COLUMNS} FROM items WHERE kind = 'theme' ORDER BY ord, title");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map([], item_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every item of a kind, by title.
+    pub fn items_of_kind(&self, kind: &str) -> Result<Vec<ItemRow>> {
+        let sql = format!("SELECT {ITEM_COLUMNS} FROM items WHERE kind = ?1 ORDER BY title");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map([kind], item_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The items of a kind filed under a theme, by title.
+    pub fn items_of_theme(&self, theme: &str, kind: &str) -> Result<Vec<ItemRow>> {
+        let sql = format!(
+            "SELECT {ITEM_COLUMNS} FROM items WHERE theme = ?1 AND kind = ?2 ORDER BY title"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map([theme, kind], item_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// One item, listed form.
+    pub fn item(&self, kind: &str, slug: &str) -> Result<Option<ItemRow>> {
+        let sql = format!("SELECT {ITEM_COLUMNS} FROM items WHERE kind = ?1 AND slug = ?2");
+        let row = self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([kind, slug], item_row)
+            .optional()?;
+        Ok(row)
+    }
+
+    /// One item with its body and details (themes and workshops).
+    pub fn item_page(&self, kind: &str, slug: &str) -> Result<Option<ItemPage>> {
+        let sql = format!(
+            "SELECT {ITEM_COLUMNS}, body_html, extra FROM items WHERE kind = ?1 AND slug = ?2"
+        );
+        let row = self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([kind, slug], |r| {
+                Ok(ItemPage {
+                    item: item_row(r)?,
+                    body_html: r.get(9)?,
+                    extra: r.get(10)?,
+                })
+            })
+            .optional()?;
+        Ok(row)
+    }
+
+    /// A tutorial with its steps.
+    pub fn tutorial(&self, slug: &str) -> Result<Option<TutorialPage>> {
+        let Some(page) = self.item_page("tutorial", slug)? else {
+            return Ok(None);
+        };
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT title, html, plain FROM steps WHERE item_id = ?1 ORDER BY n")?;
+        let steps = stmt
+            .query_map([page.item.id], |r| {
+                Ok(StepRow {
+                    title: r.get(0)?,
+                    html: r.get(1)?,
+                    plain: r.get(2)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(Some(TutorialPage {
+            item: page.item,
+            intro_html: page.body_html,
+            steps,
+        }))
+    }
+
+    /// Full-text search: titles weigh most, then keywords, then the text. Any input is safe.
+    pub fn search(&self, input: &str, limit: usize) -> Result<Vec<SearchHit>> {
+        let Some(query) = fts_query(input) else {
+            return Ok(Vec::new());
+        };
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT i.kind, i.slug, i.title, i.summary,
+                    snippet(search, 2, char(1), char(2), '…', 14)
+             FROM search JOIN items i ON i.id = search.rowid
+             WHERE search MATCH ?1
+             ORDER BY bm25(search, 10.0, 5.0, 1.0)
+             LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![query, limit as i64], |r| {
+            Ok(SearchHit {
+                kind: r.get(0)?,
+                slug: r.get(1)?,
+                title: r.get(2)?,
+                summary: r.get(3)?,
+                snippet: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// How many items of each kind are indexed, for logs and `--help`-like summaries.
+    pub fn count_items(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT count(*) FROM items")?
+            .query_row([], |r| r.get(0))?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fts_query_neutralises_fts_syntax() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("mot de passe", Some("\"mot\"* \"de\"* \"passe\"*")),
+            ("MOT DE PASSE", Some("\"MOT\"* \"DE\"* \"PASSE\"*")),
+            ("événement", Some("\"événement\"*")),
+            ("\"", None),
+            ("*", None),
+            ("-", None),
+            ("AND(", Some("\"AND\"*")),
+            ("a NEAR b", Some("\"a\"* \"NEAR\"* \"b\"*")),
+            ("col:val^", Some("\"col\"* \"val\"*")),
+            ("", None),
+            ("   ", None),
+        ];
+        for (input, want) in cases {
+            assert_eq!(fts_query(input).as_deref(), *want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn fts_query_caps_terms_and_length() {
+        let long = "a".repeat(500);
+        assert_eq!(fts_query(&long).unwrap().len(), 40 + 3);
+        let many = "x ".repeat(100);
+        assert_eq!(fts_query(&many).unwrap().matches('*').count(), 8);
+    }
+
+    fn sample_item(slug: &str, title: &str, body: &str) -> NewItem {
+        NewItem {
+            kind: "tutorial",
+            slug: slug.into(),
+            title: title.into(),
+            theme: Some("securite".into()),
+            level: Some("debutant".into()),
+            duration: Some(5),
+            summary: "Résumé".into(),
+            ord: 0,
+            icon: None,
+            body_html: "<p>intro</p>".into(),
+            extra: "{}".into(),
+            keywords: String::new(),
+            search_body: body.into(),
+            steps: vec![NewStep {
+                title: "Un".into(),
+                html: "<p>un</p>".into(),
+                plain: "un".into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn search_folds_accents_and_case_and_ranks_titles_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("kit.sqlite")).unwrap();
+        let pack = NewPack {
+            id: "p",
+            version: "1.0.0",
+            title: "P",
+            digest: "d",
+        };
+        store
+            .replace_pack(
+                &pack,
+                &[
+                    sample_item("a", "Ajouter un événement", "Le calendrier du téléphone."),
+                    sample_item("b", "Le calendrier", "Notez chaque événement important."),
+                    sample_item("c", "Mot de passe", "Choisissez trois mots."),
+                ],
+            )
+            .unwrap();
+        let hits = store.search("evenement", 10).unwrap();
+        let slugs: Vec<_> = hits.iter().map(|h| h.slug.as_str()).collect();
+        assert_eq!(slugs, ["a", "b"]);
+        assert!(
+            hits[1].snippet.contains("\u{1}événement\u{2}"),
+            "{:?}",
+            hits[1].snippet
+        );
+        assert_eq!(store.search("MOT DE PASSE", 10).unwrap()[0].slug, "c");
+        assert_eq!(store.search("calend", 10).unwrap().len(), 2);
+        // Replacing the pack drops its old rows from the index.
+        store
+            .replace_pack(&pack, &[sample_item("c", "Mot de passe", "x")])
+            .unwrap();
+        assert!(store.search("evenement", 10).unwrap().is_empty());
+        assert_eq!(store.count_items().unwrap(), 1);
+    }
+}

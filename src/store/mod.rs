@@ -1,0 +1,109 @@
+//! The SQLite library index: connection setup, schema migrations, and every query. No SQL
+//! lives outside this module.
+
+mod library;
+mod schema;
+
+pub use library::{
+    fts_query, ItemPage, ItemRow, NewItem, NewPack, NewStep, PackRow, SearchHit, StepRow,
+    TutorialPage, SNIPPET_CLOSE, SNIPPET_OPEN,
+};
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+/// Errors from the library index. Callers match on `NotFound`-like outcomes through `Option`,
+/// so this only carries failures.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("base de données `{path}` : {source}")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("base de données `{path}` : version de schéma {found} plus récente que ce programme ({known}); mettez à jour mednum-kit")]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("requête SQLite : {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("donnée illisible dans la base : {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// One connection to `kit.sqlite`. Each server worker owns one; commands open their own.
+pub struct Store {
+    conn: Connection,
+}
+
+/// The database file's name inside the data dir.
+pub const DB_FILE: &str = "kit.sqlite";
+
+impl Store {
+    /// Opens (creating if needed) the library database and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store> {
+        let conn = Connection::open(path).map_err(|source| StoreError::Open {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut store = Store { conn };
+        store.configure(path, false)?;
+        schema::migrate(&mut store.conn, path)?;
+        Ok(store)
+    }
+
+    /// Opens an existing, already migrated database for reading only (server workers).
+    pub fn open_reader(path: &Path) -> Result<Store> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
+            path: path.to_owned(),
+            source,
+        })?;
+        let store = Store { conn };
+        store.configure(path, true)?;
+        Ok(store)
+    }
+
+    fn configure(&self, path: &Path, reader: bool) -> Result<()> {
+        let wrap = |source| StoreError::Open {
+            path: path.to_owned(),
+            source,
+        };
+        self.conn
+            .busy_timeout(Duration::from_secs(5))
+            .map_err(wrap)?;
+        // WAL lets the server's readers go on while an import writes; NORMAL sync is safe
+        // with WAL (a power cut may lose the last transaction, never corrupt the file).
+        // A small page cache per connection keeps the box's memory low.
+        self.conn
+            .execute_batch(
+                "PRAGMA journal_mode = WAL;
+                 PRAGMA synchronous = NORMAL;
+                 PRAGMA foreign_keys = ON;
+                 PRAGMA temp_store = MEMORY;
+                 PRAGMA cache_size = -1024;",
+            )
+            .map_err(wrap)?;
+        if reader {
+            self.conn
+                .execute_batch("PRAGMA query_only = ON;")
+                .map_err(wrap)?;
+        }
+        Ok(())
+    }
+
+    /// `PRAGMA integrity_check`: `Ok(())` when SQLite finds the file sound.
+    pub fn integrity_check(&self) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        let lines = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(lines.into_iter().filter(|l| l != "ok").collect())
+    }
+}

@@ -1,0 +1,107 @@
+//! Schema migrations, applied in order and counted by `PRAGMA user_version`.
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+use super::{Result, StoreError};
+
+/// Each entry moves the schema from version `i` to `i + 1`. Never edit a shipped entry:
+/// append a new one.
+const MIGRATIONS: &[&str] = &[
+    // 1: packs, their items (themes, tutorials, workshops), tutorial steps, search index.
+    "CREATE TABLE packs (
+        id           TEXT PRIMARY KEY,
+        version      TEXT NOT NULL,
+        title        TEXT NOT NULL,
+        digest       TEXT NOT NULL,
+        installed_at INTEGER NOT NULL
+     );
+     CREATE TABLE items (
+        id        INTEGER PRIMARY KEY,
+        pack_id   TEXT NOT NULL REFERENCES packs(id) ON DELETE CASCADE,
+        kind      TEXT NOT NULL CHECK (kind IN ('theme', 'tutorial', 'workshop')),
+        slug      TEXT NOT NULL,
+        title     TEXT NOT NULL,
+        theme     TEXT,
+        level     TEXT,
+        duration  INTEGER,
+        summary   TEXT NOT NULL,
+        ord       INTEGER NOT NULL DEFAULT 0,
+        icon      TEXT,
+        body_html TEXT NOT NULL,
+        extra     TEXT NOT NULL DEFAULT '{}',
+        UNIQUE (kind, slug)
+     );
+     CREATE INDEX items_by_theme ON items (theme, kind, title);
+     CREATE INDEX items_by_pack ON items (pack_id);
+     CREATE TABLE steps (
+        item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        n       INTEGER NOT NULL,
+        title   TEXT NOT NULL,
+        html    TEXT NOT NULL,
+        plain   TEXT NOT NULL,
+        PRIMARY KEY (item_id, n)
+     ) WITHOUT ROWID;
+     -- rowid = items.id. Accents and case are folded by the tokenizer, so 'evenement'
+     -- finds 'événement' and 'MOT' finds 'mot'.
+     CREATE VIRTUAL TABLE search USING fts5 (
+        title, keywords, body,
+        tokenize = 'unicode61 remove_diacritics 2'
+     );",
+];
+
+/// The schema version this program writes.
+pub fn current_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+pub fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let known = current_version();
+    if found > known {
+        return Err(StoreError::TooNew {
+            path: path.to_owned(),
+            found,
+            known,
+        });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", index as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_apply_once_and_record_the_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kit.sqlite");
+        let mut conn = Connection::open(&path).unwrap();
+        migrate(&mut conn, &path).unwrap();
+        migrate(&mut conn, &path).unwrap();
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, current_version());
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused_with_a_hint() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kit.sqlite");
+        let mut conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 999).unwrap();
+        let err = migrate(&mut conn, &path).unwrap_err().to_string();
+        assert!(
+            err.contains("999") && err.contains("mettez à jour"),
+            "{err}"
+        );
+    }
+}

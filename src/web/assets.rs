@@ -1,0 +1,125 @@
+//! The portal's own static files (CSS, JS, icons), compiled in and served under `/_kit/` with
+//! content-hashed names, so browsers may cache them forever.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use rust_embed::RustEmbed;
+
+use super::http::{HttpError, HttpResult, Reply};
+
+#[derive(RustEmbed)]
+#[folder = "src/web/assets/"]
+struct Embedded;
+
+/// URL prefix reserved for the kit's own files.
+pub const PREFIX: &str = "/_kit/";
+
+struct Asset {
+    data: Cow<'static, [u8]>,
+    mime: &'static str,
+    etag: String,
+}
+
+/// The asset table, built once at start from the hashes rust-embed computed at build time.
+pub struct Assets {
+    by_hashed: HashMap<String, Asset>,
+    url_of: HashMap<String, String>,
+}
+
+pub fn mime_of(name: &str) -> Option<&'static str> {
+    let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
+    Some(match ext.as_str() {
+        "css" => "text/css; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "webp" => "image/webp",
+        "gif" => "image/gif",
+        "ico" => "image/x-icon",
+        "woff2" => "font/woff2",
+        _ => return None,
+    })
+}
+
+impl Assets {
+    pub fn load() -> Assets {
+        let mut by_hashed = HashMap::new();
+        let mut url_of = HashMap::new();
+        for name in Embedded::iter() {
+            let Some(file) = Embedded::get(&name) else {
+                continue;
+            };
+            let hash: String = file
+                .metadata
+                .sha256_hash()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            let (stem, ext) = name.rsplit_once('.').unwrap_or((&name, ""));
+            let hashed = format!("{stem}.{}.{ext}", &hash[..12]);
+            url_of.insert(name.to_string(), format!("{PREFIX}{hashed}"));
+            by_hashed.insert(
+                hashed,
+                Asset {
+                    data: file.data,
+                    mime: mime_of(&name).unwrap_or("application/octet-stream"),
+                    etag: format!("\"{}\"", &hash[..32]),
+                },
+            );
+        }
+        Assets { by_hashed, url_of }
+    }
+
+    /// The cache-forever URL of an asset by its plain name (`kit.css`).
+    pub fn url(&self, name: &str) -> &str {
+        self.url_of
+            .get(name)
+            .map(String::as_str)
+            .unwrap_or("/_kit/missing")
+    }
+
+    /// Serves `/_kit/<hashed name>`; `if_none_match` is the request's header, if any.
+    pub fn serve(&self, hashed: &str, if_none_match: Option<&str>) -> HttpResult {
+        let asset = self.by_hashed.get(hashed).ok_or(HttpError::NotFound)?;
+        if if_none_match.is_some_and(|v| v.split(',').any(|t| t.trim() == asset.etag)) {
+            return Ok(Reply::not_modified(asset.etag.clone())
+                .header("Cache-Control", "public, max-age=31536000, immutable"));
+        }
+        Ok(Reply::bytes(200, asset.mime, asset.data.clone())
+            .header("ETag", asset.etag.clone())
+            .header("Cache-Control", "public, max-age=31536000, immutable"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_asset_gets_a_hashed_url_and_answers() {
+        let assets = Assets::load();
+        for name in ["kit.css", "kit.js", "icon.svg"] {
+            let url = assets.url(name);
+            assert!(url.starts_with(PREFIX) && url != "/_kit/missing", "{name}");
+            let hashed = &url[PREFIX.len()..];
+            assert_eq!(assets.serve(hashed, None).unwrap().status, 200);
+        }
+        assert!(matches!(
+            assets.serve("kit.css", None),
+            Err(HttpError::NotFound)
+        ));
+    }
+
+    #[test]
+    fn a_matching_etag_gets_not_modified() {
+        let assets = Assets::load();
+        let hashed = &assets.url("kit.css")[PREFIX.len()..];
+        let etag = assets.by_hashed[hashed].etag.clone();
+        let reply = assets
+            .serve(hashed, Some(&format!("\"x\", {etag}")))
+            .unwrap();
+        assert_eq!(reply.status, 304);
+    }
+}

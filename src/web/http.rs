@@ -1,0 +1,148 @@
+//! What handlers return: a `Reply` (status, headers, body) or an `HttpError`, which maps to
+//! a status in one place and to a French error page in `templates`.
+
+use std::borrow::Cow;
+use std::io::{Cursor, Read};
+
+use crate::store::StoreError;
+
+/// A response body: bytes in memory (rendered pages, embedded assets) or an open file.
+pub enum Body {
+    Bytes(Cursor<Cow<'static, [u8]>>),
+    File(std::fs::File),
+}
+
+impl Read for Body {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Body::Bytes(c) => c.read(buf),
+            Body::File(f) => f.read(buf),
+        }
+    }
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(&'static str, Cow<'static, str>)>,
+    pub body: Body,
+    pub len: usize,
+}
+
+/// Headers sent with every page: no sniffing, no referrer leaving the box, no framing, and
+/// only our own scripts and styles.
+const PAGE_CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; \
+                        script-src 'self'; object-src 'none'; base-uri 'none'; \
+                        form-action 'self'; frame-ancestors 'none'";
+
+impl Reply {
+    pub fn bytes(status: u16, content_type: &'static str, body: Cow<'static, [u8]>) -> Reply {
+        let len = body.len();
+        Reply {
+            status,
+            headers: vec![
+                ("Content-Type", Cow::Borrowed(content_type)),
+                ("X-Content-Type-Options", Cow::Borrowed("nosniff")),
+                ("Referrer-Policy", Cow::Borrowed("no-referrer")),
+            ],
+            body: Body::Bytes(Cursor::new(body)),
+            len,
+        }
+    }
+
+    /// A rendered HTML page. Pages change when packs are imported, so they are revalidated.
+    pub fn html(status: u16, page: String) -> Reply {
+        Reply::bytes(
+            status,
+            "text/html; charset=utf-8",
+            Cow::Owned(page.into_bytes()),
+        )
+        .header("Content-Security-Policy", PAGE_CSP)
+        .header("Cache-Control", "no-cache")
+    }
+
+    pub fn file(content_type: &'static str, file: std::fs::File, len: usize) -> Reply {
+        Reply {
+            status: 200,
+            headers: vec![
+                ("Content-Type", Cow::Borrowed(content_type)),
+                ("X-Content-Type-Options", Cow::Borrowed("nosniff")),
+                ("Referrer-Policy", Cow::Borrowed("no-referrer")),
+            ],
+            body: Body::File(file),
+            len,
+        }
+    }
+
+    pub fn redirect(location: String) -> Reply {
+        Reply::bytes(303, "text/plain; charset=utf-8", Cow::Borrowed(b""))
+            .header("Location", location)
+            .header("Cache-Control", "no-cache")
+    }
+
+    pub fn not_modified(etag: String) -> Reply {
+        Reply::bytes(304, "text/plain; charset=utf-8", Cow::Borrowed(b"")).header("ETag", etag)
+    }
+
+    pub fn header(mut self, name: &'static str, value: impl Into<Cow<'static, str>>) -> Reply {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    pub fn into_response(self) -> tiny_http::Response<Body> {
+        let headers = self
+            .headers
+            .into_iter()
+            .filter_map(|(name, value)| {
+                tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).ok()
+            })
+            .collect();
+        tiny_http::Response::new(
+            tiny_http::StatusCode(self.status),
+            headers,
+            self.body,
+            Some(self.len),
+            None,
+        )
+    }
+}
+
+/// Why a request gets no page. Each maps to one status and one French page.
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    #[error("bad request: {0}")]
+    BadRequest(&'static str),
+    #[error("not found")]
+    NotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("body too large")]
+    PayloadTooLarge,
+    #[error("URL too long")]
+    UriTooLong,
+    #[error("headers too large")]
+    HeadersTooLarge,
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl HttpError {
+    pub fn status(&self) -> u16 {
+        match self {
+            HttpError::BadRequest(_) => 400,
+            HttpError::NotFound => 404,
+            HttpError::MethodNotAllowed => 405,
+            HttpError::PayloadTooLarge => 413,
+            HttpError::UriTooLong => 414,
+            HttpError::HeadersTooLarge => 431,
+            HttpError::Internal(_) => 500,
+        }
+    }
+}
+
+impl From<StoreError> for HttpError {
+    fn from(e: StoreError) -> Self {
+        HttpError::Internal(e.to_string())
+    }
+}
+
+pub type HttpResult = Result<Reply, HttpError>;

@@ -1,0 +1,346 @@
+//! The learner's pages: home, themes, tutorials (one step per screen, or all at once),
+//! workshops and search. Each is a few lookups and a template fill.
+
+use maud::html;
+
+use super::http::{HttpError, HttpResult, Reply};
+use super::templates::{
+    cards, fragment, item_meta, item_url, listen_button, page, search_form, snippet,
+};
+use super::url::Target;
+use super::Worker;
+use crate::content::WorkshopDetails;
+use crate::i18n::fill;
+use crate::store::{ItemRow, TutorialPage};
+
+/// How many search results one page shows.
+const SEARCH_LIMIT: usize = 30;
+/// Longest query we look at; longer input is cut (the form also says `maxlength`).
+const MAX_QUERY_CHARS: usize = 200;
+
+pub fn home(w: &mut Worker) -> HttpResult {
+    let shared = &*w.shared;
+    let t = shared.catalog;
+    let themes = w.store.themes()?;
+    let featured = match &shared.featured_workshop {
+        Some(slug) => w.store.item("workshop", slug)?,
+        None => None,
+    };
+    let main = html! {
+        h1 { (t.home_title) }
+        p.lead { (t.home_intro) }
+        (search_form(shared, ""))
+        section.slot aria-labelledby="slot-title" {
+            h2 #slot-title { (t.slot_heading) }
+            @match &featured {
+                Some(workshop) => (cards(shared, std::slice::from_ref(workshop))),
+                None => p { (t.slot_empty) },
+            }
+        }
+        section aria-labelledby="themes-title" {
+            h2 #themes-title { (t.themes_heading) }
+            (cards(shared, &themes))
+        }
+        p { a.button.secondary href="/ateliers" { (t.all_workshops) } }
+    };
+    Ok(Reply::html(200, page(shared, &t.home_title, &[], main)))
+}
+
+pub fn theme(w: &mut Worker, slug: &str) -> HttpResult {
+    let theme = w
+        .store
+        .item_page("theme", slug)?
+        .ok_or(HttpError::NotFound)?;
+    let tutorials = w.store.items_of_theme(slug, "tutorial")?;
+    let workshops = w.store.items_of_theme(slug, "workshop")?;
+    let shared = &*w.shared;
+    let t = shared.catalog;
+    let main = html! {
+        h1 { (theme.item.title) }
+        p.lead { (theme.item.summary) }
+        (fragment(&theme.body_html))
+        @if tutorials.is_empty() && workshops.is_empty() {
+            p { (t.theme_empty) }
+        }
+        @if !tutorials.is_empty() {
+            section aria-labelledby="tutorials-title" {
+                h2 #tutorials-title { (t.theme_tutorials) }
+                (cards(shared, &tutorials))
+            }
+        }
+        @if !workshops.is_empty() {
+            section aria-labelledby="workshops-title" {
+                h2 #workshops-title { (t.theme_workshops) }
+                (cards(shared, &workshops))
+            }
+        }
+    };
+    Ok(Reply::html(200, page(shared, &theme.item.title, &[], main)))
+}
+
+/// Breadcrumbs to an item's theme, when it has one that exists.
+fn theme_crumb(w: &mut Worker, item: &ItemRow) -> Result<Option<(String, String)>, HttpError> {
+    let Some(slug) = &item.theme else {
+        return Ok(None);
+    };
+    Ok(w.store
+        .item("theme", slug)?
+        .map(|theme| (theme.title, item_url("theme", slug))))
+}
+
+fn crumbs_for(theme: &Option<(String, String)>) -> Vec<(&str, String)> {
+    theme
+        .iter()
+        .map(|(label, href)| (label.as_str(), href.clone()))
+        .collect()
+}
+
+fn load_tutorial(w: &mut Worker, slug: &str) -> Result<TutorialPage, HttpError> {
+    w.store.tutorial(slug)?.ok_or(HttpError::NotFound)
+}
+
+pub fn tutorial(w: &mut Worker, slug: &str) -> HttpResult {
+    let tut = load_tutorial(w, slug)?;
+    let theme = theme_crumb(w, &tut.item)?;
+    let shared = &*w.shared;
+    let t = shared.catalog;
+    let base = item_url("tutorial", slug);
+    let main = html! {
+        h1 { (tut.item.title) }
+        p.meta { (item_meta(shared, &tut.item)) }
+        div #intro { (fragment(&tut.intro_html)) }
+        p { a.button href=(format!("{base}/etape/1")) { (t.start) " →" } }
+        section aria-labelledby="steps-title" {
+            h2 #steps-title { (t.steps_heading) }
+            ol.steps {
+                @for (i, step) in tut.steps.iter().enumerate() {
+                    li { a href=(format!("{base}/etape/{}", i + 1)) { (step.title) } }
+                }
+            }
+        }
+        p { a href=(format!("{base}/tout")) { (t.all_steps) } }
+    };
+    let crumbs = crumbs_for(&theme);
+    Ok(Reply::html(
+        200,
+        page(shared, &tut.item.title, &crumbs, main),
+    ))
+}
+
+pub fn step(w: &mut Worker, slug: &str, number: &str) -> HttpResult {
+    let tut = load_tutorial(w, slug)?;
+    // Only plain decimal step numbers name a step ("+1", "01" and "1.0" do not).
+    let n: usize = match number.parse::<usize>() {
+        Ok(n) if n.to_string() == number => n,
+        _ => return Err(HttpError::NotFound),
+    };
+    let total = tut.steps.len();
+    let step = tut
+        .steps
+        .get(n.wrapping_sub(1))
+        .ok_or(HttpError::NotFound)?;
+    let theme = theme_crumb(w, &tut.item)?;
+    let shared = &*w.shared;
+    let t = shared.catalog;
+    let base = item_url("tutorial", slug);
+    let progress = fill(
+        &t.step_of,
+        &[("n", &n.to_string()), ("total", &total.to_string())],
+    );
+    let main = html! {
+        p.progress-label #progress { (tut.item.title) " — " (progress) }
+        progress max=(total) value=(n) aria-labelledby="progress" {}
+        article.step #etape {
+            h1 { (step.title) }
+            (fragment(&step.html))
+        }
+        (listen_button(shared, "etape"))
+        nav.step-nav aria-label=(progress) {
+            @if n > 1 {
+                a.button.secondary rel="prev" href=(format!("{base}/etape/{}", n - 1)) {
+                    "← " (t.previous)
+                }
+            }
+            @if n < total {
+                a.button rel="next" href=(format!("{base}/etape/{}", n + 1)) { (t.next) " →" }
+            }
+        }
+        @if n == total {
+            section.done {
+                h2 { (t.done_title) }
+                @if let Some((_, href)) = &theme {
+                    p { a.button href=(href) { (t.done_back) } }
+                }
+            }
+        }
+        p.links {
+            a href=(base) { (t.back_to_start) }
+            " · "
+            a href=(format!("{base}/tout")) { (t.all_steps) }
+        }
+    };
+    let mut crumbs = crumbs_for(&theme);
+    crumbs.push((&tut.item.title, base.clone()));
+    let title = format!("{} — {}", step.title, progress);
+    Ok(Reply::html(200, page(shared, &title, &crumbs, main)))
+}
+
+pub fn all_steps(w: &mut Worker, slug: &str) -> HttpResult {
+    let tut = load_tutorial(w, slug)?;
+    let theme = theme_crumb(w, &tut.item)?;
+    let shared = &*w.shared;
+    let t = shared.catalog;
+    let base = item_url("tutorial", slug);
+    let total = tut.steps.len().to_string();
+    let main = html! {
+        h1 { (tut.item.title) }
+        p.meta { (item_meta(shared, &tut.item)) }
+        (fragment(&tut.intro_html))
+        @for (i, step) in tut.steps.iter().enumerate() {
+            @let id = format!("etape-{}", i + 1);
+            section.step aria-labelledby=(format!("{id}-titre")) {
+                p.progress-label { (fill(&t.step_of, &[("n", &(i + 1).to_string()), ("total", &total)])) }
+                div #(id) {
+                    h2 #(format!("{id}-titre")) { (step.title) }
+                    (fragment(&step.html))
+                }
+                (listen_button(shared, &id))
+            }
+        }
+        section.done {
+            h2 { (t.done_title) }
+            @if let Some((_, href)) = &theme {
+                p { a.button href=(href) { (t.done_back) } }
+            }
+        }
+        p { a href=(format!("{base}/etape/1")) { (t.one_step) } }
+    };
+    let mut crumbs = crumbs_for(&theme);
+    crumbs.push((&tut.item.title, base.clone()));
+    Ok(Reply::html(
+        200,
+        page(shared, &tut.item.title, &crumbs, main),
+    ))
+}
+
+pub fn workshops(w: &mut Worker) -> HttpResult {
+    let items = w.store.items_of_kind("workshop")?;
+    let shared = &*w.shared;
+    let t = shared.catalog;
+    let main = html! {
+        h1 { (t.workshops_title) }
+        @if items.is_empty() { p { (t.workshops_empty) } } @else { (cards(shared, &items)) }
+    };
+    Ok(Reply::html(
+        200,
+        page(shared, &t.workshops_title, &[], main),
+    ))
+}
+
+pub fn workshop(w: &mut Worker, slug: &str) -> HttpResult {
+    let row = w
+        .store
+        .item_page("workshop", slug)?
+        .ok_or(HttpError::NotFound)?;
+    let details: WorkshopDetails = serde_json::from_str(&row.extra)
+        .map_err(|e| HttpError::Internal(format!("workshop `{slug}` details: {e}")))?;
+    let mut tutorials = Vec::new();
+    for linked in &details.tutorials {
+        if let Some(item) = w.store.item("tutorial", linked)? {
+            tutorials.push(item);
+        }
+    }
+    let theme = theme_crumb(w, &row.item)?;
+    let shared = &*w.shared;
+    let t = shared.catalog;
+    let minutes = |d: u32| fill(&t.duration_minutes, &[("n", &d.to_string())]);
+    let main = html! {
+        h1 { (row.item.title) }
+        p.lead { (row.item.summary) }
+        p.meta { (item_meta(shared, &row.item)) }
+        @if !details.audience.is_empty() {
+            h2 { (t.workshop_audience) }
+            p { (details.audience) }
+        }
+        @if !details.objectives.is_empty() {
+            h2 { (t.workshop_objectives) }
+            ul { @for o in &details.objectives { li { (o) } } }
+        }
+        @if !details.materials.is_empty() {
+            h2 { (t.workshop_materials) }
+            ul { @for m in &details.materials { li { (m) } } }
+        }
+        @if !details.activities.is_empty() {
+            h2 { (t.workshop_activities) }
+            ol.activities {
+                @for a in &details.activities {
+                    li {
+                        strong { (a.title) } " — " (minutes(a.duration))
+                        @if !a.description.is_empty() { br; (a.description) }
+                    }
+                }
+            }
+        }
+        @if !tutorials.is_empty() {
+            h2 { (t.workshop_tutorials) }
+            (cards(shared, &tutorials))
+        }
+        @if !row.body_html.is_empty() {
+            details.notes {
+                summary { (t.workshop_notes) }
+                (fragment(&row.body_html))
+            }
+        }
+    };
+    let crumbs = crumbs_for(&theme);
+    Ok(Reply::html(
+        200,
+        page(shared, &row.item.title, &crumbs, main),
+    ))
+}
+
+pub fn search(w: &mut Worker, target: &Target) -> HttpResult {
+    let raw = target.param("q").unwrap_or("");
+    let query: String = raw.trim().chars().take(MAX_QUERY_CHARS).collect();
+    let hits = if query.is_empty() {
+        Vec::new()
+    } else {
+        w.store.search(&query, SEARCH_LIMIT)?
+    };
+    let shared = &*w.shared;
+    let t = shared.catalog;
+    let count = hits.len().to_string();
+    let summary = match hits.len() {
+        0 => fill(&t.search_none, &[("q", &query)]),
+        1 => fill(&t.search_results_one, &[("q", &query)]),
+        _ => fill(&t.search_results_many, &[("n", &count), ("q", &query)]),
+    };
+    let main = html! {
+        h1 { (t.search_title) }
+        (search_form(shared, &query))
+        @if query.is_empty() {
+            p { (t.search_empty) }
+        } @else {
+            p.lead role="status" { (summary) }
+            @if hits.is_empty() {
+                p { (t.search_hint) }
+            } @else {
+                ol.results {
+                    @for hit in &hits {
+                        li {
+                            a href=(item_url(&hit.kind, &hit.slug)) { (hit.title) }
+                            span.kind { (t.kind(&hit.kind)) }
+                            p { (snippet(&hit.snippet)) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let title = if query.is_empty() {
+        t.search_title.clone()
+    } else {
+        format!("{} — {}", t.search_title, query)
+    };
+    Ok(Reply::html(200, page(shared, &title, &[], main)))
+}

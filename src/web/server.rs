@@ -1,0 +1,214 @@
+//! The HTTP server loop: tiny_http accepts and parses, a fixed pool of workers (each with its
+//! own SQLite connection) answers. Limits are checked before routing, a handler panic becomes
+//! a 500 page, and the reaper closes connections that go quiet.
+
+use std::net::{SocketAddr, TcpListener};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, Context, Result};
+use tiny_http::Method;
+
+use super::http::{HttpError, Reply};
+use super::router::{route, RequestInfo};
+use super::templates::error_page;
+use super::url::parse_target;
+use super::{Shared, Worker};
+use crate::store::Store;
+
+/// Longest request target we accept (bytes).
+pub const MAX_URL: usize = 2048;
+/// Largest request head we accept: all header names and values together (bytes).
+pub const MAX_HEADER_BYTES: usize = 8 * 1024;
+/// Most header lines we accept.
+pub const MAX_HEADERS: usize = 64;
+/// Largest request body we accept (bytes); learner pages take none.
+pub const MAX_BODY: usize = 64 * 1024;
+
+pub struct ServeOptions {
+    pub listen: SocketAddr,
+    pub workers: usize,
+    /// A connection that neither sends nor receives anything for this long is closed.
+    pub idle_timeout: Duration,
+}
+
+/// Binds, logs `listening on http://ADDR`, and serves until `shutdown` is set.
+pub fn serve(shared: Arc<Shared>, opts: &ServeOptions, shutdown: Arc<AtomicBool>) -> Result<()> {
+    raise_open_files_limit();
+    let listener = TcpListener::bind(opts.listen)
+        .with_context(|| format!("impossible d'écouter sur `{}`", opts.listen))?;
+    socket2::SockRef::from(&listener)
+        .set_tcp_nodelay(true)
+        .context("impossible de régler la socket d'écoute")?;
+    let addr = listener.local_addr().context("adresse d'écoute inconnue")?;
+    super::reaper::spawn(addr.port(), opts.idle_timeout, Arc::clone(&shutdown));
+
+    let mut announced = false;
+    loop {
+        // tiny_http ends its accept loop on the first accept error (e.g. no file descriptor
+        // left). It gets a duplicate of our listening socket, so when that happens the
+        // socket and its waiting connections survive, and a new server takes over.
+        let dead = Arc::new(AtomicBool::new(false));
+        let server = Arc::new(
+            tiny_http::Server::from_listener(
+                listener
+                    .try_clone()
+                    .context("impossible de dupliquer la socket d'écoute")?,
+                None,
+            )
+            .map_err(|e| anyhow!("impossible de démarrer le serveur HTTP : {e}"))?,
+        );
+        let mut workers = Vec::with_capacity(opts.workers);
+        for i in 0..opts.workers.max(1) {
+            let mut worker = Worker {
+                store: Store::open_reader(&shared.db_path)?,
+                shared: Arc::clone(&shared),
+            };
+            let server = Arc::clone(&server);
+            let (shutdown, dead) = (Arc::clone(&shutdown), Arc::clone(&dead));
+            let handle = thread::Builder::new()
+                .name(format!("worker-{i}"))
+                .spawn(move || worker_loop(&mut worker, &server, &shutdown, &dead))
+                .context("impossible de lancer un fil de travail")?;
+            workers.push(handle);
+        }
+        if !announced {
+            log::info!("listening on http://{addr}");
+            announced = true;
+        }
+        while !shutdown.load(Ordering::Relaxed) && !dead.load(Ordering::Relaxed) {
+            thread::sleep(Duration::from_millis(50));
+        }
+        if shutdown.load(Ordering::Relaxed) {
+            log::info!("stopping: finishing requests in progress");
+        }
+        for handle in workers {
+            let _ = handle.join();
+        }
+        if shutdown.load(Ordering::Relaxed) {
+            break;
+        }
+        log::error!("the HTTP accept loop stopped; starting a new one");
+        thread::sleep(Duration::from_millis(200));
+    }
+    log::info!("stopped");
+    Ok(())
+}
+
+/// Lets the kit hold as many connections as the system allows (each is one descriptor).
+fn raise_open_files_limit() {
+    // SAFETY: getrlimit/setrlimit only read and write the struct passed by pointer.
+    unsafe {
+        let mut limit: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max
+        {
+            limit.rlim_cur = limit.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
+}
+
+fn worker_loop(
+    worker: &mut Worker,
+    server: &tiny_http::Server,
+    shutdown: &AtomicBool,
+    dead: &AtomicBool,
+) {
+    while !shutdown.load(Ordering::Relaxed) && !dead.load(Ordering::Relaxed) {
+        match server.recv_timeout(Duration::from_millis(200)) {
+            Ok(Some(request)) => handle(worker, request),
+            Ok(None) => {}
+            Err(e) => {
+                log::error!("accepting connections failed: {e}");
+                dead.store(true, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+fn header<'a>(request: &'a tiny_http::Request, name: &'static str) -> Option<&'a str> {
+    request
+        .headers()
+        .iter()
+        .find(|h| h.field.equiv(name))
+        .map(|h| h.value.as_str())
+}
+
+/// Refuses what no page of ours needs: long targets, big heads, bodies, other methods.
+fn check_limits(request: &tiny_http::Request) -> Result<(), HttpError> {
+    if request.url().len() > MAX_URL {
+        return Err(HttpError::UriTooLong);
+    }
+    let headers = request.headers();
+    let head_bytes: usize = headers
+        .iter()
+        .map(|h| h.field.as_str().as_str().len() + h.value.as_str().len() + 4)
+        .sum();
+    if headers.len() > MAX_HEADERS || head_bytes > MAX_HEADER_BYTES {
+        return Err(HttpError::HeadersTooLarge);
+    }
+    let declared = request.body_length().unwrap_or(0);
+    if declared > MAX_BODY {
+        return Err(HttpError::PayloadTooLarge);
+    }
+    if !matches!(request.method(), Method::Get | Method::Head) {
+        return Err(HttpError::MethodNotAllowed);
+    }
+    Ok(())
+}
+
+fn respond_to(worker: &mut Worker, request: &tiny_http::Request) -> Result<Reply, HttpError> {
+    check_limits(request)?;
+    let target = parse_target(request.url())?;
+    let info = RequestInfo {
+        target: &target,
+        if_none_match: header(request, "If-None-Match"),
+    };
+    route(worker, &info)
+}
+
+fn handle(worker: &mut Worker, request: tiny_http::Request) {
+    let started = Instant::now();
+    let outcome = catch_unwind(AssertUnwindSafe(|| respond_to(worker, &request)));
+    let reply = match outcome {
+        Ok(Ok(reply)) => reply,
+        Ok(Err(err)) => {
+            if let HttpError::Internal(detail) = &err {
+                log::error!("{} {}: {detail}", request.method(), request.url());
+            }
+            error_page(&worker.shared, &err)
+        }
+        Err(panic) => {
+            let detail = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            log::error!(
+                "{} {}: handler panicked: {detail}",
+                request.method(),
+                request.url()
+            );
+            error_page(&worker.shared, &HttpError::Internal(detail))
+        }
+    };
+    let status = reply.status;
+    let method = request.method().clone();
+    let url = if log::log_enabled!(log::Level::Debug) {
+        request.url().to_owned()
+    } else {
+        String::new()
+    };
+    // Dropping a request whose body was not read makes tiny_http read and discard it; a
+    // panic there must not take the worker down with it.
+    let sent = catch_unwind(AssertUnwindSafe(|| request.respond(reply.into_response())));
+    match sent {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => log::debug!("client went away: {e}"),
+        Err(_) => log::warn!("discarding a request body failed"),
+    }
+    log::debug!("{method} {url} {status} {:?}", started.elapsed());
+}

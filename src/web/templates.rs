@@ -1,0 +1,189 @@
+//! The page layout and the pieces pages share. Templates are Rust (maud), compiled in and
+//! escaped by default; stored HTML fragments (rendered at import) are the only raw HTML.
+
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+
+use super::http::{HttpError, Reply};
+use super::Shared;
+use crate::i18n::{fill, ErrorText};
+use crate::store::{ItemRow, SNIPPET_CLOSE, SNIPPET_OPEN};
+
+/// The portal URL of an item.
+pub fn item_url(kind: &str, slug: &str) -> String {
+    match kind {
+        "theme" => format!("/themes/{slug}"),
+        "workshop" => format!("/ateliers/{slug}"),
+        _ => format!("/tutoriels/{slug}"),
+    }
+}
+
+/// A whole page around `main`. `crumbs` are the links between Home and this page.
+pub fn page(shared: &Shared, title: &str, crumbs: &[(&str, String)], main: Markup) -> String {
+    let t = shared.catalog;
+    let icon = shared.assets.url("icon.svg");
+    html! {
+        (DOCTYPE)
+        html lang=(t.lang) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · " (shared.site_name) }
+                link rel="stylesheet" href=(shared.assets.url("kit.css"));
+                link rel="icon" type="image/svg+xml" href=(icon);
+                script src=(shared.assets.url("kit.js")) defer {}
+            }
+            body {
+                a.skip href="#contenu" { (t.skip_link) }
+                header.site {
+                    a.brand href="/" {
+                        img src=(icon) alt="" width="32" height="32";
+                        span { (shared.site_name) }
+                    }
+                    nav aria-label=(t.nav_label) {
+                        a href="/recherche" { (t.nav_search) }
+                    }
+                }
+                @if !crumbs.is_empty() {
+                    nav.crumbs aria-label=(t.breadcrumb_label) {
+                        ol {
+                            li { a href="/" { (t.nav_home) } }
+                            @for (label, href) in crumbs {
+                                li { a href=(href) { (label) } }
+                            }
+                        }
+                    }
+                }
+                main #contenu tabindex="-1" { (main) }
+                footer.site { p { (t.footer) } }
+            }
+        }
+    }
+    .into_string()
+}
+
+/// "10 minutes · Débutant" for an item that has them.
+pub fn item_meta(shared: &Shared, item: &ItemRow) -> String {
+    let t = shared.catalog;
+    let mut parts = Vec::new();
+    if let Some(d) = item.duration {
+        parts.push(fill(&t.duration_minutes, &[("n", &d.to_string())]));
+    }
+    if let Some(level) = &item.level {
+        parts.push(t.level(level).to_owned());
+    }
+    parts.join(" · ")
+}
+
+/// A list of big tappable cards, one per item.
+pub fn cards(shared: &Shared, items: &[ItemRow]) -> Markup {
+    html! {
+        ul.cards {
+            @for item in items {
+                li {
+                    a.card href=(item_url(&item.kind, &item.slug)) {
+                        @if let Some(icon) = &item.icon {
+                            img src=(icon) alt="" width="48" height="48";
+                        }
+                        span.card-title { (item.title) }
+                        span.card-text { (item.summary) }
+                        @let meta = item_meta(shared, item);
+                        @if !meta.is_empty() { span.card-meta { (meta) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The search form, prefilled with what was typed.
+pub fn search_form(shared: &Shared, value: &str) -> Markup {
+    let t = shared.catalog;
+    html! {
+        form.search action="/recherche" method="get" role="search" {
+            label for="q" { (t.search_label) }
+            div.search-row {
+                input #q type="search" name="q" value=(value) placeholder=(t.search_placeholder)
+                    maxlength="200" autocomplete="off";
+                button type="submit" { (t.search_button) }
+            }
+        }
+    }
+}
+
+/// The "Écouter" button: hidden until the script finds speech synthesis, then reads aloud
+/// the element whose id is `target`.
+pub fn listen_button(shared: &Shared, target: &str) -> Markup {
+    let t = shared.catalog;
+    html! {
+        button.listen type="button" hidden data-target=(target) data-stop=(t.listen_stop)
+            data-lang=(t.lang) { (t.listen) }
+    }
+}
+
+/// A search snippet (plain text with match markers) as escaped HTML with `<mark>`.
+pub fn snippet(text: &str) -> Markup {
+    let mut parts: Vec<(bool, &str)> = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find(SNIPPET_OPEN) {
+        parts.push((false, &rest[..open]));
+        let after = &rest[open + SNIPPET_OPEN.len_utf8()..];
+        let close = after.find(SNIPPET_CLOSE).unwrap_or(after.len());
+        parts.push((true, &after[..close]));
+        rest = after.get(close + SNIPPET_CLOSE.len_utf8()..).unwrap_or("");
+    }
+    parts.push((false, rest));
+    html! {
+        @for (marked, part) in parts {
+            @if marked { mark { (part) } } @else { (part) }
+        }
+    }
+}
+
+/// A fragment rendered at import time (already safe HTML).
+pub fn fragment(html: &str) -> PreEscaped<&str> {
+    PreEscaped(html)
+}
+
+fn error_text<'a>(shared: &'a Shared, err: &HttpError) -> &'a ErrorText {
+    let e = &shared.catalog.errors;
+    match err {
+        HttpError::BadRequest(_) => &e.bad_request,
+        HttpError::NotFound => &e.not_found,
+        HttpError::MethodNotAllowed => &e.method_not_allowed,
+        HttpError::PayloadTooLarge => &e.payload_too_large,
+        HttpError::UriTooLong => &e.uri_too_long,
+        HttpError::HeadersTooLarge => &e.headers_too_large,
+        HttpError::Internal(_) => &e.internal,
+    }
+}
+
+/// The French page for an error, with its status.
+pub fn error_page(shared: &Shared, err: &HttpError) -> Reply {
+    let text = error_text(shared, err);
+    let main = html! {
+        h1 { (text.title) }
+        p.lead { (text.text) }
+        p { a.button href="/" { (shared.catalog.error_home) } }
+    };
+    let mut reply = Reply::html(err.status(), page(shared, &text.title, &[], main));
+    if matches!(err, HttpError::MethodNotAllowed) {
+        reply = reply.header("Allow", "GET, HEAD");
+    }
+    reply
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippets_escape_text_and_mark_matches() {
+        let got = snippet("a <b> \u{1}événement\u{2} & \u{1}x\u{2}").into_string();
+        assert_eq!(
+            got,
+            "a &lt;b&gt; <mark>événement</mark> &amp; <mark>x</mark>"
+        );
+        assert_eq!(snippet("\u{1}open").into_string(), "<mark>open</mark>");
+        assert_eq!(snippet("").into_string(), "");
+    }
+}

@@ -1,0 +1,153 @@
+//! Limits and resilience of the HTTP layer: oversized requests, slow and idle clients,
+//! handler panics, methods we do not serve.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use support::{read_response, Kit};
+
+#[test]
+fn an_overlong_url_gets_414() {
+    let kit = Kit::spawn();
+    let r = kit.get(&format!("/recherche?q={}", "a".repeat(5000)));
+    assert_eq!(r.status, 414);
+    assert!(r.text().contains("Adresse trop longue"));
+}
+
+#[test]
+fn oversized_or_too_many_headers_get_431() {
+    let kit = Kit::spawn();
+    let big = format!(
+        "GET / HTTP/1.1\r\nHost: x\r\nCookie: {}\r\nConnection: close\r\n\r\n",
+        "c".repeat(20_000)
+    );
+    assert_eq!(kit.send(&big).status, 431);
+    let many: String = (0..100).map(|i| format!("X-H{i}: v\r\n")).collect();
+    let r = kit.send(&format!(
+        "GET / HTTP/1.1\r\nHost: x\r\n{many}Connection: close\r\n\r\n"
+    ));
+    assert_eq!(r.status, 431);
+    assert!(r.text().contains("Demande trop grosse"));
+}
+
+#[test]
+fn an_oversized_body_gets_413_without_being_read_whole() {
+    let kit = Kit::spawn();
+    let mut stream = kit.connect();
+    // Announce 50 MB, send only the head: the answer must not wait for the body.
+    stream
+        .write_all(b"POST /recherche HTTP/1.1\r\nHost: x\r\nContent-Length: 50000000\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut buf = [0u8; 4096];
+    let n = stream.read(&mut buf).unwrap();
+    let head = String::from_utf8_lossy(&buf[..n]);
+    assert!(head.starts_with("HTTP/1.1 413"), "{head}");
+    drop(stream);
+    assert_eq!(kit.get("/").status, 200);
+}
+
+#[test]
+fn methods_other_than_get_and_head_get_405() {
+    let kit = Kit::spawn();
+    for method in ["POST", "PUT", "DELETE", "PATCH"] {
+        let r = kit.send(&format!(
+            "{method} / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nab"
+        ));
+        assert_eq!(r.status, 405, "{method}");
+        assert_eq!(r.header("Allow"), Some("GET, HEAD"));
+    }
+    let head = kit.send("HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+}
+
+#[test]
+fn a_panicking_handler_gives_a_500_page_and_the_server_keeps_serving() {
+    let kit = Kit::spawn();
+    for _ in 0..20 {
+        let r = kit.get("/_kit/test-panic");
+        assert_eq!(r.status, 500);
+        assert!(r.text().contains("Le portail a un problème"));
+    }
+    // More panics than workers: none of them died.
+    assert_eq!(kit.get("/").status, 200);
+    assert!(kit.log().contains("handler panicked"), "{}", kit.log());
+}
+
+#[test]
+fn fifty_parallel_clients_are_served_while_slow_clients_hold_connections() {
+    let kit = Arc::new(Kit::spawn());
+    // Twenty clients that send half a request and then nothing: more than the workers.
+    let slow: Vec<_> = (0..20)
+        .map(|_| {
+            let mut s = kit.connect();
+            s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+                .unwrap();
+            s
+        })
+        .collect();
+    // One client that trickles its request a byte at a time.
+    let trickler = {
+        let kit = Arc::clone(&kit);
+        std::thread::spawn(move || {
+            let mut s = kit.connect();
+            for b in b"GET /themes/securite HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" {
+                s.write_all(&[*b]).unwrap();
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            read_response(&mut s).status
+        })
+    };
+    let started = Instant::now();
+    let clients: Vec<_> = (0..50)
+        .map(|i| {
+            let kit = Arc::clone(&kit);
+            std::thread::spawn(move || {
+                let paths = [
+                    "/",
+                    "/themes/securite",
+                    "/tutoriels/mot-de-passe-solide/etape/1",
+                    "/recherche?q=mot",
+                ];
+                (0..5)
+                    .map(|j| kit.get(paths[(i + j) % paths.len()]).status)
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    for client in clients {
+        assert!(client.join().unwrap().iter().all(|&s| s == 200));
+    }
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed < Duration::from_secs(20),
+        "250 requests took {elapsed:?}"
+    );
+    assert_eq!(trickler.join().unwrap(), 200);
+    drop(slow);
+}
+
+#[test]
+fn idle_connections_are_closed_after_the_idle_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("kit.toml"),
+        "[server]\nidle_timeout_secs = 1\n",
+    )
+    .unwrap();
+    let kit = Kit::spawn_in(dir.path());
+    let mut idle = kit.connect();
+    idle.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").unwrap();
+    let started = Instant::now();
+    let mut rest = Vec::new();
+    let _ = idle.read_to_end(&mut rest); // returns when the server closes
+    let waited = started.elapsed();
+    assert!(
+        waited < Duration::from_secs(8),
+        "connection held for {waited:?}"
+    );
+    assert_eq!(kit.get("/").status, 200);
+}
