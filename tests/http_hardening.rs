@@ -50,6 +50,26 @@ fn an_oversized_body_gets_413_without_being_read_whole() {
 }
 
 #[test]
+fn a_forged_huge_content_length_gets_413_and_does_not_kill_the_kit() {
+    let mut kit = Kit::spawn();
+    for length in [
+        "9000000000000000000",
+        "18446744073709551615",
+        "1000000000000",
+    ] {
+        let mut stream = kit.connect();
+        let head = format!("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n");
+        stream.write_all(head.as_bytes()).unwrap();
+        let mut buf = [0u8; 64];
+        let n = stream.read(&mut buf).unwrap_or(0);
+        let got = String::from_utf8_lossy(&buf[..n]);
+        assert!(got.starts_with("HTTP/1.1 413"), "{length}: {got:?}");
+        assert_eq!(kit.get("/").status, 200, "after Content-Length {length}");
+    }
+    assert!(kit.is_running());
+}
+
+#[test]
 fn methods_other_than_get_and_head_get_405() {
     let kit = Kit::spawn();
     for method in ["POST", "PUT", "DELETE", "PATCH"] {

@@ -26,7 +26,8 @@ fn a_restart_keeps_the_library_and_does_not_reinstall() {
     );
     assert_eq!(second.get("/recherche?q=mot+de+passe").text(), before);
     assert!(second.stop().success());
-    assert!(dir.path().join("kit.sqlite").exists());
+    let store = mednum_kit::store::Store::open(&dir.path().join("kit.sqlite")).unwrap();
+    assert_eq!(store.integrity_check().unwrap(), Vec::<String>::new());
     assert!(dir.path().join("packs/starter").is_dir());
 }
 

@@ -99,7 +99,7 @@ impl Store {
         Ok(())
     }
 
-    /// `PRAGMA integrity_check`: `Ok(())` when SQLite finds the file sound.
+    /// `PRAGMA integrity_check`: the problems SQLite finds (empty when the file is sound).
     pub fn integrity_check(&self) -> Result<Vec<String>> {
         let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;

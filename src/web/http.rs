@@ -73,12 +73,6 @@ impl Reply {
         }
     }
 
-    pub fn redirect(location: String) -> Reply {
-        Reply::bytes(303, "text/plain; charset=utf-8", Cow::Borrowed(b""))
-            .header("Location", location)
-            .header("Cache-Control", "no-cache")
-    }
-
     pub fn not_modified(etag: String) -> Reply {
         Reply::bytes(304, "text/plain; charset=utf-8", Cow::Borrowed(b"")).header("ETag", etag)
     }

@@ -32,6 +32,33 @@ pub fn spawn(port: u16, idle: Duration, shutdown: Arc<AtomicBool>) {
     }
 }
 
+/// Shuts down our connection (local `port`) with `peer`. Returns whether one was found.
+#[cfg(target_os = "linux")]
+pub fn close_connection(port: u16, peer: std::net::SocketAddr) -> bool {
+    let Ok(entries) = std::fs::read_dir("/proc/self/fd") else {
+        return false;
+    };
+    for entry in entries.flatten() {
+        let Some(fd) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        if local_port(fd) == Some(port) && peer_addr(fd) == Some(peer) {
+            // SAFETY: as in `sweep`, shutdown leaves the descriptor to its owner.
+            return unsafe { libc::shutdown(fd, libc::SHUT_RDWR) } == 0;
+        }
+    }
+    false
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn close_connection(_port: u16, _peer: std::net::SocketAddr) -> bool {
+    false
+}
+
 #[cfg(target_os = "linux")]
 fn sweep(port: u16, idle_ms: u32) -> usize {
     let Ok(entries) = std::fs::read_dir("/proc/self/fd") else {
@@ -68,23 +95,39 @@ fn sweep(port: u16, idle_ms: u32) -> usize {
 /// The local TCP port of `fd`, if it is an IPv4 or IPv6 socket.
 #[cfg(target_os = "linux")]
 fn local_port(fd: i32) -> Option<u16> {
-    // SAFETY: getsockname writes at most `len` bytes into `addr`, a zeroed sockaddr_storage.
+    socket_addr(fd, libc::getsockname).map(|a| a.port())
+}
+
+/// The remote address of `fd`, if it is a connected IPv4 or IPv6 socket.
+#[cfg(target_os = "linux")]
+fn peer_addr(fd: i32) -> Option<std::net::SocketAddr> {
+    socket_addr(fd, libc::getpeername)
+}
+
+#[cfg(target_os = "linux")]
+fn socket_addr(
+    fd: i32,
+    get: unsafe extern "C" fn(i32, *mut libc::sockaddr, *mut libc::socklen_t) -> i32,
+) -> Option<std::net::SocketAddr> {
+    use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+    // SAFETY: get{sock,peer}name writes at most `len` bytes into a zeroed sockaddr_storage.
     let mut addr: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
     let mut len = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-    let rc = unsafe { libc::getsockname(fd, std::ptr::addr_of_mut!(addr).cast(), &mut len) };
-    if rc != 0 {
+    if unsafe { get(fd, std::ptr::addr_of_mut!(addr).cast(), &mut len) } != 0 {
         return None;
     }
     match i32::from(addr.ss_family) {
         libc::AF_INET => {
             // SAFETY: the family says the storage holds a sockaddr_in.
             let v4: &libc::sockaddr_in = unsafe { &*std::ptr::addr_of!(addr).cast() };
-            Some(u16::from_be(v4.sin_port))
+            let ip = Ipv4Addr::from(u32::from_be(v4.sin_addr.s_addr));
+            Some(SocketAddr::new(ip.into(), u16::from_be(v4.sin_port)))
         }
         libc::AF_INET6 => {
             // SAFETY: the family says the storage holds a sockaddr_in6.
             let v6: &libc::sockaddr_in6 = unsafe { &*std::ptr::addr_of!(addr).cast() };
-            Some(u16::from_be(v6.sin6_port))
+            let ip = Ipv6Addr::from(v6.sin6_addr.s6_addr);
+            Some(SocketAddr::new(ip.into(), u16::from_be(v6.sin6_port)))
         }
         _ => None,
     }

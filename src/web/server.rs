@@ -27,6 +27,10 @@ pub const MAX_HEADER_BYTES: usize = 8 * 1024;
 pub const MAX_HEADERS: usize = 64;
 /// Largest request body we accept (bytes); learner pages take none.
 pub const MAX_BODY: usize = 64 * 1024;
+/// Above this announced body size, a refused request is not handed back to tiny_http: when
+/// it discards an unread body it first allocates a buffer of the announced size, and a
+/// forged `Content-Length` would abort the process (see `refuse_without_draining`).
+const MAX_DRAINED_BODY: usize = 16 * 1024 * 1024;
 
 pub struct ServeOptions {
     pub listen: SocketAddr,
@@ -69,9 +73,10 @@ pub fn serve(shared: Arc<Shared>, opts: &ServeOptions, shutdown: Arc<AtomicBool>
             };
             let server = Arc::clone(&server);
             let (shutdown, dead) = (Arc::clone(&shutdown), Arc::clone(&dead));
+            let port = addr.port();
             let handle = thread::Builder::new()
                 .name(format!("worker-{i}"))
-                .spawn(move || worker_loop(&mut worker, &server, &shutdown, &dead))
+                .spawn(move || worker_loop(&mut worker, &server, port, &shutdown, &dead))
                 .context("impossible de lancer un fil de travail")?;
             workers.push(handle);
         }
@@ -114,12 +119,13 @@ fn raise_open_files_limit() {
 fn worker_loop(
     worker: &mut Worker,
     server: &tiny_http::Server,
+    port: u16,
     shutdown: &AtomicBool,
     dead: &AtomicBool,
 ) {
     while !shutdown.load(Ordering::Relaxed) && !dead.load(Ordering::Relaxed) {
         match server.recv_timeout(Duration::from_millis(200)) {
-            Ok(Some(request)) => handle(worker, request),
+            Ok(Some(request)) => handle(worker, request, port),
             Ok(None) => {}
             Err(e) => {
                 log::error!("accepting connections failed: {e}");
@@ -170,7 +176,24 @@ fn respond_to(worker: &mut Worker, request: &tiny_http::Request) -> Result<Reply
     route(worker, &info)
 }
 
-fn handle(worker: &mut Worker, request: tiny_http::Request) {
+/// Answers a request whose announced body is too big to be discarded safely, then cuts the
+/// connection and keeps tiny_http's body reader alive for good instead of dropping it.
+///
+/// tiny_http 0.12 discards an unread body by allocating `vec![0; remaining]`: with a forged
+/// `Content-Length: 9000000000000000000` that allocation fails and aborts the process. The
+/// reader is only reachable through `upgrade`, which writes our response and hands it over.
+/// Leaking it costs one parked tiny_http thread and one shut-down socket per such request,
+/// which only a hostile client sends; the alternative is one request killing the kit.
+fn refuse_without_draining(request: tiny_http::Request, reply: Reply, port: u16) {
+    let peer = request.remote_addr().copied();
+    let stream = request.upgrade("close", reply.into_response());
+    if let Some(peer) = peer {
+        super::reaper::close_connection(port, peer);
+    }
+    std::mem::forget(stream);
+}
+
+fn handle(worker: &mut Worker, request: tiny_http::Request, port: u16) {
     let started = Instant::now();
     let outcome = catch_unwind(AssertUnwindSafe(|| respond_to(worker, &request)));
     let reply = match outcome {
@@ -202,6 +225,14 @@ fn handle(worker: &mut Worker, request: tiny_http::Request) {
     } else {
         String::new()
     };
+    if request.body_length().is_some_and(|n| n > MAX_DRAINED_BODY) {
+        log::warn!(
+            "{method} with a {:?}-byte body refused, connection cut",
+            request.body_length()
+        );
+        refuse_without_draining(request, reply, port);
+        return;
+    }
     // Dropping a request whose body was not read makes tiny_http read and discard it; a
     // panic there must not take the worker down with it.
     let sent = catch_unwind(AssertUnwindSafe(|| request.respond(reply.into_response())));
