@@ -37,6 +37,112 @@ pub enum Command {
     /// Lance le portail : installe la bibliothèque de départ si besoin, puis répond aux
     /// téléphones du réseau. Ctrl+C l'arrête proprement.
     Serve(ServeArgs),
+    /// Paquets de contenus : fabriquer, vérifier, installer, lister, retirer, exporter.
+    #[command(subcommand)]
+    Pack(PackCommand),
+    /// Clés d'éditeur, pour signer les paquets que vous fabriquez.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Clés d'éditeurs de confiance : le kit n'installe que les paquets qu'elles signent.
+    #[command(subcommand)]
+    Trust(TrustCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PackCommand {
+    /// Fabrique un paquet `.kitpack` signé à partir d'un dossier de contenus
+    /// (`pack.toml`, `themes/`, `tutorials/`, `workshops/`, `images/`).
+    ///
+    /// Exemple : mednum-kit pack build mes-fiches --out mes-fiches-1.0.0.kitpack --key editeur.key
+    Build {
+        /// Le dossier des contenus.
+        src: PathBuf,
+        /// Le fichier `.kitpack` à écrire.
+        #[arg(long)]
+        out: PathBuf,
+        /// La clé secrète qui signe le paquet (faite par `mednum-kit key generate`). Sans
+        /// clé, le paquet n'est pas signé : un kit ne l'installe qu'avec `--allow-untrusted`.
+        #[arg(long, env = "MEDNUM_KIT_KEY")]
+        key: Option<PathBuf>,
+    },
+    /// Vérifie un dossier de contenus ou un paquet : réglages, liens, images, et règles du
+    /// FALC (phrases courtes, pas de sigles sans explication…). Chaque remarque donne
+    /// `fichier:ligne`, la règle et un conseil. Code de sortie non nul s'il y a des erreurs.
+    ///
+    /// Pour faire taire une règle sur une ligne, écrivez à la fin de cette ligne :
+    /// `<!-- falc: ignore sentence-length -->` (ou `<!-- falc: ignore -->` pour toutes).
+    Check {
+        /// Un dossier de contenus ou un fichier `.kitpack`.
+        path: PathBuf,
+    },
+    /// Installe un paquet, ou tous les paquets `.kitpack` d'un dossier (une clé USB, par
+    /// exemple), les plus récents d'abord. Tout est vérifié avant que la bibliothèque change.
+    Import {
+        /// Un fichier `.kitpack` ou un dossier qui en contient.
+        path: PathBuf,
+        /// Accepte un paquet non signé ou signé par une clé inconnue (pour tester vos
+        /// propres contenus). `pack list` le signale ensuite.
+        #[arg(long)]
+        allow_untrusted: bool,
+        /// Accepte une version plus ancienne que celle installée.
+        #[arg(long)]
+        allow_downgrade: bool,
+    },
+    /// Liste les paquets installés.
+    List {
+        /// Sortie en JSON, pour les scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Retire un paquet et ses contenus du portail.
+    Remove {
+        /// L'identifiant du paquet (voir `pack list`).
+        id: String,
+    },
+    /// Revient à la version précédente d'un paquet (gardée à chaque mise à jour).
+    Rollback {
+        /// L'identifiant du paquet (voir `pack list`).
+        id: String,
+    },
+    /// Copie les paquets installés (fichiers signés d'origine) dans un dossier, par exemple
+    /// une clé USB, pour les installer sur un autre kit.
+    ///
+    /// Exemples : `mednum-kit pack export starter /media/cle` ou `mednum-kit pack export --all /media/cle`
+    Export {
+        /// L'identifiant du paquet, puis le dossier de destination (ou seulement le
+        /// dossier, avec `--all`).
+        #[arg(required = true, num_args = 1..=2, value_names = ["ID", "DOSSIER"])]
+        args: Vec<String>,
+        /// Exporte tous les paquets installés.
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Crée une paire de clés : la clé secrète dans FICHIER (gardez-la pour vous), la clé
+    /// publique dans FICHIER.pub (donnez-la aux kits, qui l'ajoutent avec `trust add`).
+    Generate {
+        /// Le fichier de la clé secrète.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TrustCommand {
+    /// Fait confiance à une clé d'éditeur : 64 chiffres hexadécimaux, ou un fichier `.pub`.
+    Add {
+        key: String,
+        /// Un nom pour la reconnaître (l'éditeur).
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+    /// Liste les clés de confiance.
+    List,
+    /// Retire une clé (le début de la clé suffit, s'il n'y a pas d'ambiguïté).
+    Remove { key: String },
 }
 
 #[derive(Debug, Args)]
@@ -66,7 +172,9 @@ mod tests {
     fn serve_defaults_match_the_readme() {
         let cli = Cli::try_parse_from(["mednum-kit", "serve"]).unwrap();
         assert_eq!(cli.data_dir, PathBuf::from("kit-data"));
-        let Command::Serve(args) = cli.command;
+        let Command::Serve(args) = cli.command else {
+            panic!("not serve");
+        };
         assert_eq!(args.listen.to_string(), "0.0.0.0:8080");
     }
 }

@@ -11,6 +11,9 @@ fn main() -> ExitCode {
     logging::init(cli.verbose);
     let result = Config::resolve(&cli.data_dir).and_then(|config| match &cli.command {
         Command::Serve(args) => cmd::serve::run(args, &config),
+        Command::Pack(command) => cmd::pack::run(command, &config),
+        Command::Key(command) => cmd::key::run(command),
+        Command::Trust(command) => cmd::trust::run(command, &config),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,28 +3,49 @@
 
 use std::path::{Path, PathBuf};
 
-/// Joins `untrusted` (a `/`-separated relative path, already percent-decoded) onto `root`.
-/// Returns `None` unless every segment is a plain name: no empty or `.`/`..` segment, no
-/// leading `/`, no backslash, no NUL or control character, no drive letter, no hidden
-/// (`.name`) segment, and nothing longer than a file system allows.
+/// Longest relative path accepted, in bytes.
+pub const MAX_PATH_BYTES: usize = 1024;
+/// Longest path segment accepted, in bytes (most file systems' limit).
+pub const MAX_SEGMENT_BYTES: usize = 255;
+
+/// Why `untrusted` (a `/`-separated relative path, already percent-decoded) is not a plain
+/// relative path, in words a person can act on; `None` when it is one.
+pub fn relative_path_problem(untrusted: &str) -> Option<&'static str> {
+    if untrusted.is_empty() {
+        return Some("chemin vide");
+    }
+    if untrusted.len() > MAX_PATH_BYTES {
+        return Some("chemin trop long");
+    }
+    if untrusted.starts_with('/') || untrusted.contains(':') {
+        return Some("chemin absolu");
+    }
+    if untrusted.contains('\\') {
+        return Some("barre oblique inversée");
+    }
+    for segment in untrusted.split('/') {
+        let problem = match segment {
+            "" | "." => "segment vide",
+            ".." => "remontée `..`",
+            s if s.len() > MAX_SEGMENT_BYTES => "nom trop long",
+            s if s.starts_with('.') => "fichier caché",
+            s if s.chars().any(char::is_control) => "caractère de contrôle",
+            _ => continue,
+        };
+        return Some(problem);
+    }
+    None
+}
+
+/// Joins `untrusted` onto `root`. Returns `None` unless every segment is a plain name: no
+/// empty or `.`/`..` segment, no leading `/`, no backslash, no NUL or control character, no
+/// drive letter, no hidden (`.name`) segment, and nothing longer than a file system allows.
 pub fn safe_join(root: &Path, untrusted: &str) -> Option<PathBuf> {
-    const MAX_SEGMENT: usize = 255;
-    const MAX_TOTAL: usize = 1024;
-    if untrusted.is_empty() || untrusted.len() > MAX_TOTAL {
+    if relative_path_problem(untrusted).is_some() {
         return None;
     }
     let mut path = root.to_path_buf();
-    for segment in untrusted.split('/') {
-        let plain = !segment.is_empty()
-            && segment.len() <= MAX_SEGMENT
-            && !segment.starts_with('.')
-            && !segment.contains(':')
-            && !segment.chars().any(|c| c == '\\' || c.is_control());
-        if !plain {
-            return None;
-        }
-        path.push(segment);
-    }
+    path.extend(untrusted.split('/'));
     Some(path)
 }
 

@@ -8,7 +8,6 @@ use anyhow::{Context, Result};
 
 use crate::cli::ServeArgs;
 use crate::config::Config;
-use crate::store::Store;
 use crate::web::{self, ServeOptions, Shared};
 use crate::{i18n, packs};
 
@@ -20,31 +19,13 @@ pub fn run(args: &ServeArgs, config: &Config) -> Result<()> {
             .context("impossible d'installer l'arrêt propre")?;
     }
 
-    std::fs::create_dir_all(&config.data_dir).with_context(|| {
-        format!(
-            "impossible de créer le dossier `{}`",
-            config.data_dir.display()
-        )
-    })?;
-    let cleaned = packs::clean_leftovers(&config.data_dir)?;
+    let store = super::open_store(config)?;
+    let cleaned = packs::clean_leftovers(&store, &config.data_dir)?;
     if cleaned > 0 {
-        log::info!("cleaned {cleaned} leftover folder(s) from an interrupted install");
-    }
-    let db_path = config.db_path();
-    let mut store = Store::open(&db_path)?;
-    match packs::starter::ensure(&mut store, &config.data_dir)
-        .context("installation de la bibliothèque de départ")?
-    {
-        Some(report) => log::info!(
-            "installed starter pack {} {}: {} items, {} files",
-            report.id,
-            report.version,
-            report.items,
-            report.files
-        ),
-        None => log::debug!("starter pack up to date"),
+        log::info!("cleaned {cleaned} leftover(s) of an interrupted install");
     }
     drop(store);
+    let db_path = config.db_path();
 
     let shared = Arc::new(Shared {
         site_name: config.file.name.clone(),

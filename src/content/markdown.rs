@@ -116,6 +116,9 @@ pub fn render(body: &str, first_line: usize, mode: Mode, resolver: &dyn Resolver
                 current.plain.push_str(text);
                 events.push(event.clone());
             }
+            // Comments are for authors (e.g. `<!-- falc: ignore … -->`): never shown.
+            Event::Html(html) | Event::InlineHtml(html)
+                if html.trim().starts_with("<!--") && html.trim().ends_with("-->") => {}
             Event::Html(html) | Event::InlineHtml(html) => {
                 // Packs come from outside: their HTML is shown, never run.
                 current.plain.push_str(&html);
@@ -279,6 +282,17 @@ mod tests {
         assert!(html.contains("Perdu") && !html.contains("x.png"), "{html}");
         let lines: Vec<_> = r.findings.iter().map(|f| f.line).collect();
         assert_eq!(lines, [10, 10, 14]);
+    }
+
+    #[test]
+    fn author_comments_are_dropped() {
+        let r = render(
+            "Une phrase. <!-- falc: ignore -->\n\n<!-- note -->\n",
+            1,
+            Mode::Flow,
+            &Fixed,
+        );
+        assert_eq!(r.intro.html, "<p>Une phrase. </p>\n");
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! `pack.toml`, `themes/*.md`, `tutorials/*.md`, `workshops/*.md` and `images/*`.
 //! Everything is parsed and rendered here, once; nothing downstream parses Markdown.
 
+pub mod dir;
+pub mod falc;
 pub mod frontmatter;
 pub mod markdown;
 
@@ -38,7 +40,7 @@ impl fmt::Display for ContentError {
 }
 
 impl ContentError {
-    fn new(path: &str, line: Option<usize>, message: impl Into<String>) -> Self {
+    pub(crate) fn new(path: &str, line: Option<usize>, message: impl Into<String>) -> Self {
         ContentError {
             path: path.to_owned(),
             line,
@@ -67,6 +69,15 @@ pub struct PackMeta {
     pub languages: Vec<String>,
     #[serde(default)]
     pub license: String,
+    /// `YYYY-MM-DD`: goes into the manifest (a build never reads the clock).
+    #[serde(default)]
+    pub created: Option<String>,
+    /// The oldest kit version that can show this pack.
+    #[serde(default)]
+    pub min_kit_version: Option<semver::Version>,
+    /// Abbreviations the FALC linter accepts in this pack without explanation.
+    #[serde(default)]
+    pub abbreviations: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]

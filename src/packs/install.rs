@@ -1,13 +1,19 @@
-//! Installing a loaded pack: its files go to `packs/<id>/<version>/` through a staging folder
-//! (written, fsynced, renamed), then its items replace the old ones in one SQLite transaction.
-//! A crash at any point leaves the index on the old version or the new one.
+//! Changing the library: import, upgrade, rollback, remove, export, and the starter pack.
+//!
+//! Files go to `packs/<id>/<version>/` through a staging folder (written, fsynced, renamed),
+//! the original signed file is kept as `packs/<id>/<version>.kitpack`, then the pack's rows
+//! are replaced in one SQLite transaction. A crash at any point leaves the index on the old
+//! version or the new one; `clean_leftovers` removes what the crash left on disk.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 
+use super::format::{sha256_hex, Manifest, EXTENSION};
+use super::progress::Progress;
+use super::verify;
+use crate::content::dir::DirSource;
 use crate::content::{self, LoadedPack, Source};
 use crate::paths::safe_join;
 use crate::store::{NewItem, NewPack, NewStep, Store};
@@ -17,99 +23,447 @@ pub const FILES_URL: &str = "/contenus/";
 
 /// Folder names inside `packs/<id>/` that an interrupted install leaves behind.
 const STAGING_PREFIX: &str = ".staging-";
-const RETIRED_PREFIX: &str = ".old-";
+
+/// Free space kept on the disk beyond what a pack needs (SQLite, logs).
+const DISK_MARGIN: u64 = 32 << 20;
 
 #[derive(Debug)]
 pub struct InstallReport {
     pub id: String,
     pub version: String,
+    pub previous: Option<String>,
     pub items: usize,
     pub files: usize,
 }
 
-fn fsync_dir(dir: &Path) -> Result<()> {
+/// What an import did.
+#[derive(Debug)]
+pub enum Imported {
+    Installed(InstallReport),
+    /// The same version is already installed: nothing changed.
+    AlreadyInstalled {
+        id: String,
+        version: String,
+    },
+}
+
+pub struct ImportOptions {
+    pub allow_untrusted: bool,
+    pub allow_downgrade: bool,
+}
+
+pub(crate) fn fsync_dir(dir: &Path) -> Result<()> {
     fs::File::open(dir)
         .and_then(|d| d.sync_all())
         .with_context(|| format!("impossible de synchroniser le dossier `{}`", dir.display()))
 }
 
-/// Loads `source`, writes its files and switches the index to it.
-pub fn install(
+fn packs_root(data_dir: &Path) -> PathBuf {
+    data_dir.join("packs")
+}
+
+fn pack_dir(data_dir: &Path, id: &str) -> Result<PathBuf> {
+    safe_join(&packs_root(data_dir), id).ok_or_else(|| anyhow!("identifiant `{id}` invalide"))
+}
+
+/// Bytes free for us on the disk holding `dir`.
+fn free_bytes(dir: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    // SAFETY: statvfs writes into the zeroed struct we pass; `path` is NUL-terminated.
+    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(path.as_ptr(), &mut stat) } != 0 {
+        return None;
+    }
+    Some(stat.f_bavail as u64 * stat.f_frsize as u64)
+}
+
+/// Imports one `.kitpack` file: verify, extract, switch. The library is unchanged unless
+/// everything passed.
+pub fn import_file(
+    store: &mut Store,
+    data_dir: &Path,
+    file: &Path,
+    options: &ImportOptions,
+    progress: &Progress,
+) -> Result<Imported> {
+    let shown = file.display();
+    progress.step(format!("vérification de `{shown}`"));
+    let mut open = verify::open(
+        file,
+        &|key| store.is_trusted(key).unwrap_or(false),
+        options.allow_untrusted,
+    )
+    .with_context(|| format!("paquet `{shown}` refusé"))?;
+    let manifest = open.manifest.clone();
+    let installed = store.pack(&manifest.id)?;
+    let offered = semver::Version::parse(&manifest.version)?;
+    if let Some(installed) = &installed {
+        let current = semver::Version::parse(&installed.version).ok();
+        if current.as_ref() == Some(&offered) {
+            return Ok(Imported::AlreadyInstalled {
+                id: manifest.id,
+                version: manifest.version,
+            });
+        }
+        if current.as_ref().is_some_and(|c| *c > offered) && !options.allow_downgrade {
+            bail!(
+                "paquet `{shown}` refusé : la version {} est plus ancienne que celle installée \
+                 ({}) ; ajoutez `--allow-downgrade` pour revenir en arrière",
+                manifest.version,
+                installed.version
+            );
+        }
+    }
+    let dir = pack_dir(data_dir, &manifest.id)?;
+    fs::create_dir_all(&dir).with_context(|| format!("impossible de créer `{}`", dir.display()))?;
+    let need = open.total_size() + fs::metadata(file)?.len() + DISK_MARGIN;
+    if let Some(free) = free_bytes(&dir) {
+        if free < need {
+            bail!(
+                "paquet `{shown}` refusé : pas assez de place sur le disque \
+                 ({} Mo libres, {} Mo nécessaires)",
+                free >> 20,
+                need >> 20
+            );
+        }
+    }
+
+    let staging = dir.join(format!(
+        "{STAGING_PREFIX}{}-{}",
+        manifest.version,
+        std::process::id()
+    ));
+    let staged_kitpack = staging.with_extension(EXTENSION);
+    let result = (|| -> Result<InstallReport> {
+        if staging.exists() {
+            fs::remove_dir_all(&staging)?;
+        }
+        fs::create_dir_all(&staging)?;
+        progress.step(format!("extraction de `{}`", manifest.file_name()));
+        open.extract(&staging, progress)
+            .with_context(|| format!("paquet `{shown}` refusé"))?;
+        progress.step(format!("lecture du contenu de `{}`", manifest.file_name()));
+        let source = DirSource::open(&staging)?;
+        let loaded = content::load(&source, FILES_URL)
+            .with_context(|| format!("paquet `{shown}` refusé"))?;
+        check_matches_manifest(&loaded, &manifest)
+            .with_context(|| format!("paquet `{shown}` refusé"))?;
+        check_slugs_free(store, &loaded)?;
+        // Keep the original signed file beside the extracted one, for export.
+        fs::copy(file, &staged_kitpack)
+            .and_then(|_| fs::File::open(&staged_kitpack)?.sync_all())
+            .with_context(|| format!("impossible de copier `{shown}`"))?;
+        progress.step(format!("installation de `{}`", manifest.file_name()));
+        let previous = installed.as_ref().map(|p| p.version.as_str());
+        commit(
+            store,
+            data_dir,
+            (&staging, Some(&staged_kitpack)),
+            &loaded,
+            &NewPack {
+                id: &manifest.id,
+                version: &manifest.version,
+                title: &manifest.title,
+                digest: &sha256_hex(&open.manifest_bytes),
+                previous_version: previous,
+                publisher: manifest.publisher.as_deref(),
+                trusted: open.trusted,
+            },
+        )
+    })();
+    if result.is_err() {
+        let _ = fs::remove_dir_all(&staging);
+        let _ = fs::remove_file(&staged_kitpack);
+    }
+    progress.finish();
+    result.map(Imported::Installed)
+}
+
+/// The pack's own `pack.toml` and items must be what its signed manifest says.
+fn check_matches_manifest(loaded: &LoadedPack, manifest: &Manifest) -> Result<()> {
+    if loaded.meta.id != manifest.id || loaded.meta.version.to_string() != manifest.version {
+        bail!(
+            "`pack.toml` dit `{} {}` mais le manifeste `{} {}`",
+            loaded.meta.id,
+            loaded.meta.version,
+            manifest.id,
+            manifest.version
+        );
+    }
+    let mut in_content: Vec<(&str, &str)> = loaded
+        .themes
+        .iter()
+        .map(|t| ("theme", t.slug.as_str()))
+        .chain(
+            loaded
+                .tutorials
+                .iter()
+                .map(|t| ("tutorial", t.slug.as_str())),
+        )
+        .chain(
+            loaded
+                .workshops
+                .iter()
+                .map(|w| ("workshop", w.slug.as_str())),
+        )
+        .collect();
+    let mut in_manifest: Vec<(&str, &str)> = manifest
+        .items
+        .iter()
+        .map(|i| (i.kind.as_str(), i.slug.as_str()))
+        .collect();
+    in_content.sort_unstable();
+    in_manifest.sort_unstable();
+    if in_content != in_manifest {
+        bail!("la liste des contenus du manifeste ne correspond pas aux fichiers");
+    }
+    Ok(())
+}
+
+/// Two packs may not both define the same tutorial (or theme, or workshop).
+fn check_slugs_free(store: &Store, loaded: &LoadedPack) -> Result<()> {
+    let items = loaded
+        .themes
+        .iter()
+        .map(|t| ("theme", &t.slug))
+        .chain(loaded.tutorials.iter().map(|t| ("tutorial", &t.slug)))
+        .chain(loaded.workshops.iter().map(|w| ("workshop", &w.slug)));
+    for (kind, slug) in items {
+        if let Some(owner) = store.item_owner(kind, slug)? {
+            if owner != loaded.meta.id {
+                bail!("`{kind}` `{slug}` existe déjà dans le paquet `{owner}` : renommez-le");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Moves a complete staging folder (and the staged original `.kitpack`, if any) into place
+/// and switches the index to it, then prunes versions neither current nor kept for rollback.
+fn commit(
+    store: &mut Store,
+    data_dir: &Path,
+    (staging, kitpack): (&Path, Option<&Path>),
+    loaded: &LoadedPack,
+    pack: &NewPack<'_>,
+) -> Result<InstallReport> {
+    let dir = pack_dir(data_dir, pack.id)?;
+    let final_dir = dir.join(pack.version);
+    if final_dir.exists() {
+        // Left by an install that stopped before the index switched: not in use.
+        fs::remove_dir_all(&final_dir)
+            .with_context(|| format!("impossible d'effacer `{}`", final_dir.display()))?;
+    }
+    if let Some(kitpack) = kitpack {
+        let target = original_kitpack(&dir, pack.version);
+        fs::rename(kitpack, &target)
+            .with_context(|| format!("impossible de renommer `{}`", kitpack.display()))?;
+    }
+    fs::rename(staging, &final_dir)
+        .with_context(|| format!("impossible de renommer `{}`", staging.display()))?;
+    fsync_dir(&dir)?;
+    let items = index_items(loaded)?;
+    store.replace_pack(pack, &items)?;
+    prune(&dir, &[Some(pack.version), pack.previous_version])?;
+    Ok(InstallReport {
+        id: pack.id.to_owned(),
+        version: pack.version.to_owned(),
+        previous: pack.previous_version.map(str::to_owned),
+        items: items.len(),
+        files: loaded.files.len(),
+    })
+}
+
+/// Where the original signed file of a version is kept.
+fn original_kitpack(pack_dir: &Path, version: &str) -> PathBuf {
+    pack_dir.join(format!("{version}.{EXTENSION}"))
+}
+
+/// Removes every entry of a pack folder but the listed versions (folder and `.kitpack`).
+fn prune(dir: &Path, keep: &[Option<&str>]) -> Result<()> {
+    let entries =
+        fs::read_dir(dir).with_context(|| format!("impossible de lire `{}`", dir.display()))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let version = name.strip_suffix(&format!(".{EXTENSION}")).unwrap_or(&name);
+        if !keep.iter().flatten().any(|k| *k == version) {
+            remove_path(&entry.path())?;
+        }
+    }
+    Ok(())
+}
+
+fn remove_path(path: &Path) -> Result<()> {
+    let result = if path.is_dir() {
+        fs::remove_dir_all(path)
+    } else {
+        fs::remove_file(path)
+    };
+    result.with_context(|| format!("impossible d'effacer `{}`", path.display()))
+}
+
+/// Installs a pack from a source that needs no verification (the embedded starter).
+pub fn install_source(
     store: &mut Store,
     data_dir: &Path,
     source: &dyn Source,
     digest: &str,
 ) -> Result<InstallReport> {
-    let pack = content::load(source, FILES_URL)?;
-    let version = pack.meta.version.to_string();
-    let pack_dir = data_dir.join("packs").join(&pack.meta.id);
-    fs::create_dir_all(&pack_dir)
-        .with_context(|| format!("impossible de créer `{}`", pack_dir.display()))?;
-
-    let staging = pack_dir.join(format!("{STAGING_PREFIX}{version}-{}", std::process::id()));
+    let loaded = content::load(source, FILES_URL)?;
+    let version = loaded.meta.version.to_string();
+    let dir = pack_dir(data_dir, &loaded.meta.id)?;
+    let staging = dir.join(format!("{STAGING_PREFIX}{version}-{}", std::process::id()));
     if staging.exists() {
-        fs::remove_dir_all(&staging)
-            .with_context(|| format!("impossible d'effacer `{}`", staging.display()))?;
+        fs::remove_dir_all(&staging)?;
     }
-    write_files(&pack, source, &staging)?;
-
-    let final_dir = pack_dir.join(&version);
-    let retired = pack_dir.join(format!("{RETIRED_PREFIX}{version}-{}", std::process::id()));
-    if final_dir.exists() {
-        fs::rename(&final_dir, &retired)
-            .with_context(|| format!("impossible de déplacer `{}`", final_dir.display()))?;
-    }
-    fs::rename(&staging, &final_dir)
-        .with_context(|| format!("impossible de renommer `{}`", staging.display()))?;
-    fsync_dir(&pack_dir)?;
-
-    let items = index_items(&pack)?;
-    store.replace_pack(
-        &NewPack {
-            id: &pack.meta.id,
-            version: &version,
-            title: &pack.meta.title,
-            digest,
-        },
-        &items,
-    )?;
-    // Only now that the index points at the new version may older files go.
-    remove_other_versions(&pack_dir, &version)?;
-    Ok(InstallReport {
-        id: pack.meta.id.clone(),
-        version,
-        items: items.len(),
-        files: pack.files.len(),
-    })
-}
-
-fn write_files(pack: &LoadedPack, source: &dyn Source, staging: &Path) -> Result<()> {
-    fs::create_dir_all(staging)
+    fs::create_dir_all(&staging)
         .with_context(|| format!("impossible de créer `{}`", staging.display()))?;
-    let mut dirs: Vec<PathBuf> = vec![staging.to_owned()];
-    for rel in &pack.files {
-        let target = safe_join(staging, rel)
-            .ok_or_else(|| anyhow!("`{rel}` : chemin refusé dans le pack"))?;
+    for rel in &loaded.files {
+        let target = safe_join(&staging, rel).ok_or_else(|| anyhow!("`{rel}` : chemin refusé"))?;
         if let Some(parent) = target.parent() {
-            if !dirs.iter().any(|d| d == parent) {
-                fs::create_dir_all(parent)
-                    .with_context(|| format!("impossible de créer `{}`", parent.display()))?;
-                dirs.push(parent.to_owned());
-            }
+            fs::create_dir_all(parent)?;
         }
         let bytes = source
             .read(rel)
             .with_context(|| format!("`{rel}` : lecture impossible"))?;
-        let mut file = fs::File::create(&target)
-            .with_context(|| format!("impossible d'écrire `{}`", target.display()))?;
-        file.write_all(&bytes)
-            .and_then(|()| file.sync_all())
+        fs::write(&target, &bytes)
+            .and_then(|()| fs::File::open(&target)?.sync_all())
             .with_context(|| format!("impossible d'écrire `{}`", target.display()))?;
     }
-    for dir in &dirs {
-        fsync_dir(dir)?;
+    for dir in walkdir::WalkDir::new(&staging).into_iter().flatten() {
+        if dir.file_type().is_dir() {
+            fsync_dir(dir.path())?;
+        }
+    }
+    commit(
+        store,
+        data_dir,
+        (&staging, None),
+        &loaded,
+        &NewPack {
+            id: &loaded.meta.id,
+            version: &version,
+            title: &loaded.meta.title,
+            digest,
+            previous_version: None,
+            publisher: None,
+            trusted: true,
+        },
+    )
+}
+
+/// Goes back to the version kept at the last upgrade (and keeps the current one, so a
+/// second rollback undoes the first).
+pub fn rollback(store: &mut Store, data_dir: &Path, id: &str) -> Result<InstallReport> {
+    let row = store
+        .pack(id)?
+        .ok_or_else(|| anyhow!("aucun paquet `{id}` installé (voir `mednum-kit pack list`)"))?;
+    let previous = row
+        .previous_version
+        .clone()
+        .ok_or_else(|| anyhow!("le paquet `{id}` n'a pas de version précédente"))?;
+    let dir = pack_dir(data_dir, id)?;
+    let source = DirSource::open(&dir.join(&previous))
+        .with_context(|| format!("version {previous} de `{id}` introuvable sur le disque"))?;
+    let loaded = content::load(&source, FILES_URL)?;
+    let kitpack = original_kitpack(&dir, &previous);
+    let (digest, publisher, trusted) = match verify::open(&kitpack, &|_| true, true) {
+        Ok(open) => (
+            sha256_hex(&open.manifest_bytes),
+            open.manifest.publisher.clone(),
+            open.manifest
+                .publisher
+                .as_deref()
+                .is_some_and(|k| store.is_trusted(k).unwrap_or(false)),
+        ),
+        Err(_) => (String::from("rollback"), None, false),
+    };
+    let items = index_items(&loaded)?;
+    store.replace_pack(
+        &NewPack {
+            id,
+            version: &previous,
+            title: &loaded.meta.title,
+            digest: &digest,
+            previous_version: Some(&row.version),
+            publisher: publisher.as_deref(),
+            trusted,
+        },
+        &items,
+    )?;
+    Ok(InstallReport {
+        id: id.to_owned(),
+        version: previous,
+        previous: Some(row.version),
+        items: items.len(),
+        files: loaded.files.len(),
+    })
+}
+
+/// Removes a pack from the index, then its files.
+pub fn remove(store: &mut Store, data_dir: &Path, id: &str) -> Result<()> {
+    if id == super::starter::STARTER_ID {
+        bail!("le paquet `{id}` fait partie du kit : il ne peut pas être supprimé");
+    }
+    if !store.remove_pack(id)? {
+        bail!("aucun paquet `{id}` installé (voir `mednum-kit pack list`)");
+    }
+    let dir = pack_dir(data_dir, id)?;
+    if dir.exists() {
+        remove_path(&dir)?;
     }
     Ok(())
+}
+
+/// Writes the installed version of `id` as a `.kitpack` into `dest`: the original signed
+/// file, or for the starter pack a fresh (unsigned) build of the embedded files.
+pub fn export(store: &Store, data_dir: &Path, id: &str, dest: &Path) -> Result<PathBuf> {
+    let row = store
+        .pack(id)?
+        .ok_or_else(|| anyhow!("aucun paquet `{id}` installé (voir `mednum-kit pack list`)"))?;
+    fs::create_dir_all(dest)
+        .with_context(|| format!("impossible de créer `{}`", dest.display()))?;
+    let target = dest.join(format!("{id}-{}.{EXTENSION}", row.version));
+    let original = original_kitpack(&pack_dir(data_dir, id)?, &row.version);
+    if original.is_file() {
+        let part = target.with_extension(format!("{EXTENSION}.part"));
+        fs::copy(&original, &part)
+            .and_then(|_| fs::File::open(&part)?.sync_all())
+            .with_context(|| format!("impossible d'écrire `{}`", part.display()))?;
+        fs::rename(&part, &target)
+            .with_context(|| format!("impossible d'écrire `{}`", target.display()))?;
+    } else if id == super::starter::STARTER_ID {
+        super::build::build(&super::starter::Starter, &target, None)?;
+    } else {
+        bail!("le fichier d'origine de `{id}` manque : réimportez-le");
+    }
+    fsync_dir(dest)?;
+    Ok(target)
+}
+
+/// Cleans what an interrupted install left: staging folders, versions the index does not
+/// use, folders of packs the index does not know. Returns how many entries went.
+pub fn clean_leftovers(store: &Store, data_dir: &Path) -> Result<usize> {
+    let root = packs_root(data_dir);
+    let Ok(entries) = fs::read_dir(&root) else {
+        return Ok(0);
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let id = entry.file_name().to_string_lossy().into_owned();
+        let Some(row) = store.pack(&id)? else {
+            remove_path(&entry.path())?;
+            removed += 1;
+            continue;
+        };
+        let keep = [Some(row.version.as_str()), row.previous_version.as_deref()];
+        let before = fs::read_dir(entry.path())?.count();
+        prune(&entry.path(), &keep)?;
+        removed += before - fs::read_dir(entry.path())?.count();
+    }
+    Ok(removed)
 }
 
 /// Turns rendered content into index rows.
@@ -195,55 +549,4 @@ fn index_items(pack: &LoadedPack) -> Result<Vec<NewItem>> {
         });
     }
     Ok(items)
-}
-
-fn remove_other_versions(pack_dir: &Path, keep: &str) -> Result<()> {
-    let entries = fs::read_dir(pack_dir)
-        .with_context(|| format!("impossible de lire `{}`", pack_dir.display()))?;
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name != keep && !name.starts_with(STAGING_PREFIX) {
-            fs::remove_dir_all(entry.path())
-                .with_context(|| format!("impossible d'effacer `{}`", entry.path().display()))?;
-        }
-    }
-    Ok(())
-}
-
-/// Cleans what an interrupted install left in `packs/*/`: staging folders are removed,
-/// retired ones are removed or, if their replacement is missing, put back.
-pub fn clean_leftovers(data_dir: &Path) -> Result<usize> {
-    let packs = data_dir.join("packs");
-    let Ok(entries) = fs::read_dir(&packs) else {
-        return Ok(0);
-    };
-    let mut removed = 0;
-    for pack in entries.flatten() {
-        let Ok(versions) = fs::read_dir(pack.path()) else {
-            continue;
-        };
-        for version in versions.flatten() {
-            let name = version.file_name();
-            let name = name.to_string_lossy();
-            // A retired folder whose replacement never arrived goes back into place.
-            if let Some(rest) = name.strip_prefix(RETIRED_PREFIX) {
-                let original = rest.rsplit_once('-').map(|(v, _pid)| pack.path().join(v));
-                if let Some(original) = original.filter(|o| !o.exists()) {
-                    fs::rename(version.path(), &original).with_context(|| {
-                        format!("impossible de restaurer `{}`", original.display())
-                    })?;
-                    removed += 1;
-                    continue;
-                }
-            }
-            if name.starts_with(STAGING_PREFIX) || name.starts_with(RETIRED_PREFIX) {
-                fs::remove_dir_all(version.path()).with_context(|| {
-                    format!("impossible d'effacer `{}`", version.path().display())
-                })?;
-                removed += 1;
-            }
-        }
-    }
-    Ok(removed)
 }

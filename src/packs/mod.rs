@@ -1,7 +1,16 @@
-//! Content packs: installing a pack's rendered items and files into the library, and the
-//! starter pack compiled into the binary.
+//! Content packs: the signed `.kitpack` format, building, verifying, installing,
+//! upgrading, rolling back, removing and exporting them, and the embedded starter pack.
 
+pub mod build;
+pub mod check;
+pub mod format;
 mod install;
+pub mod keys;
+pub mod progress;
 pub mod starter;
+pub mod verify;
 
-pub use install::{clean_leftovers, install, InstallReport, FILES_URL};
+pub use install::{
+    clean_leftovers, export, import_file, install_source, remove, rollback, ImportOptions,
+    Imported, InstallReport, FILES_URL,
+};

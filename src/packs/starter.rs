@@ -7,13 +7,16 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use rust_embed::RustEmbed;
 
-use super::install::{install, InstallReport};
+use super::install::{install_source, InstallReport};
 use crate::content::{PackMeta, Source};
 use crate::store::Store;
 
 #[derive(RustEmbed)]
 #[folder = "content/starter/"]
 struct StarterFiles;
+
+/// The starter pack's id (it cannot be removed: every kit has it).
+pub const STARTER_ID: &str = "starter";
 
 /// The embedded starter pack as a content source.
 pub struct Starter;
@@ -73,7 +76,7 @@ pub fn ensure(store: &mut Store, data_dir: &Path) -> Result<Option<InstallReport
             return Ok(None);
         }
     }
-    install(store, data_dir, &starter, &digest).map(Some)
+    install_source(store, data_dir, &starter, &digest).map(Some)
 }
 
 #[cfg(test)]

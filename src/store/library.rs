@@ -13,6 +13,13 @@ pub struct PackRow {
     pub version: String,
     pub title: String,
     pub digest: String,
+    /// The version kept on disk for `pack rollback`.
+    pub previous_version: Option<String>,
+    /// The publisher's public key (hex); `None` for an unsigned pack.
+    pub publisher: Option<String>,
+    /// `false` when the admin let it in with `--allow-untrusted`.
+    pub trusted: bool,
+    pub items: i64,
 }
 
 /// What `replace_pack` writes for the pack itself.
@@ -21,6 +28,25 @@ pub struct NewPack<'a> {
     pub version: &'a str,
     pub title: &'a str,
     pub digest: &'a str,
+    pub previous_version: Option<&'a str>,
+    pub publisher: Option<&'a str>,
+    pub trusted: bool,
+}
+
+const PACK_COLUMNS: &str = "p.id, p.version, p.title, p.digest, p.previous_version, p.publisher,
+     p.trusted, (SELECT count(*) FROM items i WHERE i.pack_id = p.id)";
+
+fn pack_row(r: &Row<'_>) -> rusqlite::Result<PackRow> {
+    Ok(PackRow {
+        id: r.get(0)?,
+        version: r.get(1)?,
+        title: r.get(2)?,
+        digest: r.get(3)?,
+        previous_version: r.get(4)?,
+        publisher: r.get(5)?,
+        trusted: r.get(6)?,
+        items: r.get(7)?,
+    })
 }
 
 /// One item ready to be indexed: everything already rendered.
@@ -97,6 +123,13 @@ pub struct SearchHit {
     pub snippet: String,
 }
 
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
 /// Control characters cannot appear in indexed text, so they can mark matches safely.
 pub const SNIPPET_OPEN: char = '\u{1}';
 pub const SNIPPET_CLOSE: char = '\u{2}';
@@ -138,28 +171,77 @@ pub fn fts_query(input: &str) -> Option<String> {
 
 impl Store {
     pub fn pack(&self, id: &str) -> Result<Option<PackRow>> {
+        let sql = format!("SELECT {PACK_COLUMNS} FROM packs p WHERE p.id = ?1");
         let row = self
             .conn
-            .prepare_cached("SELECT id, version, title, digest FROM packs WHERE id = ?1")?
-            .query_row([id], |r| {
-                Ok(PackRow {
-                    id: r.get(0)?,
-                    version: r.get(1)?,
-                    title: r.get(2)?,
-                    digest: r.get(3)?,
-                })
-            })
+            .prepare_cached(&sql)?
+            .query_row([id], pack_row)
             .optional()?;
         Ok(row)
+    }
+
+    /// Every installed pack, by id.
+    pub fn packs(&self) -> Result<Vec<PackRow>> {
+        let sql = format!("SELECT {PACK_COLUMNS} FROM packs p ORDER BY p.id");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map([], pack_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Removes a pack and everything it put in the index, in one transaction.
+    pub fn remove_pack(&mut self, id: &str) -> Result<bool> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "DELETE FROM search WHERE rowid IN (SELECT id FROM items WHERE pack_id = ?1)",
+            [id],
+        )?;
+        tx.execute("DELETE FROM items WHERE pack_id = ?1", [id])?;
+        let removed = tx.execute("DELETE FROM packs WHERE id = ?1", [id])? > 0;
+        tx.commit()?;
+        Ok(removed)
+    }
+
+    /// The publisher keys this kit trusts: (hex key, name), by name.
+    pub fn trusted_keys(&self) -> Result<Vec<(String, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT key, name FROM trusted_keys ORDER BY name, key")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Trusts a key; `false` if it already was (its name is then updated).
+    pub fn add_trusted_key(&mut self, key: &str, name: &str) -> Result<bool> {
+        let existed = self.is_trusted(key)?;
+        self.conn.execute(
+            "INSERT INTO trusted_keys (key, name, added_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (key) DO UPDATE SET name = ?2",
+            params![key, name, unix_now()],
+        )?;
+        Ok(!existed)
+    }
+
+    /// Stops trusting every key that starts with `prefix`; returns how many.
+    pub fn remove_trusted_key(&mut self, prefix: &str) -> Result<usize> {
+        Ok(self.conn.execute(
+            "DELETE FROM trusted_keys WHERE substr(key, 1, length(?1)) = ?1",
+            [prefix],
+        )?)
+    }
+
+    pub fn is_trusted(&self, key: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM trusted_keys WHERE key = ?1")?
+            .query_row([key], |_| Ok(()))
+            .optional()?
+            .is_some())
     }
 
     /// Replaces everything a pack put in the index, in one transaction: readers see the old
     /// pack or the new one, never a mix.
     pub fn replace_pack(&mut self, pack: &NewPack<'_>, items: &[NewItem]) -> Result<()> {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
+        let now = unix_now();
         let tx = self.conn.transaction()?;
         tx.execute(
             "DELETE FROM search WHERE rowid IN (SELECT id FROM items WHERE pack_id = ?1)",
@@ -167,11 +249,21 @@ impl Store {
         )?;
         tx.execute("DELETE FROM items WHERE pack_id = ?1", [pack.id])?;
         tx.execute(
-            "INSERT INTO packs (id, version, title, digest, installed_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)
+            "INSERT INTO packs (id, version, title, digest, installed_at, previous_version,
+                                publisher, trusted)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT (id) DO UPDATE SET version = ?2, title = ?3, digest = ?4,
-                                            installed_at = ?5",
-            params![pack.id, pack.version, pack.title, pack.digest, now],
+                installed_at = ?5, previous_version = ?6, publisher = ?7, trusted = ?8",
+            params![
+                pack.id,
+                pack.version,
+                pack.title,
+                pack.digest,
+                now,
+                pack.previous_version,
+                pack.publisher,
+                pack.trusted
+            ],
         )?;
         {
             let mut insert_item = tx.prepare(
@@ -253,6 +345,15 @@ impl Store {
             .query_row([kind, slug], item_row)
             .optional()?;
         Ok(row)
+    }
+
+    /// The pack that defines an item, if any does.
+    pub fn item_owner(&self, kind: &str, slug: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT pack_id FROM items WHERE kind = ?1 AND slug = ?2")?
+            .query_row([kind, slug], |r| r.get(0))
+            .optional()?)
     }
 
     /// One item with its body and details (themes and workshops).
@@ -396,6 +497,9 @@ mod tests {
             version: "1.0.0",
             title: "P",
             digest: "d",
+            previous_version: None,
+            publisher: None,
+            trusted: true,
         };
         store
             .replace_pack(

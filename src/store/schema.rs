@@ -49,6 +49,16 @@ const MIGRATIONS: &[&str] = &[
         title, keywords, body,
         tokenize = 'unicode61 remove_diacritics 2'
      );",
+    // 2: where a pack came from (its publisher key, whether that key was trusted), the
+    // version kept for rollback, and the kit's trusted publisher keys.
+    "ALTER TABLE packs ADD COLUMN previous_version TEXT;
+     ALTER TABLE packs ADD COLUMN publisher TEXT;
+     ALTER TABLE packs ADD COLUMN trusted INTEGER NOT NULL DEFAULT 1;
+     CREATE TABLE trusted_keys (
+        key      TEXT PRIMARY KEY,
+        name     TEXT NOT NULL DEFAULT '',
+        added_at INTEGER NOT NULL
+     );",
 ];
 
 /// The schema version this program writes.

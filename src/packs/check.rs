@@ -1,0 +1,165 @@
+//! `pack check`: everything an author should fix before publishing, as `file:line` findings:
+//! structure (front matter, files), links and images, and the FALC linter.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use super::progress::Progress;
+use super::verify;
+use crate::content::dir::DirSource;
+use crate::content::falc::{self, LintOptions, Severity};
+use crate::content::{self, frontmatter, Source};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckFinding {
+    pub file: String,
+    pub line: Option<usize>,
+    pub severity: Severity,
+    pub rule: String,
+    pub message: String,
+    pub hint: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Report {
+    pub findings: Vec<CheckFinding>,
+}
+
+impl Report {
+    pub fn errors(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count()
+    }
+
+    /// One line per finding (`file:line: erreur [rule] message — hint`), then a summary.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for f in &self.findings {
+            let place = match f.line {
+                Some(line) => format!("{}:{line}", f.file),
+                None => f.file.clone(),
+            };
+            let severity = match f.severity {
+                Severity::Error => "erreur",
+                Severity::Warning => "attention",
+            };
+            out.push_str(&format!("{place}: {severity} [{}] {}", f.rule, f.message));
+            if !f.hint.is_empty() {
+                out.push_str(&format!(" — {}", f.hint));
+            }
+            out.push('\n');
+        }
+        let warnings = self.findings.len() - self.errors();
+        out.push_str(&format!(
+            "{} erreur(s), {warnings} remarque(s)\n",
+            self.errors()
+        ));
+        out
+    }
+}
+
+/// Checks a source folder or a `.kitpack` file.
+pub fn check_path(path: &Path) -> Result<Report> {
+    if path.is_dir() {
+        let source = DirSource::open(path)?;
+        return Ok(check_source(&source));
+    }
+    let mut open = verify::open(path, &|_| false, true)
+        .with_context(|| format!("paquet `{}` illisible", path.display()))?;
+    let mut report = Report::default();
+    if open.manifest.publisher.is_none() {
+        report.findings.push(CheckFinding {
+            file: path.display().to_string(),
+            line: None,
+            severity: Severity::Warning,
+            rule: "signature".into(),
+            message: "paquet non signé".into(),
+            hint: "Signez-le avec `pack build --key` : un kit refuse les paquets non signés."
+                .into(),
+        });
+    }
+    let temp = std::env::temp_dir().join(format!(
+        "mednum-kit-check-{}-{}",
+        std::process::id(),
+        open.manifest.file_name()
+    ));
+    let _ = std::fs::remove_dir_all(&temp);
+    std::fs::create_dir_all(&temp)?;
+    let extracted = open.extract(&temp, &Progress::silent());
+    let result = extracted.and_then(|()| Ok(DirSource::open(&temp)?));
+    let findings = result.map(|source| check_source(&source).findings);
+    let _ = std::fs::remove_dir_all(&temp);
+    report.findings.extend(findings?);
+    Ok(report)
+}
+
+/// Checks every file of a source.
+pub fn check_source(source: &dyn Source) -> Report {
+    let mut report = Report::default();
+    let pack = match content::load(source, super::FILES_URL) {
+        Ok(pack) => pack,
+        Err(e) => {
+            report.findings.push(CheckFinding {
+                file: e.path,
+                line: e.line,
+                severity: Severity::Error,
+                rule: "structure".into(),
+                message: e.message,
+                hint: "Voir docs/pack-format.md.".into(),
+            });
+            return report;
+        }
+    };
+    for (file, finding) in &pack.findings {
+        report.findings.push(CheckFinding {
+            file: file.clone(),
+            line: Some(finding.line),
+            severity: Severity::Error,
+            rule: "lien".into(),
+            message: finding.message.clone(),
+            hint: "Corrigez le chemin : il part du dossier du fichier.".into(),
+        });
+    }
+    let options = LintOptions {
+        known_abbreviations: pack.meta.abbreviations.clone(),
+    };
+    let mut paths = source.paths();
+    paths.sort();
+    for path in paths
+        .iter()
+        .filter(|p| p.ends_with(".md") && p.contains('/'))
+    {
+        let Ok(bytes) = source.read(path) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        let Ok(split) = frontmatter::split(&text) else {
+            continue;
+        };
+        let mut findings = Vec::new();
+        for (i, line) in split.toml.lines().enumerate() {
+            let Some((key, value)) = line.split_once('=') else {
+                continue;
+            };
+            if matches!(key.trim(), "title" | "summary") {
+                let value = value.trim().trim_matches('"');
+                findings.extend(falc::lint_text(value, split.toml_line + i, &options));
+            }
+        }
+        findings.extend(falc::lint_markdown(split.body, split.body_line, &options));
+        report
+            .findings
+            .extend(findings.into_iter().map(|f| CheckFinding {
+                file: path.clone(),
+                line: Some(f.line),
+                severity: f.severity,
+                rule: f.rule.code().into(),
+                message: f.message,
+                hint: f.hint,
+            }));
+    }
+    report
+}

@@ -1,0 +1,60 @@
+//! Progress of long pack work: a bar on a terminal, one log line per step otherwise.
+
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+pub struct Progress {
+    bar: ProgressBar,
+    on_terminal: bool,
+}
+
+impl Progress {
+    /// A bar when stderr is a terminal; plain log lines otherwise (scripts, services).
+    pub fn for_stderr() -> Progress {
+        let on_terminal = std::io::stderr().is_terminal();
+        let bar = if on_terminal {
+            let bar = ProgressBar::new(0);
+            bar.set_style(
+                ProgressStyle::with_template("{msg:30} [{bar:30}] {bytes}/{total_bytes} {eta}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            );
+            bar
+        } else {
+            ProgressBar::hidden()
+        };
+        Progress { bar, on_terminal }
+    }
+
+    /// No output at all (tests, the starter pack at start-up).
+    pub fn silent() -> Progress {
+        Progress {
+            bar: ProgressBar::hidden(),
+            on_terminal: true,
+        }
+    }
+
+    /// A new step, e.g. "vérification de `x.kitpack`".
+    pub fn step(&self, message: String) {
+        if self.on_terminal {
+            self.bar.set_message(message);
+        } else {
+            log::info!("{message}");
+        }
+    }
+
+    /// Starts counting `total` bytes of work.
+    pub fn start_bytes(&self, total: u64) {
+        self.bar.set_length(total);
+        self.bar.set_position(0);
+    }
+
+    pub fn advance(&self, bytes: u64) {
+        self.bar.inc(bytes);
+    }
+
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}

@@ -1,0 +1,597 @@
+//! Content packs end to end: build → check → import → served and found, upgrade, rollback,
+//! remove, export; and every hostile pack refused with the library untouched.
+
+mod support;
+
+use std::path::Path;
+
+use support::packs::{cli, new_key, stderr, stdout, tree, write_source, write_zip, RawPack};
+use support::Kit;
+
+/// A data dir whose kit trusts a fresh key; returns (temp root, data dir, key path).
+fn trusted_kit_dir() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    let (key, public) = new_key(root.path(), "editeur");
+    let out = cli(&data, &["trust", "add", &public, "--name", "Éditeur test"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    (root, data, key)
+}
+
+fn build(src: &Path, out: &Path, key: Option<&Path>) {
+    let mut args = vec![
+        "pack",
+        "build",
+        src.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    if let Some(key) = key {
+        args.extend(["--key", key.to_str().unwrap()]);
+    }
+    let result = cli(Path::new("/nonexistent-data"), &args);
+    assert!(
+        result.status.success(),
+        "build failed: {}{}",
+        stdout(&result),
+        stderr(&result)
+    );
+}
+
+fn list_json(data: &Path) -> String {
+    let out = cli(data, &["pack", "list", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out)
+}
+
+#[test]
+fn a_built_pack_is_imported_while_the_kit_runs_and_shows_at_once() {
+    let (root, data, key) = trusted_kit_dir();
+    let src = root.path().join("src");
+    write_source(&src, "fiches", "1.0.0", "zéphyrin");
+    let check = cli(&data, &["pack", "check", src.to_str().unwrap()]);
+    assert!(
+        check.status.success(),
+        "{}{}",
+        stdout(&check),
+        stderr(&check)
+    );
+    let pack = root.path().join("fiches-1.0.0.kitpack");
+    build(&src, &pack, Some(&key));
+
+    let kit = Kit::spawn_in(&data);
+    assert_eq!(kit.get("/tutoriels/tutoriel-fiches").status, 404);
+    let out = cli(&data, &["pack", "import", pack.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("installé : fiches 1.0.0"),
+        "{}",
+        stdout(&out)
+    );
+
+    let page = kit.get("/tutoriels/tutoriel-fiches/etape/1");
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("zéphyrin"));
+    let image = page
+        .text()
+        .split("src=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(kit.get(&image).status, 200, "{image}");
+    assert!(kit
+        .get("/recherche?q=zephyrin")
+        .text()
+        .contains("/tutoriels/tutoriel-fiches"));
+    assert!(kit.get("/").text().contains("/themes/theme-fiches"));
+}
+
+#[test]
+fn the_same_source_builds_to_the_same_bytes() {
+    let root = tempfile::tempdir().unwrap();
+    let src = root.path().join("src");
+    write_source(&src, "fiches", "1.0.0", "mot");
+    let (key, _) = new_key(root.path(), "k");
+    let (a, b) = (root.path().join("a.kitpack"), root.path().join("b.kitpack"));
+    build(&src, &a, Some(&key));
+    build(&src, &b, Some(&key));
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    // A plain zip tool sees the manifest first, then every file.
+    let zip = zip::ZipArchive::new(std::fs::File::open(&a).unwrap()).unwrap();
+    let names: Vec<String> = zip.file_names().map(|n| n.unwrap().into_owned()).collect();
+    assert_eq!(names[0], "manifest.json");
+    assert!(names.iter().any(|n| n == "tutorials/tutoriel-fiches.md"));
+}
+
+#[test]
+fn upgrade_keeps_the_previous_version_for_rollback_then_remove() {
+    let (root, data, key) = trusted_kit_dir();
+    let (v1, v2) = (root.path().join("v1"), root.path().join("v2"));
+    write_source(&v1, "fiches", "1.0.0", "ancien");
+    write_source(&v2, "fiches", "1.1.0", "nouveau");
+    let (p1, p2) = (
+        root.path().join("f-1.kitpack"),
+        root.path().join("f-2.kitpack"),
+    );
+    build(&v1, &p1, Some(&key));
+    build(&v2, &p2, Some(&key));
+    let kit = Kit::spawn_in(&data);
+    let step = "/tutoriels/tutoriel-fiches/etape/1";
+
+    assert!(cli(&data, &["pack", "import", p1.to_str().unwrap()])
+        .status
+        .success());
+    let out = cli(&data, &["pack", "import", p2.to_str().unwrap()]);
+    assert!(
+        stdout(&out).contains("mis à jour : fiches 1.0.0 → 1.1.0"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(kit.get(step).text().contains("nouveau"));
+    assert!(list_json(&data).contains("\"previous_version\": \"1.0.0\""));
+
+    let again = cli(&data, &["pack", "import", p2.to_str().unwrap()]);
+    assert!(
+        stdout(&again).contains("déjà installé"),
+        "{}",
+        stdout(&again)
+    );
+
+    let out = cli(&data, &["pack", "rollback", "fiches"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(kit.get(step).text().contains("ancien"));
+    assert!(list_json(&data).contains("\"version\": \"1.0.0\""));
+
+    // The older file is refused unless asked for; the newer one upgrades again.
+    let out = cli(&data, &["pack", "import", p2.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let down = cli(&data, &["pack", "import", p1.to_str().unwrap()]);
+    assert!(!down.status.success());
+    assert!(
+        stderr(&down).contains("--allow-downgrade"),
+        "{}",
+        stderr(&down)
+    );
+    let down = cli(
+        &data,
+        &["pack", "import", p1.to_str().unwrap(), "--allow-downgrade"],
+    );
+    assert!(down.status.success(), "{}", stderr(&down));
+    assert!(kit.get(step).text().contains("ancien"));
+
+    let out = cli(&data, &["pack", "remove", "fiches"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(kit.get(step).status, 404);
+    assert!(!data.join("packs/fiches").exists());
+    assert!(!cli(&data, &["pack", "remove", "starter"]).status.success());
+}
+
+#[test]
+fn a_folder_imports_newest_first_and_export_round_trips_to_another_kit() {
+    let (root, data, key) = trusted_kit_dir();
+    let stick = root.path().join("cle-usb");
+    std::fs::create_dir_all(&stick).unwrap();
+    for (version, word) in [("1.0.0", "ancien"), ("2.0.0", "nouveau")] {
+        let src = root.path().join(format!("src-{version}"));
+        write_source(&src, "fiches", version, word);
+        build(
+            &src,
+            &stick.join(format!("fiches-{version}.kitpack")),
+            Some(&key),
+        );
+    }
+    let out = cli(&data, &["pack", "import", stick.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("installé : fiches 2.0.0"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stdout(&out).contains("ignoré"), "{}", stdout(&out));
+
+    let dest = root.path().join("export");
+    let out = cli(&data, &["pack", "export", "--all", dest.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read(dest.join("fiches-2.0.0.kitpack")).unwrap(),
+        std::fs::read(stick.join("fiches-2.0.0.kitpack")).unwrap()
+    );
+    assert!(dest.join("starter-1.0.0.kitpack").is_file());
+
+    let other = root.path().join("autre-kit");
+    let public = std::fs::read_to_string(root.path().join("editeur.key.pub")).unwrap();
+    assert!(cli(&other, &["trust", "add", public.trim()])
+        .status
+        .success());
+    let out = cli(
+        &other,
+        &[
+            "pack",
+            "import",
+            dest.join("fiches-2.0.0.kitpack").to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let kit = Kit::spawn_in(&other);
+    assert!(kit
+        .get("/tutoriels/tutoriel-fiches/etape/1")
+        .text()
+        .contains("nouveau"));
+}
+
+#[test]
+fn unsigned_packs_need_allow_untrusted_and_are_flagged() {
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    let src = root.path().join("src");
+    write_source(&src, "brouillon", "0.1.0", "essai");
+    let pack = root.path().join("b.kitpack");
+    build(&src, &pack, None);
+    let out = cli(&data, &["pack", "import", pack.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("non signé") && stderr(&out).contains("b.kitpack"));
+    let out = cli(
+        &data,
+        &[
+            "pack",
+            "import",
+            pack.to_str().unwrap(),
+            "--allow-untrusted",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let list = stdout(&cli(&data, &["pack", "list"]));
+    assert!(
+        list.contains("brouillon 0.1.0") && list.contains("NON SIGNÉ"),
+        "{list}"
+    );
+}
+
+/// One hostile pack: how to make it, and the words its refusal must contain.
+struct Case {
+    name: &'static str,
+    make: fn(&Path, &Path, &Path),
+    reason: &'static str,
+}
+
+fn signed(pack: &mut RawPack, out: &Path, key: &Path, entries: Vec<(String, Vec<u8>)>) {
+    pack.write(out, Some(key), &entries);
+}
+
+fn hostile_cases() -> Vec<Case> {
+    vec![
+        Case {
+            name: "parent dir entry",
+            make: |src, out, key| {
+                let mut p = RawPack::from_source(src, "fiches");
+                p.files.push(("../evil.svg".into(), b"<svg/>".to_vec()));
+                p = RawPack {
+                    manifest: RawPack::new("fiches", "1.0.0", p.files.clone()).manifest,
+                    ..p
+                };
+                let entries = p.entries();
+                signed(&mut p, out, key, entries);
+            },
+            reason: "remontée `..`",
+        },
+        Case {
+            name: "absolute path",
+            make: |src, out, key| {
+                let mut p = RawPack::from_source(src, "fiches");
+                p.files.push(("/tmp/evil.svg".into(), b"<svg/>".to_vec()));
+                p = RawPack {
+                    manifest: RawPack::new("fiches", "1.0.0", p.files.clone()).manifest,
+                    ..p
+                };
+                let entries = p.entries();
+                signed(&mut p, out, key, entries);
+            },
+            reason: "chemin absolu",
+        },
+        Case {
+            name: "backslash",
+            make: |src, out, key| {
+                let mut p = RawPack::from_source(src, "fiches");
+                p.files
+                    .push(("images\\evil.svg".into(), b"<svg/>".to_vec()));
+                p = RawPack {
+                    manifest: RawPack::new("fiches", "1.0.0", p.files.clone()).manifest,
+                    ..p
+                };
+                let entries = p.entries();
+                signed(&mut p, out, key, entries);
+            },
+            reason: "barre oblique inversée",
+        },
+        Case {
+            name: "symlink entry",
+            make: |src, out, key| {
+                use std::io::Write;
+                let mut p = RawPack::from_source(src, "fiches");
+                let k = mednum_kit::packs::keys::load_secret(key).unwrap();
+                p.manifest.publisher = Some(mednum_kit::packs::keys::public_hex(&k));
+                let bytes = p.manifest.to_bytes();
+                let sig = mednum_kit::packs::keys::sign(&k, &bytes);
+                let mut zip = zip::ZipWriter::new(std::fs::File::create(out).unwrap());
+                let o = zip::write::SimpleFileOptions::default();
+                zip.start_file("manifest.json", o).unwrap();
+                zip.write_all(&bytes).unwrap();
+                zip.start_file("manifest.sig", o).unwrap();
+                zip.write_all(sig.as_bytes()).unwrap();
+                for (name, data) in &p.files {
+                    zip.start_file(name.as_str(), o).unwrap();
+                    zip.write_all(data).unwrap();
+                }
+                zip.add_symlink("images/lien.svg", "/etc/passwd", o)
+                    .unwrap();
+                zip.finish().unwrap();
+            },
+            reason: "lien symbolique",
+        },
+        Case {
+            name: "duplicate entry",
+            make: |src, out, key| {
+                let mut p = RawPack::from_source(src, "fiches");
+                let mut entries = p.entries();
+                let dup = entries
+                    .iter()
+                    .find(|(n, _)| n.ends_with(".svg"))
+                    .unwrap()
+                    .clone();
+                let twin = dup.0.replace(".svg", ".svh");
+                entries.push((twin.clone(), dup.1.clone()));
+                signed(&mut p, out, key, entries);
+                // Rename the twin to the same name in the zip's headers.
+                let bytes = std::fs::read(out).unwrap();
+                let patched = replace_all(&bytes, twin.as_bytes(), dup.0.as_bytes());
+                std::fs::write(out, patched).unwrap();
+            },
+            reason: "en double",
+        },
+        Case {
+            name: "unlisted entry",
+            make: |src, out, key| {
+                let mut p = RawPack::from_source(src, "fiches");
+                let mut entries = p.entries();
+                entries.push(("images/extra.svg".into(), b"<svg/>".to_vec()));
+                signed(&mut p, out, key, entries);
+            },
+            reason: "absente du manifeste",
+        },
+        Case {
+            name: "listed file missing",
+            make: |src, out, key| {
+                let mut p = RawPack::from_source(src, "fiches");
+                let mut entries = p.entries();
+                entries.retain(|(n, _)| !n.ends_with(".svg"));
+                signed(&mut p, out, key, entries);
+            },
+            reason: "absent du paquet",
+        },
+        Case {
+            name: "truncated file",
+            make: |src, out, key| {
+                let mut p = RawPack::from_source(src, "fiches");
+                let entries = p.entries();
+                signed(&mut p, out, key, entries);
+                let bytes = std::fs::read(out).unwrap();
+                std::fs::write(out, &bytes[..bytes.len() / 2]).unwrap();
+            },
+            reason: "zip abîmé ou incomplet",
+        },
+        Case {
+            name: "random bytes",
+            make: |_, out, _| {
+                let bytes: Vec<u8> = (0..5000u32)
+                    .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+                    .collect();
+                std::fs::write(out, bytes).unwrap();
+            },
+            reason: "zip abîmé ou incomplet",
+        },
+        Case {
+            name: "zip bomb",
+            make: |src, out, key| {
+                let mut p = RawPack::from_source(src, "fiches");
+                let mut entries = p.entries();
+                // Listed as 200 bytes, inflates to 200 MB of zeros.
+                let bomb = vec![0u8; 200 << 20];
+                entries.push(("images/bombe.svg".into(), bomb));
+                p.files.push(("images/bombe.svg".into(), vec![0u8; 200]));
+                p.manifest.files = RawPack::new("fiches", "1.0.0", p.files.clone())
+                    .manifest
+                    .files;
+                signed(&mut p, out, key, entries);
+            },
+            reason: "octets au lieu de 200",
+        },
+        Case {
+            name: "manifest changed after signing",
+            make: |src, out, key| {
+                let mut p = RawPack::from_source(src, "fiches");
+                let entries = p.entries();
+                signed(&mut p, out, key, entries);
+                let bytes = std::fs::read(out).unwrap();
+                let zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+                drop(zip);
+                let k = mednum_kit::packs::keys::load_secret(key).unwrap();
+                let sig = mednum_kit::packs::keys::sign(&k, &p.manifest.to_bytes());
+                p.manifest.title = "Titre changé".into();
+                write_zip(out, &p.manifest.to_bytes(), Some(&sig), &p.entries());
+            },
+            reason: "signature invalide",
+        },
+        Case {
+            name: "content changed after signing",
+            make: |src, out, key| {
+                let mut p = RawPack::from_source(src, "fiches");
+                let mut entries = p.entries();
+                let md = entries
+                    .iter_mut()
+                    .find(|(n, _)| n.starts_with("tutorials/"))
+                    .unwrap();
+                md.1.extend_from_slice("\nTexte ajouté en douce.\n".as_bytes());
+                signed(&mut p, out, key, entries);
+            },
+            reason: "tutorials/tutoriel-fiches.md",
+        },
+        Case {
+            name: "content changed, same size",
+            make: |src, out, key| {
+                let mut p = RawPack::from_source(src, "fiches");
+                let mut entries = p.entries();
+                let md = entries
+                    .iter_mut()
+                    .find(|(n, _)| n.starts_with("tutorials/"))
+                    .unwrap();
+                let last = md.1.len() - 2;
+                md.1[last] = b'X';
+                signed(&mut p, out, key, entries);
+            },
+            reason: "empreinte sha256",
+        },
+        Case {
+            name: "unknown key",
+            make: |src, out, _| {
+                let dir = out.parent().unwrap().join("inconnu");
+                std::fs::create_dir_all(&dir).unwrap();
+                let (other, _) = new_key(&dir, "autre");
+                let mut p = RawPack::from_source(src, "fiches");
+                let entries = p.entries();
+                signed(&mut p, out, &other, entries);
+            },
+            reason: "clé inconnue",
+        },
+        Case {
+            name: "too many entries",
+            make: |src, out, key| {
+                let mut p = RawPack::from_source(src, "fiches");
+                let mut entries = p.entries();
+                for i in 0..20_001 {
+                    entries.push((format!("images/i{i}.svg"), Vec::new()));
+                }
+                p.files = entries.clone();
+                p.manifest.files = RawPack::new("fiches", "1.0.0", entries.clone())
+                    .manifest
+                    .files;
+                signed(&mut p, out, key, entries);
+            },
+            reason: "trop d'entrées",
+        },
+        Case {
+            name: "name too long",
+            make: |src, out, key| {
+                let mut p = RawPack::from_source(src, "fiches");
+                let name = format!("images/{}.svg", "a".repeat(300));
+                p.files.push((name, b"<svg/>".to_vec()));
+                p.manifest.files = RawPack::new("fiches", "1.0.0", p.files.clone())
+                    .manifest
+                    .files;
+                let entries = p.entries();
+                signed(&mut p, out, key, entries);
+            },
+            reason: "nom trop long",
+        },
+        Case {
+            name: "huge announced size",
+            make: |src, out, key| {
+                let mut p = RawPack::from_source(src, "fiches");
+                let entries = p.entries();
+                p.manifest.files[0].size = 1 << 60;
+                signed(&mut p, out, key, entries);
+            },
+            reason: "trop gros",
+        },
+        Case {
+            name: "items that do not match the manifest",
+            make: |src, out, key| {
+                let mut p = RawPack::from_source(src, "fiches");
+                p.manifest.items.pop();
+                let entries = p.entries();
+                signed(&mut p, out, key, entries);
+            },
+            reason: "ne correspond pas",
+        },
+    ]
+}
+
+fn replace_all(haystack: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    assert_eq!(from.len(), to.len());
+    let mut out = haystack.to_vec();
+    let mut i = 0;
+    while i + from.len() <= out.len() {
+        if &out[i..i + from.len()] == from {
+            out[i..i + from.len()].copy_from_slice(to);
+            i += from.len();
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+#[test]
+fn hostile_packs_are_refused_with_a_reason_and_change_nothing() {
+    let (root, data, key) = trusted_kit_dir();
+    // A first, good version installed, so "unchanged" means something.
+    let good = root.path().join("good-src");
+    write_source(&good, "fiches", "0.9.0", "stable");
+    let good_pack = root.path().join("good.kitpack");
+    build(&good, &good_pack, Some(&key));
+    assert!(cli(&data, &["pack", "import", good_pack.to_str().unwrap()])
+        .status
+        .success());
+
+    let src = root.path().join("src");
+    write_source(&src, "fiches", "1.0.0", "piège");
+    let before_list = list_json(&data);
+    let before_tree = tree(root.path());
+    for case in hostile_cases() {
+        let out_dir = root.path().join("hostile");
+        std::fs::create_dir_all(&out_dir).unwrap();
+        let pack = out_dir.join("piege.kitpack");
+        (case.make)(&src, &pack, &key);
+        let out = cli(&data, &["pack", "import", pack.to_str().unwrap()]);
+        let err = stderr(&out);
+        assert!(
+            !out.status.success(),
+            "{}: accepted\n{}",
+            case.name,
+            stdout(&out)
+        );
+        assert!(
+            err.contains("piege.kitpack"),
+            "{}: message lacks the file: {err}",
+            case.name
+        );
+        assert!(
+            err.contains(case.reason),
+            "{}: message lacks {:?}: {err}",
+            case.name,
+            case.reason
+        );
+        assert_eq!(
+            list_json(&data),
+            before_list,
+            "{}: library changed",
+            case.name
+        );
+        std::fs::remove_dir_all(&out_dir).unwrap();
+        assert_eq!(
+            tree(root.path()),
+            before_tree,
+            "{}: files changed",
+            case.name
+        );
+    }
+    let kit = Kit::spawn_in(&data);
+    assert!(kit
+        .get("/tutoriels/tutoriel-fiches/etape/1")
+        .text()
+        .contains("stable"));
+    let store = mednum_kit::store::Store::open(&data.join("kit.sqlite")).unwrap();
+    assert!(store.integrity_check().unwrap().is_empty());
+}
