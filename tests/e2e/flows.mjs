@@ -1,0 +1,364 @@
+// What a learner does on the portal, one flow per path through it. Each flow runs on every
+// device of browser.mjs (unless it names fewer); every page it reaches through goto/follow
+// is audited and screenshotted. To add a flow, append an object to `flows`.
+import assert from 'node:assert/strict';
+
+const PASSWORD_TUTORIAL = '/tutoriels/mot-de-passe-solide';
+const CALENDAR_TUTORIAL = '/tutoriels/ajouter-un-evenement-au-calendrier';
+
+/** Text as a reader sees it: whitespace runs folded. */
+const norm = (s) => s.replace(/\s+/g, ' ').trim();
+/** Accents and case folded, as the portal's search does. */
+const fold = (s) => norm(s).normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+
+async function text(locator) {
+  return norm(await locator.innerText());
+}
+
+/** Types a query in the page's search form and submits it with the "Chercher" button. */
+async function search({ page, follow }, query) {
+  await page.locator('form.search #q').fill(query);
+  await follow(page.locator('form.search').getByRole('button', { name: 'Chercher' }));
+  const url = new URL(page.url());
+  assert.equal(url.pathname, '/recherche');
+  assert.equal(url.searchParams.get('q'), query);
+}
+
+/**
+ * Overview → "Commencer" → "Suivant" until the end → "Précédent" once.
+ * `onStep(ctx, n, total)` adds checks on each step page.
+ */
+async function followTutorialStepByStep(ctx, onStep = async () => {}) {
+  const { page, goto, follow } = ctx;
+  await goto(PASSWORD_TUTORIAL);
+  assert.equal(await text(page.locator('main h1')), 'Créer un mot de passe solide');
+
+  const start = page.locator('main a.button', { hasText: 'Commencer' });
+  assert.equal(await start.getAttribute('href'), `${PASSWORD_TUTORIAL}/etape/1`);
+  await follow(start);
+
+  const total = Number(await page.locator('main progress').getAttribute('max'));
+  assert.ok(total >= 2, `a tutorial of several steps, got max=${total}`);
+  for (let n = 1; ; n += 1) {
+    assert.equal(new URL(page.url()).pathname, `${PASSWORD_TUTORIAL}/etape/${n}`);
+    const progress = page.locator('main progress');
+    assert.equal(await progress.getAttribute('value'), String(n), `progress on step ${n}`);
+    assert.equal(await progress.getAttribute('max'), String(total));
+    assert.match(await text(page.locator('main .progress-label')), new RegExp(`Étape ${n} sur ${total}`));
+    assert.equal(await page.locator('main h1').count(), 1, `one h1 on step ${n}`);
+    assert.equal(await page.locator('a[rel=prev]').count(), n > 1 ? 1 : 0, `"Précédent" on step ${n}`);
+    await onStep(ctx, n, total);
+
+    const next = page.locator('a[rel=next]');
+    if (n === total) {
+      assert.equal(await next.count(), 0, 'no "Suivant" on the last step');
+      break;
+    }
+    assert.equal(await text(next), 'Suivant →');
+    assert.equal(await page.locator('.done').count(), 0, `no "C'est fini" before the end (step ${n})`);
+    await follow(next);
+  }
+
+  const done = page.locator('main section.done');
+  assert.ok(await done.isVisible(), 'the last step shows the .done section');
+  assert.match(await text(done), /C'est fini\. Bravo !/);
+
+  const prev = page.locator('a[rel=prev]');
+  assert.equal(await text(prev), '← Précédent');
+  await follow(prev);
+  assert.equal(new URL(page.url()).pathname, `${PASSWORD_TUTORIAL}/etape/${total - 1}`);
+  assert.equal(await page.locator('.done').count(), 0);
+  assert.equal(await page.locator('main progress').getAttribute('value'), String(total - 1));
+  await onStep(ctx, total - 1, total);
+  return total;
+}
+
+/** The "Écouter" button of a step: present in the HTML, hidden. */
+async function assertListenHidden({ page }) {
+  const listen = page.locator('button.listen');
+  assert.equal(await listen.count(), 1, 'one "Écouter" button on a step');
+  assert.equal(await listen.getAttribute('hidden'), '', 'the button keeps its hidden attribute');
+  assert.ok(await listen.isHidden(), '"Écouter" is not shown');
+}
+
+// Runs in the page before its scripts: a speechSynthesis that records instead of speaking.
+function installFakeSpeech() {
+  const state = { spoken: [], cancels: 0, current: null };
+  class FakeUtterance {
+    constructor(text = '') {
+      this.text = text;
+      this.lang = '';
+      this.rate = 1;
+      this.pitch = 1;
+      this.volume = 1;
+      this.voice = null;
+      this.onend = null;
+      this.onstart = null;
+      this.onerror = null;
+    }
+
+    addEventListener() {}
+
+    removeEventListener() {}
+  }
+  const synth = {
+    get speaking() { return state.current !== null; },
+    pending: false,
+    paused: false,
+    speak(u) {
+      state.spoken.push({ text: u.text, lang: u.lang, rate: u.rate });
+      state.current = u;
+    },
+    cancel() {
+      state.cancels += 1;
+      state.current = null;
+    },
+    pause() {},
+    resume() {},
+    getVoices() { return []; },
+    addEventListener() {},
+    removeEventListener() {},
+  };
+  Object.defineProperty(window, 'speechSynthesis', { configurable: true, get: () => synth });
+  Object.defineProperty(window, 'SpeechSynthesisUtterance', {
+    configurable: true, writable: true, value: FakeUtterance,
+  });
+  // For the test: what was said, and the end of the current utterance.
+  window.__fakeSpeech = {
+    get spoken() { return state.spoken; },
+    get cancels() { return state.cancels; },
+    finish() {
+      const u = state.current;
+      state.current = null;
+      if (u && typeof u.onend === 'function') u.onend({ type: 'end', utterance: u });
+    },
+  };
+}
+
+// Runs in the page before its scripts: a browser without speech synthesis.
+function removeSpeech() {
+  for (const name of ['speechSynthesis', 'SpeechSynthesisUtterance']) {
+    delete window[name];
+    if (name in window) {
+      Object.defineProperty(window, name, { configurable: true, value: undefined });
+    }
+  }
+}
+
+export const flows = [
+  {
+    // (1) Home page, themes, search without accents and in capitals.
+    name: 'recherche',
+    async run(ctx) {
+      const { page, goto, follow } = ctx;
+      await goto('/');
+      assert.equal(await text(page.locator('main h1')), 'Bienvenue');
+      const cards = page.locator('ul.cards a.card');
+      assert.ok(await cards.count() >= 3, 'several theme cards on the home page');
+      const securite = cards.filter({ hasText: 'Sécurité' });
+      assert.equal(await securite.count(), 1);
+      assert.equal(await securite.getAttribute('href'), '/themes/securite');
+      assert.ok(await securite.isVisible());
+
+      await search(ctx, 'evenement');
+      const hit = page.locator('ol.results li').filter({
+        has: page.locator(`a[href="${CALENDAR_TUTORIAL}"]`),
+      });
+      assert.equal(await hit.count(), 1, 'the calendar tutorial is found without the accent');
+      assert.match(await text(hit.locator('a').first()), /Ajouter un événement au calendrier/);
+      const marks = hit.locator('mark');
+      assert.ok(await marks.count() >= 1, 'the match is highlighted with <mark>');
+      assert.equal(fold(await marks.first().innerText()), 'evenement');
+
+      await search(ctx, 'MOT DE PASSE');
+      const links = page.locator('ol.results li a');
+      const titles = (await links.allInnerTexts()).map(norm);
+      assert.ok(titles.includes('Créer un mot de passe solide'), `results: ${titles.join(' | ')}`);
+      await follow(links.filter({ hasText: 'Créer un mot de passe solide' }));
+      assert.equal(new URL(page.url()).pathname, PASSWORD_TUTORIAL);
+      assert.equal(await text(page.locator('main h1')), 'Créer un mot de passe solide');
+    },
+  },
+  {
+    // (2) A tutorial step by step, then all steps on one page.
+    name: 'tutoriel',
+    async run(ctx) {
+      const { page, follow } = ctx;
+      await followTutorialStepByStep(ctx);
+      await follow(page.getByRole('link', { name: 'Voir toutes les étapes sur une page' }));
+      assert.equal(new URL(page.url()).pathname, `${PASSWORD_TUTORIAL}/tout`);
+      const headings = (await page.locator('main h2, main h3').allInnerTexts()).map(norm);
+      for (const step of ['Évitez les mots de passe faciles', 'Gardez vos mots de passe secrets']) {
+        assert.ok(headings.includes(step), `"${step}" on the one-page version: ${headings.join(' | ')}`);
+      }
+    },
+  },
+  {
+    // (3) The same without JavaScript: everything works, "Écouter" stays hidden.
+    name: 'tutoriel-sans-js',
+    context: { javaScriptEnabled: false },
+    async run(ctx) {
+      await followTutorialStepByStep(ctx, assertListenHidden);
+    },
+  },
+  {
+    // (4) "Écouter" reads the step aloud in French where the browser can speak.
+    name: 'ecouter',
+    init: installFakeSpeech,
+    async run(ctx) {
+      const { page, goto, audit } = ctx;
+      await goto(`${PASSWORD_TUTORIAL}/etape/2`);
+      const listen = page.locator('button.listen');
+      assert.ok(await listen.isVisible(), '"Écouter" is shown where speechSynthesis exists');
+      assert.equal(norm(await listen.textContent()), 'Écouter');
+      assert.notEqual(await listen.getAttribute('aria-pressed'), 'true');
+
+      const stepText = norm(await page.locator(`#${await listen.getAttribute('data-target')}`).innerText());
+      assert.match(stepText, /Choisissez quatre mots/);
+
+      await listen.click();
+      let spoken = await page.evaluate(() => window.__fakeSpeech.spoken);
+      assert.equal(spoken.length, 1, 'one utterance per click');
+      assert.equal(norm(spoken[0].text), stepText, 'the step is read, title and text');
+      assert.equal(spoken[0].lang, 'fr-FR');
+      assert.equal(norm(await listen.textContent()), 'Arrêter');
+      assert.equal(await listen.getAttribute('aria-pressed'), 'true');
+      await audit(); // the page while it speaks
+
+      // A second click stops.
+      const cancelsBefore = await page.evaluate(() => window.__fakeSpeech.cancels);
+      await listen.click();
+      assert.ok(await page.evaluate(() => window.__fakeSpeech.cancels) > cancelsBefore, 'speech cancelled');
+      spoken = await page.evaluate(() => window.__fakeSpeech.spoken);
+      assert.equal(spoken.length, 1, 'stopping does not speak again');
+      assert.equal(norm(await listen.textContent()), 'Écouter');
+      assert.equal(await listen.getAttribute('aria-pressed'), 'false');
+
+      // Speaking to the end gives the button back.
+      await listen.click();
+      assert.equal(norm(await listen.textContent()), 'Arrêter');
+      await page.evaluate(() => window.__fakeSpeech.finish());
+      assert.equal(norm(await listen.textContent()), 'Écouter');
+      assert.equal(await listen.getAttribute('aria-pressed'), 'false');
+    },
+  },
+  {
+    // (4b) A browser without speech synthesis never shows "Écouter".
+    name: 'ecouter-sans-synthese',
+    init: removeSpeech,
+    async run(ctx) {
+      const { page, goto } = ctx;
+      await goto(`${PASSWORD_TUTORIAL}/etape/1`);
+      assert.equal(await page.evaluate(() => typeof window.speechSynthesis), 'undefined');
+      await assertListenHidden(ctx);
+    },
+  },
+  {
+    // (5) Keyboard only: skip link first, then the search field and the themes.
+    name: 'clavier',
+    devices: ['phone'],
+    async run(ctx) {
+      const { page, goto, follow } = ctx;
+      await goto('/');
+      const active = () => page.evaluate(() => {
+        const el = document.activeElement;
+        const style = getComputedStyle(el);
+        const box = el.getBoundingClientRect();
+        return {
+          tag: el.localName,
+          id: el.id,
+          cls: el.className,
+          href: el.getAttribute('href'),
+          text: (el.textContent || '').replace(/\s+/g, ' ').trim(),
+          outline: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2,
+          inView: box.width > 0 && box.height > 0 && box.left >= 0 && box.right <= innerWidth
+            && box.top >= 0 && box.bottom <= innerHeight,
+        };
+      });
+
+      await page.keyboard.press('Tab');
+      let el = await active();
+      assert.equal(el.cls, 'skip', `first Tab reaches the skip link, got ${JSON.stringify(el)}`);
+      assert.equal(el.text, 'Aller au contenu');
+      assert.ok(el.inView, 'the focused skip link is on screen');
+      assert.ok(el.outline, 'the focused skip link shows a focus outline');
+
+      await page.keyboard.press('Enter');
+      assert.equal(new URL(page.url()).hash, '#contenu');
+      el = await active();
+      assert.equal(el.tag, 'main', `Enter on the skip link moves focus to main, got ${JSON.stringify(el)}`);
+
+      const expectedThemes = await page.locator('ul.cards a.card')
+        .evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+      const order = [];
+      for (let i = 0; i < 40; i += 1) {
+        await page.keyboard.press('Tab');
+        el = await active();
+        if (el.tag === 'body') break;
+        order.push(el);
+        if (el.href === expectedThemes.at(-1)) break;
+      }
+      const describe = (e) => e.id ? `#${e.id}` : e.href ?? `${e.tag} "${e.text}"`;
+      assert.equal(order[0]?.id, 'q', `after the skip link, Tab reaches the search field first: ${order.map(describe).join(', ')}`);
+      const reachedThemes = order.map((e) => e.href).filter((h) => expectedThemes.includes(h));
+      assert.deepEqual(reachedThemes, expectedThemes, 'Tab reaches every theme, in order');
+      for (const e of order) {
+        assert.ok(e.outline, `focus is visible on ${describe(e)}`);
+        assert.ok(e.inView, `the focused ${describe(e)} is scrolled into view`);
+      }
+
+      // Enter on a focused theme opens it. Back to the first one with Shift+Tab.
+      for (let i = 0; i < expectedThemes.length - 1; i += 1) await page.keyboard.press('Shift+Tab');
+      el = await active();
+      assert.equal(el.href, expectedThemes[0]);
+      await follow(() => page.keyboard.press('Enter'));
+      assert.equal(new URL(page.url()).pathname, expectedThemes[0]);
+    },
+  },
+  {
+    // (6) An unknown address gives a French page with a way home.
+    name: 'page-introuvable',
+    async run(ctx) {
+      const { page, goto, follow } = ctx;
+      for (const target of ['/cette-page-n-existe-pas', `${PASSWORD_TUTORIAL}/etape/99`]) {
+        await goto(target, { status: 404 });
+        assert.equal(await text(page.locator('main h1')), 'Page introuvable');
+        assert.match(await page.title(), /Page introuvable/);
+      }
+      const home = page.locator('main a[href="/"]');
+      assert.equal(await home.count(), 1, 'a link home in the page');
+      assert.match(await text(home), /accueil/i);
+      await follow(home);
+      assert.equal(await text(page.locator('main h1')), 'Bienvenue');
+    },
+  },
+  {
+    // A theme from the home page, then a tutorial of it.
+    name: 'theme',
+    async run(ctx) {
+      const { page, goto, follow } = ctx;
+      await goto('/');
+      await follow(page.locator('ul.cards a.card[href="/themes/securite"]'));
+      assert.equal(await text(page.locator('main h1')), 'Sécurité');
+      const card = page.locator(`main a.card[href="${PASSWORD_TUTORIAL}"]`);
+      assert.equal(await card.count(), 1, 'the password tutorial is in the Sécurité theme');
+      await follow(card);
+      assert.equal(await text(page.locator('main h1')), 'Créer un mot de passe solide');
+    },
+  },
+  {
+    // The workshops list and one workshop.
+    name: 'ateliers',
+    async run(ctx) {
+      const { page, goto, follow } = ctx;
+      await goto('/');
+      await follow(page.locator('main a[href="/ateliers"]'));
+      assert.equal(new URL(page.url()).pathname, '/ateliers');
+      const first = page.locator('main a[href^="/ateliers/"]').first();
+      const title = norm(await first.locator('.card-title').innerText().catch(() => first.innerText()));
+      await follow(first);
+      assert.match(new URL(page.url()).pathname, /^\/ateliers\/[a-z0-9-]+$/);
+      assert.equal(await text(page.locator('main h1')), title);
+    },
+  },
+];
