@@ -1,6 +1,7 @@
 //! The kit's settings: `<data-dir>/kit.toml` (optional) merged with command-line flags.
 //! Every setting has a default that works with no file.
 
+use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -14,6 +15,10 @@ pub struct FileConfig {
     pub name: String,
     pub portal: PortalConfig,
     pub server: ServerConfig,
+    pub network: NetworkConfig,
+    pub captive: CaptiveConfig,
+    pub wifi: WifiConfig,
+    pub usb: UsbConfig,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -32,14 +37,121 @@ pub struct ServerConfig {
     pub idle_timeout_secs: u64,
 }
 
+/// How phones find the kit on its network.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NetworkConfig {
+    /// The kit's name on the local network: `<hostname>.local` (mDNS).
+    pub hostname: String,
+    /// The kit's IPv4 address on its own Wi-Fi (the box image sets it). The captive portal
+    /// sends phones there; unset, it uses the listening address or `<hostname>.local`.
+    pub address: Option<Ipv4Addr>,
+    /// The port phones reach, when a firewall redirects it to the kit's (80 on the box).
+    /// Unset: the listening port.
+    pub public_port: Option<u16>,
+    /// Announce the kit with mDNS (`<hostname>.local`, `_http._tcp`, `_mednum-kit._tcp`).
+    pub mdns: bool,
+}
+
+/// The captive portal: what phones see when they join the kit's Wi-Fi.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CaptiveConfig {
+    /// Answer the operating systems' connectivity probes and foreign host names.
+    pub enabled: bool,
+    /// A phone that pressed "Entrer" is remembered (by its address) this long after its
+    /// last request; then the welcome page shows again.
+    pub entered_expiry_secs: u64,
+}
+
+/// The box's access point (used by `kit-image/` to write hostapd and dnsmasq settings).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WifiConfig {
+    /// The Wi-Fi interface the access point runs on.
+    pub interface: String,
+    /// The network name phones see.
+    pub ssid: String,
+    /// WPA2 passphrase (8 to 63 characters). Unset on a new box: generated at first boot.
+    pub passphrase: Option<String>,
+    /// An open network, with no passphrase.
+    pub open: bool,
+    /// Two-letter country code (radio rules).
+    pub country: String,
+    /// 2.4 GHz channel, 1 to 13.
+    pub channel: u8,
+}
+
+/// USB sticks: where the system mounts them, so the kit can find packs there.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UsbConfig {
+    pub mount_roots: Vec<PathBuf>,
+}
+
 impl Default for FileConfig {
     fn default() -> Self {
         FileConfig {
             name: "Atelier numérique".into(),
             portal: PortalConfig::default(),
             server: ServerConfig::default(),
+            network: NetworkConfig::default(),
+            captive: CaptiveConfig::default(),
+            wifi: WifiConfig::default(),
+            usb: UsbConfig::default(),
         }
     }
+}
+
+impl Default for NetworkConfig {
+    fn default() -> Self {
+        NetworkConfig {
+            hostname: "mednum".into(),
+            address: None,
+            public_port: None,
+            mdns: true,
+        }
+    }
+}
+
+impl Default for CaptiveConfig {
+    fn default() -> Self {
+        CaptiveConfig {
+            enabled: true,
+            entered_expiry_secs: 2 * 3600,
+        }
+    }
+}
+
+impl Default for WifiConfig {
+    fn default() -> Self {
+        WifiConfig {
+            interface: "wlan0".into(),
+            ssid: "Atelier numérique".into(),
+            passphrase: None,
+            open: false,
+            country: "FR".into(),
+            channel: 6,
+        }
+    }
+}
+
+impl Default for UsbConfig {
+    fn default() -> Self {
+        UsbConfig {
+            mount_roots: vec![PathBuf::from("/media")],
+        }
+    }
+}
+
+/// `true` for a name usable as a single DNS label (`mednum`, `kit-2`).
+pub fn is_hostname(name: &str) -> bool {
+    (1..=63).contains(&name.len())
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 impl Default for ServerConfig {
@@ -94,6 +206,38 @@ fn parse(text: &str) -> Result<FileConfig> {
         (1..=3600).contains(&file.server.idle_timeout_secs),
         "`server.idle_timeout_secs` doit être entre 1 et 3600"
     );
+    anyhow::ensure!(
+        is_hostname(&file.network.hostname),
+        "`network.hostname` doit être un nom simple : minuscules, chiffres et tirets \
+         (par exemple `mednum`)"
+    );
+    anyhow::ensure!(
+        (1..=7 * 24 * 3600).contains(&file.captive.entered_expiry_secs),
+        "`captive.entered_expiry_secs` doit être entre 1 et 604800 (une semaine)"
+    );
+    let wifi = &file.wifi;
+    anyhow::ensure!(
+        (1..=32).contains(&wifi.ssid.len()),
+        "`wifi.ssid` doit faire de 1 à 32 octets"
+    );
+    if let Some(pass) = &wifi.passphrase {
+        anyhow::ensure!(
+            (8..=63).contains(&pass.len()) && pass.bytes().all(|b| (0x20..0x7f).contains(&b)),
+            "`wifi.passphrase` doit faire de 8 à 63 caractères, sans accent"
+        );
+    }
+    anyhow::ensure!(
+        wifi.country.len() == 2 && wifi.country.bytes().all(|b| b.is_ascii_uppercase()),
+        "`wifi.country` : deux lettres majuscules, par exemple `FR`"
+    );
+    anyhow::ensure!(
+        (1..=13).contains(&wifi.channel),
+        "`wifi.channel` doit être entre 1 et 13"
+    );
+    anyhow::ensure!(
+        !wifi.interface.is_empty() && is_hostname(&wifi.interface.to_ascii_lowercase()),
+        "`wifi.interface` invalide"
+    );
     Ok(file)
 }
 
@@ -121,6 +265,12 @@ mod tests {
                 "[server]\nidle_timeout_secs = 0",
                 "`server.idle_timeout_secs`",
             ),
+            ("[network]\nhostname = \"Mon Kit\"", "`network.hostname`"),
+            ("[network]\naddress = \"10.42.0\"", "invalid IPv4"),
+            ("[wifi]\nssid = \"\"", "`wifi.ssid`"),
+            ("[wifi]\npassphrase = \"court\"", "`wifi.passphrase`"),
+            ("[wifi]\ncountry = \"fr\"", "`wifi.country`"),
+            ("[wifi]\nchannel = 14", "`wifi.channel`"),
         ];
         for (text, want) in cases {
             let err = format!("{:#}", parse(text).unwrap_err());
