@@ -2,6 +2,7 @@
 
 pub mod key;
 pub mod pack;
+pub mod peers;
 pub mod serve;
 pub mod trust;
 
