@@ -20,6 +20,9 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("erreur : {err:#}");
+            if let Some(hint) = cmd::hint(&err) {
+                eprintln!("conseil : {hint}");
+            }
             ExitCode::FAILURE
         }
     }
