@@ -65,26 +65,10 @@ fn killing_an_import_at_random_moments_never_leaves_a_half_installed_pack() {
     let (key, public) = new_key(root.path(), "k");
     assert!(cli(&data, &["trust", "add", &public]).status.success());
     let words = [("1.0.0", "ancien"), ("2.0.0", "nouveau")];
-    let mut packs = Vec::new();
-    for (version, word) in words {
-        let src = root.path().join(format!("src-{version}"));
-        big_source(&src, version, word, 24);
-        let pack = root.path().join(format!("fiches-{version}.kitpack"));
-        let out = cli(
-            Path::new("/nonexistent"),
-            &[
-                "pack",
-                "build",
-                src.to_str().unwrap(),
-                "--out",
-                pack.to_str().unwrap(),
-                "--key",
-                key.to_str().unwrap(),
-            ],
-        );
-        assert!(out.status.success(), "{}", stderr(&out));
-        packs.push(pack);
-    }
+    let packs: Vec<_> = words
+        .iter()
+        .map(|(version, word)| build_big(root.path(), &key, version, word, 24))
+        .collect();
     let started = Instant::now();
     assert!(import_cmd(&data, &packs[0]).status().unwrap().success());
     let full = started.elapsed();

@@ -3,12 +3,9 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::process::Stdio;
-use std::sync::mpsc;
 use std::time::Duration;
 
-use support::netns::{self, linked_pair};
+use support::netns::{self, linked_pair, Netns, NsKit};
 use support::BIN;
 
 #[test]
@@ -24,40 +21,18 @@ fn another_process_finds_the_kit_over_mdns_with_its_ipv4_address() {
         "name = \"Kit de la salle des fêtes\"\n",
     )
     .unwrap();
-    let mut kit = box_ns
-        .command(BIN)
-        .arg("--data-dir")
-        .arg(data.path())
-        .args(["serve", "--listen", "0.0.0.0:0"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (tx, rx) = mpsc::channel();
-    let stderr = kit.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut log = Vec::new();
-    let mut port = None;
-    while let Ok(line) = rx.recv_timeout(Duration::from_secs(30)) {
-        if let Some(addr) = line.split("listening on http://").nth(1) {
-            port = addr.trim().rsplit(':').next().map(str::to_owned);
-        }
-        let announced = line.contains("announced as mednum.local (10.97.0.1)");
-        log.push(line);
-        if announced {
-            break;
-        }
-    }
-    let port = port.unwrap_or_else(|| panic!("no listening line:\n{}", log.join("\n")));
+    let mut kit = NsKit::start(&box_ns, data.path());
+    let listening = kit.wait_for("listening on http://");
+    let port = listening
+        .as_deref()
+        .and_then(|l| l.rsplit(':').next())
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("no listening line:\n{}", kit.log_text()));
     assert!(
-        log.iter().any(|l| l.contains("announced as")),
+        kit.wait_for("announced as mednum.local (10.97.0.1)")
+            .is_some(),
         "{}",
-        log.join("\n")
+        kit.log_text()
     );
 
     let out = phone_ns
@@ -65,8 +40,6 @@ fn another_process_finds_the_kit_over_mdns_with_its_ipv4_address() {
         .args(["peers", "--wait", "5"])
         .output()
         .unwrap();
-    let _ = kit.kill();
-    let _ = kit.wait();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -88,40 +61,12 @@ fn without_a_multicast_interface_the_kit_still_serves() {
         return;
     }
     // A namespace with only loopback: nothing to announce on.
-    let lonely = netns::Netns::new("alone");
+    let lonely = Netns::new("alone");
     let data = tempfile::tempdir().unwrap();
-    let mut kit = lonely
-        .command(BIN)
-        .arg("--data-dir")
-        .arg(data.path())
-        .args(["serve", "--listen", "0.0.0.0:0"])
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stderr = kit.stderr.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut log = Vec::new();
-    while let Ok(line) = rx.recv_timeout(Duration::from_secs(30)) {
-        let done = line.contains("listening on http://");
-        log.push(line);
-        if done {
-            break;
-        }
-    }
+    let mut kit = NsKit::start(&lonely, data.path());
+    assert!(kit.wait_for("listening on http://").is_some());
     std::thread::sleep(Duration::from_millis(500));
-    let running = kit.try_wait().unwrap().is_none();
-    let _ = kit.kill();
-    let _ = kit.wait();
-    while let Ok(line) = rx.try_recv() {
-        log.push(line);
-    }
-    let log = log.join("\n");
-    assert!(running, "the kit died:\n{log}");
+    assert!(kit.is_running(), "the kit died:\n{}", kit.log_text());
+    let log = kit.log_text();
     assert!(log.contains("not announced on the local network"), "{log}");
 }

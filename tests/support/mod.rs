@@ -32,6 +32,15 @@ impl Kit {
         kit
     }
 
+    /// A kit on a fresh data dir whose `kit.toml` holds `settings`.
+    pub fn spawn_with(settings: &str) -> Kit {
+        let temp = tempfile::tempdir().expect("temp dir");
+        std::fs::write(temp.path().join("kit.toml"), settings).expect("write kit.toml");
+        let mut kit = Kit::spawn_in(temp.path());
+        kit._temp = Some(temp);
+        kit
+    }
+
     /// A kit on an existing data dir (kept after the kit stops).
     pub fn spawn_in(data_dir: &Path) -> Kit {
         Kit::try_spawn_in(data_dir).unwrap_or_else(|log| panic!("the kit did not start:\n{log}"))

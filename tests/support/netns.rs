@@ -2,7 +2,10 @@
 //! DNS): made with `ip netns` and a veth pair, removed on drop. Needs root; callers skip
 //! with a clear message where namespaces cannot be made.
 
-use std::process::{Command, Output};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::Duration;
 
 /// Runs `ip ARGS…` and returns its output.
 pub fn ip(args: &[&str]) -> Output {
@@ -82,4 +85,73 @@ pub fn linked_pair(a_ip: &str, b_ip: &str) -> (Netns, Netns) {
         ip_ok(&["-n", &ns.name, "link", "set", dev, "up"]);
     }
     (a, b)
+}
+
+/// A kit started inside a namespace (`--listen 0.0.0.0:0`), with its log lines as they
+/// come. Killed on drop.
+pub struct NsKit {
+    child: Child,
+    lines: Receiver<String>,
+    pub log: Vec<String>,
+}
+
+impl NsKit {
+    pub fn start(ns: &Netns, data_dir: &std::path::Path) -> NsKit {
+        let mut child = ns
+            .command(super::BIN)
+            .arg("--data-dir")
+            .arg(data_dir)
+            .args(["serve", "--listen", "0.0.0.0:0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn the kit in a namespace");
+        let stderr = child.stderr.take().expect("stderr");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        NsKit {
+            child,
+            lines,
+            log: Vec::new(),
+        }
+    }
+
+    /// The first log line that contains `text`, waiting up to 30 s for it.
+    pub fn wait_for(&mut self, text: &str) -> Option<String> {
+        if let Some(line) = self.log.iter().find(|l| l.contains(text)) {
+            return Some(line.clone());
+        }
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(30)) {
+            self.log.push(line.clone());
+            if line.contains(text) {
+                return Some(line);
+            }
+        }
+        None
+    }
+
+    /// `true` while the kit runs.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// The whole log so far.
+    pub fn log_text(&mut self) -> String {
+        while let Ok(line) = self.lines.try_recv() {
+            self.log.push(line);
+        }
+        self.log.join("\n")
+    }
+}
+
+impl Drop for NsKit {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
