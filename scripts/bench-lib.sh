@@ -73,6 +73,15 @@ status_kb() {
   awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
 }
 
+# cpu_ticks PID: user + system clock ticks used so far by PID and its child processes.
+cpu_ticks() {
+  local p total=0
+  for p in "$1" $(pgrep -P "$1" || true); do
+    total=$((total + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
+
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }

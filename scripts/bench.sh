@@ -103,13 +103,21 @@ curl -sf -o /dev/null "$NGINX_URL"
 # wrk rounds, order rotated each round; results in $WORK/wrk/<name>.
 declare -A URLS=([kit-home]="$KIT_URL/" [kit-tutorial]="$KIT_URL$TUTORIAL"
   [nginx]="$NGINX_URL" [kiwix]="$KIWIX_URL")
+declare -A PIDS=([kit-home]="$KIT_PID" [kit-tutorial]="$KIT_PID" [nginx]="$NGINX_PID"
+  [kiwix]="$KIWIX_PID")
 NAMES=(kit-home kit-tutorial nginx kiwix)
 mkdir -p "$WORK/wrk"
 for round in $(seq 1 "$RUNS"); do
   for i in 0 1 2 3; do
     name="${NAMES[$(((i + round) % 4))]}"
     echo "round $round: $name" >&2
-    wrk -t2 -c50 -d"$DURATION" --latency "${URLS[$name]}" | wrk_summary >>"$WORK/wrk/$name"
+    before="$(cpu_ticks "${PIDS[$name]}")"
+    wrk -t2 -c50 -d"$DURATION" --latency "${URLS[$name]}" >"$WORK/wrk/last"
+    used="$(($(cpu_ticks "${PIDS[$name]}") - before))"
+    cat "$WORK/wrk/last" >>"$WORK/wrk/$name.txt"
+    # One line per run: req/s p50 p99 errors, then CPU µs per request (server side).
+    echo "$(wrk_summary <"$WORK/wrk/last") $(awk -v t="$used" -v hz="$(getconf CLK_TCK)" \
+      '/requests in/ { printf "%.0f", t * 1e6 / hz / $1 }' "$WORK/wrk/last")" >>"$WORK/wrk/$name"
   done
 done
 RSS_LOADED="$(status_kb "$KIT_PID" VmRSS)"
@@ -126,8 +134,8 @@ RSS_SETTLED="$(status_kb "$KIT_PID" VmRSS)"
 KIT_RPS="$(col kit-tutorial 1)" NGINX_RPS="$(col nginx 1)" KIWIX_RPS="$(col kiwix 1)"
 R_NGINX="$(awk -v a="$KIT_RPS" -v b="$NGINX_RPS" 'BEGIN { printf "%.2f", a / b }')"
 R_KIWIX="$(awk -v a="$KIT_RPS" -v b="$KIWIX_RPS" 'BEGIN { printf "%.1f", a / b }')"
-ERRORS=0
-for name in "${NAMES[@]}"; do ERRORS=$((ERRORS + $(awk '{ s += $4 } END { print s + 0 }' "$WORK/wrk/$name"))); done
+errors() { awk '{ s += $4 } END { print s + 0 }' "$WORK/wrk/$1"; }
+ERRORS=$(($(errors kit-home) + $(errors kit-tutorial)))
 
 cat <<EOF
 
@@ -136,12 +144,12 @@ cat <<EOF
 Machine: $(machine_line) (load before: $LOAD_BEFORE). Profile \`$PROFILE\`, library: starter + $ITEMS
 generated tutorials in 20 themes. wrk -t2 -c50 -d$DURATION --latency, median of $RUNS rounds.
 
-| server, page | req/s | p50 ms | p99 ms |
-| --- | --- | --- | --- |
-| kit \`/\` | $(col kit-home 1) | $(col kit-home 2) | $(col kit-home 3) |
-| kit \`$TUTORIAL\` | $KIT_RPS | $(col kit-tutorial 2) | $(col kit-tutorial 3) |
-| nginx, same page (static) | $NGINX_RPS | $(col nginx 2) | $(col nginx 3) |
-| kiwix-serve, same page (ZIM) | $KIWIX_RPS | $(col kiwix 2) | $(col kiwix 3) |
+| server, page | req/s | p50 ms | p99 ms | server CPU µs/request | errors (all runs) |
+| --- | --- | --- | --- | --- | --- |
+| kit \`/\` | $(col kit-home 1) | $(col kit-home 2) | $(col kit-home 3) | $(col kit-home 5) | $(errors kit-home) |
+| kit \`$TUTORIAL\` | $KIT_RPS | $(col kit-tutorial 2) | $(col kit-tutorial 3) | $(col kit-tutorial 5) | $(errors kit-tutorial) |
+| nginx, same page (static) | $NGINX_RPS | $(col nginx 2) | $(col nginx 3) | $(col nginx 5) | $(errors nginx) |
+| kiwix-serve, same page (ZIM) | $KIWIX_RPS | $(col kiwix 2) | $(col kiwix 3) | $(col kiwix 5) | $(errors kiwix) |
 
 | measure | value | target | verdict |
 | --- | --- | --- | --- |
@@ -152,8 +160,11 @@ generated tutorials in 20 themes. wrk -t2 -c50 -d$DURATION --latency, median of 
 | tutorial req/s ÷ nginx | ${R_NGINX}× | ≥ 0.5× | $(verdict "$(le 0.5 "$R_NGINX")") |
 | tutorial req/s ÷ kiwix-serve | ${R_KIWIX}× | ≥ 5× | $(verdict "$(le 5 "$R_KIWIX")") |
 | p99, home / tutorial | $(col kit-home 3) / $(col kit-tutorial 3) ms | ≤ 20 ms | $(verdict $(($(le "$(col kit-home 3)" 20) * $(le "$(col kit-tutorial 3)" 20)))) |
-| wrk errors (non-2xx/3xx, socket), all runs | $ERRORS | 0 | $(verdict "$(le "$ERRORS" 0)") |
+| kit wrk errors (non-2xx/3xx, socket), all runs | $ERRORS | 0 | $(verdict "$(le "$ERRORS" 0)") |
 $WEIGHT_ROWS| search p50 / p95 / p99 / max ($((${#QUERIES[@]} * 10)) queries, one client) | $S50 / $S95 / $S99 / $SMAX ms | p95 ≤ 10 ms | $(verdict "$(le "$S95" 10)") |
 
 Slowest searches: ${SLOWEST:-none}. Load after: $(cut -d' ' -f1-3 /proc/loadavg).
 EOF
+if [ -n "${KEEP:-}" ]; then # raw wrk outputs and search timings, for a closer look
+  mkdir -p "$KEEP" && cp -r "$WORK/wrk" "$WORK/search" "$KEEP/"
+fi
