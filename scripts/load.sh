@@ -63,6 +63,7 @@ BENCH_PIDS+=("$SAMPLER")
 wrk -t2 -c"$CONNS" -d"${SECS}s" --timeout 5s --latency -s "$WORK/mix.lua" "$KIT_URL" >"$WORK/wrk.txt"
 kill "$SAMPLER"
 read -r RPS P50 P99 ERRORS < <(wrk_summary <"$WORK/wrk.txt")
+ERROR_KINDS="$(grep -h 'Socket errors\|Non-2xx' "$WORK/wrk.txt" | sed 's/^ *//' | paste -sd';' || true)"
 RSS_LOAD_MAX="$(awk '{ print $1 }' "$WORK/rss-load" | sort -g | tail -n1)"
 THREADS_MAX="$(awk '{ print $2 }' "$WORK/rss-load" | sort -g | tail -n1)"
 sleep 5
@@ -111,7 +112,7 @@ accents, /_kit/ assets).
 
 | measure | value | target | verdict |
 | --- | --- | --- | --- |
-| errors (non-2xx/3xx + socket errors) | $ERRORS | 0 | $(verdict "$(le "$ERRORS" 0)") |
+| errors (non-2xx/3xx + socket errors) | $ERRORS ${ERROR_KINDS:+($ERROR_KINDS)} | 0 | $(verdict "$(le "$ERRORS" 0)") |
 | requests/s | $RPS | — | — |
 | p50 / p99 latency | $P50 / $P99 ms | p99 < 200 ms | $(verdict "$(le "$P99" 199.999)") |
 | RSS idle before / max during / 5 s after | $(mb "$RSS_IDLE") / $(mb "$RSS_LOAD_MAX") / $(mb "$RSS_AFTER") MB | < 50 MB | $(verdict "$(le "$RSS_LOAD_MAX" 51199)") |
@@ -128,3 +129,6 @@ $(probe_row silent "$SLOW silent")
 
 Load after: $(cut -d' ' -f1-3 /proc/loadavg). Client p99 alone: $PROBE_CALM_P99 ms.
 EOF
+if [ -n "${KEEP:-}" ]; then # raw outputs, for a closer look
+  mkdir -p "$KEEP" && cp "$WORK"/wrk.txt "$WORK"/mix.lua "$WORK"/rss-* "$WORK"/probe-* "$KEEP/"
+fi
