@@ -46,7 +46,6 @@ weigh() {
   echo $((html + css_js))
 }
 WEIGHT_ROWS=""
-WEIGHT_MAX=0
 for page in / "$TUTORIAL" /tutoriels/mot-de-passe-solide /tutoriels/mot-de-passe-solide/etape/2 \
   /themes/securite /themes/banc-theme-3 "/recherche?q=mot+de+passe"; do
   w="$(weigh "$page")"

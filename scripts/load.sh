@@ -91,11 +91,15 @@ attack trickle 2
 echo "slowloris: $SLOW silent connections for ${SLOW_SECS}s…" >&2
 attack silent 0
 probe_row() { # probe_row NAME LABEL
-  local n p50 p95 p99 max errs rss threads
-  read -r n p50 p95 p99 max < <(python3 "$TOOLS" summary <"$WORK/probe-$1")
+  local n p50 p99 max errs rss threads
+  read -r n p50 _ p99 max < <(python3 "$TOOLS" summary <"$WORK/probe-$1")
   errs="$(grep -c '^error' "$WORK/probe-$1" || true)"
-  rss="$( [ -s "$WORK/rss-$1" ] && awk '{ print $1 }' "$WORK/rss-$1" | sort -g | tail -n1 || status_kb "$KIT_PID" VmRSS)"
-  threads="$( [ -s "$WORK/rss-$1" ] && awk '{ print $2 }' "$WORK/rss-$1" | sort -g | tail -n1 || echo -)"
+  if [ -s "$WORK/rss-$1" ]; then
+    rss="$(awk '{ print $1 }' "$WORK/rss-$1" | sort -g | tail -n1)"
+    threads="$(awk '{ print $2 }' "$WORK/rss-$1" | sort -g | tail -n1)"
+  else
+    rss="$(status_kb "$KIT_PID" VmRSS)" threads=-
+  fi
   echo "| $2 | $n | $p50 / $p99 / $max | $errs | $(mb "$rss") MB, $threads threads | \
 $(cat "$WORK/attack-$1" 2>/dev/null || echo -) | $(verdict $(($(le "$errs" 0) * $(le "$p99" 199.999)))) |"
 }
