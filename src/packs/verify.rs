@@ -308,7 +308,8 @@ impl OpenPack {
     }
 
     /// Extracts every listed file under `dir`, checking size and sha256 as the bytes flow
-    /// (never more than the listed size is read, whatever the zip claims), fsyncing each.
+    /// (never more than the listed size is read, whatever the zip claims). The caller makes
+    /// the folder durable before using it.
     pub fn extract(&mut self, dir: &Path, progress: &Progress) -> anyhow::Result<()> {
         use anyhow::Context;
         progress.start_bytes(self.total_size());
@@ -360,11 +361,7 @@ impl OpenPack {
             if to_hex(&hasher.finalize()) != listed.sha256.to_ascii_lowercase() {
                 return Err(PackError::HashMismatch(listed.path.clone()).into());
             }
-            out.sync_all()
-                .with_context(|| format!("impossible d'écrire `{}`", target.display()))?;
-        }
-        for made in &made_dirs {
-            super::install::fsync_dir(made)?;
+            // Made durable all at once before the install switches to it.
         }
         Ok(())
     }
