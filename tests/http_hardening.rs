@@ -221,3 +221,26 @@ fn a_burst_of_kept_alive_connections_is_served_without_waiting_for_idle_ones() {
         );
     }
 }
+
+/// A slowloris client keeps sending one byte now and then, so it is never silent: it is
+/// cut off once its request has taken longer than the idle time-out (plus a grace).
+#[test]
+fn a_client_trickling_its_request_forever_is_cut_off() {
+    let kit = Kit::spawn_with("[server]\nidle_timeout_secs = 1\n");
+    let mut s = kit.connect();
+    let started = Instant::now();
+    s.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        .unwrap();
+    let mut cut = false;
+    for i in 0..100 {
+        std::thread::sleep(Duration::from_millis(100));
+        if s.write_all(format!("X-{i}: a\r\n").as_bytes()).is_err() {
+            cut = true;
+            break;
+        }
+    }
+    let held = started.elapsed();
+    assert!(cut, "the trickling client was never cut off ({held:?})");
+    assert!(held < Duration::from_secs(6), "held for {held:?}");
+    assert_eq!(kit.get("/").status, 200);
+}

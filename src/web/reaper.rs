@@ -6,7 +6,8 @@
 //!   time-out on the listening socket also makes `accept` fail, which ends tiny_http's accept
 //!   loop for good. So a background thread looks at our own TCP connections (those whose
 //!   local port is the portal's) and shuts down any that has neither received nor sent data
-//!   for the idle time-out.
+//!   for the idle time-out, or that has been sending a request for longer than that (a
+//!   client trickling one byte at a time to hold a thread).
 //! - tiny_http runs each connection on a thread of its pool for the connection's whole life.
 //!   When connections arrive in a burst (a phone's browser opens six at once), the pool can
 //!   count a thread as idle that has just been given work, and queue a connection with no
@@ -29,6 +30,9 @@ use std::time::Duration;
 const STRANDED_MS: u32 = 200;
 /// A connection idle between requests for this long may be closed to free its thread.
 const RESCUE_IDLE_MS: u32 = 300;
+/// A client still sending its request this long after the idle time-out (counted from
+/// the last data we sent it, or from its opening) is trickling on purpose: it is cut off.
+const TRICKLE_GRACE_MS: u32 = 2_000;
 /// How often connections are looked at, at most.
 const MAX_TICK: Duration = Duration::from_millis(200);
 
@@ -128,7 +132,10 @@ fn sweep(port: u16, idle_ms: u32) -> Sweep {
             }
             continue;
         }
-        if quiet >= idle_ms {
+        // Receiving since it last sent: a request on its way, which should not take long.
+        let trickling = info.tcpi_last_data_recv < info.tcpi_last_data_sent
+            && info.tcpi_last_data_sent >= idle_ms.saturating_add(TRICKLE_GRACE_MS);
+        if quiet >= idle_ms || trickling {
             if shut_down(fd) {
                 sweep.idle_closed += 1;
             }
