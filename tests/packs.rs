@@ -601,3 +601,53 @@ fn hostile_packs_are_refused_with_a_reason_and_change_nothing() {
     let store = mednum_kit::store::Store::open(&data.join("kit.sqlite")).unwrap();
     assert!(store.integrity_check().unwrap().is_empty());
 }
+
+#[test]
+fn a_theme_with_many_tutorials_is_shown_thirty_at_a_time() {
+    let (root, data, key) = trusted_kit_dir();
+    let src = root.path().join("src");
+    write_source(&src, "grand", "1.0.0", "mot");
+    for i in 0..69 {
+        std::fs::write(
+            src.join(format!("tutorials/fiche-{i:02}.md")),
+            format!(
+                "+++\ntitle = \"Fiche {i:02}\"\ntheme = \"theme-grand\"\nlevel = \"debutant\"\n\
+                 duration = 5\nsummary = \"Une fiche.\"\n+++\n## Une étape\nLisez.\n"
+            ),
+        )
+        .unwrap();
+    }
+    let pack = root.path().join("grand.kitpack");
+    build(&src, &pack, Some(&key));
+    assert!(cli(&data, &["pack", "import", pack.to_str().unwrap()])
+        .status
+        .success());
+    let kit = Kit::spawn_in(&data);
+    let cards = |html: &str| html.matches("class=\"card\"").count();
+
+    let first = kit.get("/themes/theme-grand").text();
+    assert_eq!(cards(&first), 30);
+    assert!(first.contains("Page 1 sur 3"), "{first}");
+    assert!(first.contains("rel=\"next\" href=\"/themes/theme-grand?page=2\""));
+    assert!(!first.contains("rel=\"prev\""));
+    let second = kit.get("/themes/theme-grand?page=2").text();
+    assert_eq!(cards(&second), 30);
+    assert!(second.contains("rel=\"prev\" href=\"/themes/theme-grand\""));
+    assert!(
+        second.contains("<title>Thème grand — Page 2 sur 3"),
+        "{second}"
+    );
+    let last = kit.get("/themes/theme-grand?page=3").text();
+    assert_eq!(cards(&last), 10);
+    assert!(!last.contains("rel=\"next\""));
+    for bad in ["?page=4", "?page=0", "?page=02", "?page=-1", "?page=x"] {
+        let r = kit.get(&format!("/themes/theme-grand{bad}"));
+        assert_eq!(r.status, 404, "{bad}");
+    }
+    // The starter's short lists have no pager.
+    assert!(!kit
+        .get("/themes/securite")
+        .text()
+        .contains("class=\"pager\""));
+    assert!(!kit.get("/ateliers").text().contains("class=\"pager\""));
+}

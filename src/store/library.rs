@@ -112,6 +112,23 @@ pub struct ItemPage {
     pub extra: String,
 }
 
+/// Which slice of a long list to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paging {
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl Paging {
+    /// Page `number` (from 1) of `size` items.
+    pub fn page(number: usize, size: usize) -> Paging {
+        Paging {
+            limit: size as i64,
+            offset: (number.saturating_sub(1) * size) as i64,
+        }
+    }
+}
+
 /// One search result. `snippet` is plain text where the matches sit between
 /// `SNIPPET_OPEN` and `SNIPPET_CLOSE`; the page escapes it and turns those into `<mark>`.
 #[derive(Debug, Clone)]
@@ -150,23 +167,57 @@ fn item_row(r: &Row<'_>) -> rusqlite::Result<ItemRow> {
     })
 }
 
-/// Turns what a person typed into a safe FTS5 query: every run of letters or digits becomes
-/// a quoted prefix term, everything else (quotes, `*`, `AND(`, `NEAR`, `-`…) is a separator.
-/// Returns `None` when nothing searchable is left.
+/// Little words that match nearly every text: searching for them only slows the search
+/// down (ranking scores every matching row) and pushes the right answer away.
+const STOP_WORDS: &[&str] = &[
+    "a", "à", "au", "aux", "avec", "c", "ce", "ces", "d", "dans", "de", "des", "du", "elle",
+    "elles", "en", "est", "et", "il", "ils", "j", "je", "l", "la", "le", "les", "leur", "leurs",
+    "lui", "m", "ma", "me", "mes", "mon", "n", "ne", "nos", "notre", "nous", "on", "ou", "où",
+    "par", "pour", "qu", "que", "qui", "s", "sa", "se", "ses", "son", "sont", "sur", "t", "ta",
+    "te", "tes", "ton", "tu", "un", "une", "vos", "votre", "vous", "y",
+];
+
+/// Turns what a person typed into a safe FTS5 query.
+///
+/// Words are cut at spaces and apostrophes (`l'adresse` is `l` and `adresse`); a word
+/// joined by other signs (`e-mail`, `wi-fi`) is a phrase whose parts must follow each other.
+/// Every part is quoted, so FTS5's syntax (`"`, `*`, `AND(`, `NEAR`, a lone `-`…) is only
+/// text. Little words (`de`, `la`, a single letter) are left out unless nothing else is
+/// left; a word of three letters or more also matches longer ones (`calend` finds
+/// `calendrier`). Returns `None` when nothing searchable is left.
 pub fn fts_query(input: &str) -> Option<String> {
     const MAX_TERMS: usize = 8;
     const MAX_TERM_CHARS: usize = 40;
-    let terms: Vec<String> = input
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|t| !t.is_empty())
+    let terms: Vec<Vec<String>> = input
+        .split(|c: char| c.is_whitespace() || c == '\'' || c == '’')
+        .map(|word| {
+            word.split(|c: char| !c.is_alphanumeric())
+                .filter(|t| !t.is_empty())
+                .map(|t| t.chars().take(MAX_TERM_CHARS).collect::<String>())
+                .collect::<Vec<_>>()
+        })
+        .filter(|parts| !parts.is_empty())
         .take(MAX_TERMS)
-        .map(|t| {
-            let t: String = t.chars().take(MAX_TERM_CHARS).collect();
-            // Quoting makes FTS5 keywords (AND, OR, NOT, NEAR) plain words.
-            format!("\"{t}\"*")
+        .collect();
+    let is_little = |parts: &Vec<String>| match parts.as_slice() {
+        [one] => one.chars().count() == 1 || STOP_WORDS.contains(&one.to_lowercase().as_str()),
+        _ => false,
+    };
+    let all_little = terms.iter().all(is_little);
+    let quoted: Vec<String> = terms
+        .iter()
+        .filter(|parts| all_little || !is_little(parts))
+        .map(|parts| {
+            let phrase = parts.join(" ");
+            let last = parts.last().map_or(0, |p| p.chars().count());
+            if last >= 3 {
+                format!("\"{phrase}\"*")
+            } else {
+                format!("\"{phrase}\"")
+            }
         })
         .collect();
-    (!terms.is_empty()).then(|| terms.join(" "))
+    (!quoted.is_empty()).then(|| quoted.join(" "))
 }
 
 impl Store {
@@ -318,22 +369,43 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Every item of a kind, by title.
-    pub fn items_of_kind(&self, kind: &str) -> Result<Vec<ItemRow>> {
-        let sql = format!("SELECT {ITEM_COLUMNS} FROM items WHERE kind = ?1 ORDER BY title");
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map([kind], item_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    /// The items of a kind filed under a theme, by title.
-    pub fn items_of_theme(&self, theme: &str, kind: &str) -> Result<Vec<ItemRow>> {
+    /// One page of the items of a kind, by title, and how many there are in all.
+    pub fn items_of_kind(&self, kind: &str, page: Paging) -> Result<(Vec<ItemRow>, usize)> {
         let sql = format!(
-            "SELECT {ITEM_COLUMNS} FROM items WHERE theme = ?1 AND kind = ?2 ORDER BY title"
+            "SELECT {ITEM_COLUMNS} FROM items WHERE kind = ?1 ORDER BY title LIMIT ?2 OFFSET ?3"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map([theme, kind], item_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let rows = stmt
+            .query_map(params![kind, page.limit, page.offset], item_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        let total: i64 = self
+            .conn
+            .prepare_cached("SELECT count(*) FROM items WHERE kind = ?1")?
+            .query_row([kind], |r| r.get(0))?;
+        Ok((rows, total as usize))
+    }
+
+    /// One page of the items of a kind filed under a theme, by title, and how many there
+    /// are in all.
+    pub fn items_of_theme(
+        &self,
+        theme: &str,
+        kind: &str,
+        page: Paging,
+    ) -> Result<(Vec<ItemRow>, usize)> {
+        let sql = format!(
+            "SELECT {ITEM_COLUMNS} FROM items WHERE theme = ?1 AND kind = ?2 ORDER BY title
+             LIMIT ?3 OFFSET ?4"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt
+            .query_map(params![theme, kind, page.limit, page.offset], item_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        let total: i64 = self
+            .conn
+            .prepare_cached("SELECT count(*) FROM items WHERE theme = ?1 AND kind = ?2")?
+            .query_row([theme, kind], |r| r.get(0))?;
+        Ok((rows, total as usize))
     }
 
     /// One item, listed form.
@@ -440,15 +512,22 @@ mod tests {
     #[test]
     fn fts_query_neutralises_fts_syntax() {
         let cases: &[(&str, Option<&str>)] = &[
-            ("mot de passe", Some("\"mot\"* \"de\"* \"passe\"*")),
-            ("MOT DE PASSE", Some("\"MOT\"* \"DE\"* \"PASSE\"*")),
+            ("mot de passe", Some("\"mot\"* \"passe\"*")),
+            ("MOT DE PASSE", Some("\"MOT\"* \"PASSE\"*")),
+            ("de", Some("\"de\"")),
+            ("à la", Some("\"à\" \"la\"")),
+            ("wifi 37", Some("\"wifi\"* \"37\"")),
+            ("l'adresse e-mail", Some("\"adresse\"* \"e mail\"*")),
+            ("l’appli", Some("\"appli\"*")),
+            ("wi-fi", Some("\"wi fi\"")),
+            ("x", Some("\"x\"")),
             ("événement", Some("\"événement\"*")),
             ("\"", None),
             ("*", None),
             ("-", None),
             ("AND(", Some("\"AND\"*")),
-            ("a NEAR b", Some("\"a\"* \"NEAR\"* \"b\"*")),
-            ("col:val^", Some("\"col\"* \"val\"*")),
+            ("a NEAR b", Some("\"NEAR\"*")),
+            ("col:val^", Some("\"col val\"*")),
             ("", None),
             ("   ", None),
         ];
@@ -461,7 +540,7 @@ mod tests {
     fn fts_query_caps_terms_and_length() {
         let long = "a".repeat(500);
         assert_eq!(fts_query(&long).unwrap().len(), 40 + 3);
-        let many = "x ".repeat(100);
+        let many = "xyz ".repeat(100);
         assert_eq!(fts_query(&many).unwrap().matches('*').count(), 8);
     }
 

@@ -5,7 +5,7 @@ mod library;
 mod schema;
 
 pub use library::{
-    fts_query, ItemPage, ItemRow, NewItem, NewPack, NewStep, PackRow, SearchHit, StepRow,
+    fts_query, ItemPage, ItemRow, NewItem, NewPack, NewStep, PackRow, Paging, SearchHit, StepRow,
     TutorialPage, SNIPPET_CLOSE, SNIPPET_OPEN,
 };
 
@@ -95,8 +95,42 @@ impl Store {
             self.conn
                 .execute_batch("PRAGMA query_only = ON;")
                 .map_err(wrap)?;
+            // With a value bound to `col = ?` or `LIMIT ?`, SQLite re-plans (re-parses) the
+            // statement at each use unless the plan is kept stable: the cached statements
+            // of a worker would then cost a parse per request.
+            self.conn
+                .set_db_config(
+                    rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+                    true,
+                )
+                .map_err(wrap)?;
         }
         Ok(())
+    }
+
+    /// Starts a read transaction: until `end_read`, every query sees the same version of
+    /// the library (an import committing meanwhile shows in the next page, not halfway
+    /// through this one), and SQLite checks the file once instead of once per query.
+    pub fn begin_read(&mut self) -> Result<()> {
+        if !self.conn.is_autocommit() {
+            // Left open by a handler that panicked: nothing to keep.
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        self.conn.execute_batch("BEGIN DEFERRED")?;
+        Ok(())
+    }
+
+    /// Ends the read transaction of `begin_read`.
+    pub fn end_read(&mut self) {
+        if !self.conn.is_autocommit() {
+            // A read transaction has nothing to write: ending it cannot lose anything.
+            let _ = self.conn.execute_batch("COMMIT");
+        }
+    }
+
+    /// Gives back the memory SQLite keeps for this connection's page cache.
+    pub fn shrink_memory(&self) {
+        let _ = self.conn.execute_batch("PRAGMA shrink_memory");
     }
 
     /// A number that changes whenever another connection commits a change to the library

@@ -59,6 +59,17 @@ const MIGRATIONS: &[&str] = &[
         name     TEXT NOT NULL DEFAULT '',
         added_at INTEGER NOT NULL
      );",
+    // 3: a prefix index for three-letter prefixes (`mot*`, `app*`), which a search of a
+    // partly typed word uses; the rows are copied as they are.
+    "CREATE VIRTUAL TABLE search_v3 USING fts5 (
+        title, keywords, body,
+        tokenize = 'unicode61 remove_diacritics 2',
+        prefix = '3'
+     );
+     INSERT INTO search_v3 (rowid, title, keywords, body)
+        SELECT rowid, title, keywords, body FROM search;
+     DROP TABLE search;
+     ALTER TABLE search_v3 RENAME TO search;",
 ];
 
 /// The schema version this program writes.
@@ -100,6 +111,31 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(v, current_version());
+    }
+
+    #[test]
+    fn the_search_index_keeps_its_rows_through_the_prefix_index_migration() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kit.sqlite");
+        let mut conn = Connection::open(&path).unwrap();
+        for sql in &MIGRATIONS[..2] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 2).unwrap();
+        conn.execute(
+            "INSERT INTO search (rowid, title, keywords, body) VALUES (7, 'Le calendrier', '', 'Un événement')",
+            [],
+        )
+        .unwrap();
+        migrate(&mut conn, &path).unwrap();
+        let found: i64 = conn
+            .query_row(
+                "SELECT rowid FROM search WHERE search MATCH '\"cal\"* \"evenement\"'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(found, 7);
     }
 
     #[test]

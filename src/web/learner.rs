@@ -5,13 +5,14 @@ use maud::html;
 
 use super::http::{HttpError, HttpResult, Reply};
 use super::templates::{
-    cards, fragment, item_meta, item_url, listen_button, page, search_form, snippet,
+    cards, fragment, item_meta, item_url, listen_button, page, paged_title, pager, search_form,
+    snippet,
 };
 use super::url::Target;
 use super::Worker;
 use crate::content::WorkshopDetails;
 use crate::i18n::fill;
-use crate::store::{ItemRow, TutorialPage};
+use crate::store::{ItemRow, Paging, TutorialPage};
 
 /// How many search results one page shows.
 const SEARCH_LIMIT: usize = 30;
@@ -46,19 +47,57 @@ pub fn home(w: &mut Worker) -> HttpResult {
     Ok(Reply::html(200, page(shared, &t.home_title, &[], main)))
 }
 
-pub fn theme(w: &mut Worker, slug: &str) -> HttpResult {
+/// Cards shown per page of a long list (a theme's tutorials, the workshops).
+const PAGE_SIZE: usize = 30;
+
+/// The page asked for by `?page=N` (1 without it). Only plain decimal numbers from 1 name
+/// a page.
+fn page_number(target: &Target) -> Result<usize, HttpError> {
+    match target.param("page") {
+        None => Ok(1),
+        Some(text) => match text.parse::<usize>() {
+            Ok(n) if n >= 1 && n.to_string() == text => Ok(n),
+            _ => Err(HttpError::NotFound),
+        },
+    }
+}
+
+/// How many pages `total` items make (at least one, even when empty); a page beyond is 404.
+fn page_count(number: usize, total: usize) -> Result<usize, HttpError> {
+    let pages = total.div_ceil(PAGE_SIZE).max(1);
+    if number > pages {
+        return Err(HttpError::NotFound);
+    }
+    Ok(pages)
+}
+
+pub fn theme(w: &mut Worker, slug: &str, target: &Target) -> HttpResult {
+    let number = page_number(target)?;
     let theme = w
         .store
         .item_page("theme", slug)?
         .ok_or(HttpError::NotFound)?;
-    let tutorials = w.store.items_of_theme(slug, "tutorial")?;
-    let workshops = w.store.items_of_theme(slug, "workshop")?;
+    let (tutorials, total) =
+        w.store
+            .items_of_theme(slug, "tutorial", Paging::page(number, PAGE_SIZE))?;
+    let pages = page_count(number, total)?;
+    // Workshops are few: all of them, on the first page.
+    let workshops = if number == 1 {
+        w.store
+            .items_of_theme(slug, "workshop", Paging::page(1, 200))?
+            .0
+    } else {
+        Vec::new()
+    };
     let shared = &*w.shared;
     let t = shared.catalog;
+    let base = item_url("theme", slug);
     let main = html! {
         h1 { (theme.item.title) }
-        p.lead { (theme.item.summary) }
-        (fragment(&theme.body_html))
+        @if number == 1 {
+            p.lead { (theme.item.summary) }
+            (fragment(&theme.body_html))
+        }
         @if tutorials.is_empty() && workshops.is_empty() {
             p { (t.theme_empty) }
         }
@@ -66,6 +105,7 @@ pub fn theme(w: &mut Worker, slug: &str) -> HttpResult {
             section aria-labelledby="tutorials-title" {
                 h2 #tutorials-title { (t.theme_tutorials) }
                 (cards(shared, &tutorials))
+                (pager(shared, &base, number, pages))
             }
         }
         @if !workshops.is_empty() {
@@ -75,7 +115,8 @@ pub fn theme(w: &mut Worker, slug: &str) -> HttpResult {
             }
         }
     };
-    Ok(Reply::html(200, page(shared, &theme.item.title, &[], main)))
+    let title = paged_title(shared, &theme.item.title, number, pages);
+    Ok(Reply::html(200, page(shared, &title, &[], main)))
 }
 
 /// Breadcrumbs to an item's theme, when it has one that exists.
@@ -223,18 +264,25 @@ pub fn all_steps(w: &mut Worker, slug: &str) -> HttpResult {
     ))
 }
 
-pub fn workshops(w: &mut Worker) -> HttpResult {
-    let items = w.store.items_of_kind("workshop")?;
+pub fn workshops(w: &mut Worker, target: &Target) -> HttpResult {
+    let number = page_number(target)?;
+    let (items, total) = w
+        .store
+        .items_of_kind("workshop", Paging::page(number, PAGE_SIZE))?;
+    let pages = page_count(number, total)?;
     let shared = &*w.shared;
     let t = shared.catalog;
     let main = html! {
         h1 { (t.workshops_title) }
-        @if items.is_empty() { p { (t.workshops_empty) } } @else { (cards(shared, &items)) }
+        @if items.is_empty() {
+            p { (t.workshops_empty) }
+        } @else {
+            (cards(shared, &items))
+            (pager(shared, "/ateliers", number, pages))
+        }
     };
-    Ok(Reply::html(
-        200,
-        page(shared, &t.workshops_title, &[], main),
-    ))
+    let title = paged_title(shared, &t.workshops_title, number, pages);
+    Ok(Reply::html(200, page(shared, &title, &[], main)))
 }
 
 pub fn workshop(w: &mut Worker, slug: &str) -> HttpResult {

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use super::http::{etag_matches, Body, Reply};
 
 /// The most a worker keeps (bytes of page bodies); beyond, the cache starts again.
-const BUDGET: usize = 1 << 20;
+const BUDGET: usize = 512 * 1024;
 /// Pages larger than this are not kept.
 const MAX_PAGE: usize = 64 * 1024;
 

@@ -54,16 +54,21 @@ pub fn route(w: &mut Worker, req: &RequestInfo<'_>) -> HttpResult {
 
     let assets = ASSETS_PREFIX.trim_matches('/');
     match segments.as_slice() {
+        // Lets the tests prove, against the real binary, that a handler panic becomes a
+        // 500 page and leaves the server running. Absent from release builds.
+        #[cfg(debug_assertions)]
+        ["_kit", "test-panic"] => panic!("deliberate panic for the tests"),
         [prefix, name] if *prefix == assets => w.shared.assets.serve(name, req.if_none_match),
         [prefix, rest @ ..] if *prefix == files::PREFIX => files::serve(&w.shared, rest),
         // Depends on the phone (entered or not): never kept.
         [".well-known", "captive-portal"] => captive::api(w, req),
         // As many pages as queries: not worth keeping.
-        ["recherche"] => learner::search(w, req.target),
-        // Lets the tests prove, against the real binary, that a handler panic becomes a
-        // 500 page and leaves the server running. Absent from release builds.
-        #[cfg(debug_assertions)]
-        ["_kit", "test-panic"] => panic!("deliberate panic for the tests"),
+        ["recherche"] => {
+            w.store.begin_read()?;
+            let reply = learner::search(w, req.target);
+            w.store.end_read();
+            reply
+        }
         _ => learner_page(w, req, &segments),
     }
 }
@@ -73,20 +78,26 @@ pub fn route(w: &mut Worker, req: &RequestInfo<'_>) -> HttpResult {
 fn learner_page(w: &mut Worker, req: &RequestInfo<'_>, segments: &[&str]) -> HttpResult {
     let version = w.store.data_version()?;
     w.pages.check_version(version);
-    let key = format!("/{}", segments.join("/"));
+    // A long list's page number is part of what the page shows.
+    let key = match req.target.param("page") {
+        Some(page) => format!("/{}?page={page}", segments.join("/")),
+        None => format!("/{}", segments.join("/")),
+    };
     if let Some(reply) = w.pages.get(&key, req.if_none_match) {
         return Ok(reply);
     }
+    w.store.begin_read()?;
     let reply = match segments {
         [] => learner::home(w),
-        ["themes", slug] => learner::theme(w, slug),
+        ["themes", slug] => learner::theme(w, slug, req.target),
         ["tutoriels", slug] => learner::tutorial(w, slug),
         ["tutoriels", slug, "etape", n] => learner::step(w, slug, n),
         ["tutoriels", slug, "tout"] => learner::all_steps(w, slug),
-        ["ateliers"] => learner::workshops(w),
+        ["ateliers"] => learner::workshops(w, req.target),
         ["ateliers", slug] => learner::workshop(w, slug),
         ["bienvenue"] => captive::welcome(w),
         _ => Err(HttpError::NotFound),
-    }?;
-    Ok(w.pages.keep(&key, reply, req.if_none_match))
+    };
+    w.store.end_read();
+    Ok(w.pages.keep(&key, reply?, req.if_none_match))
 }

@@ -95,6 +95,48 @@ pub fn cards(shared: &Shared, items: &[ItemRow]) -> Markup {
     }
 }
 
+/// "← Page précédente · Page 2 sur 5 · Page suivante →" under a long list; nothing when
+/// it fits on one page. Plain links: works without JavaScript.
+pub fn pager(shared: &Shared, base: &str, number: usize, pages: usize) -> Markup {
+    let t = shared.catalog;
+    let url = |n: usize| {
+        if n == 1 {
+            base.to_owned()
+        } else {
+            format!("{base}?page={n}")
+        }
+    };
+    let label = fill(
+        &t.page_of,
+        &[("n", &number.to_string()), ("total", &pages.to_string())],
+    );
+    html! {
+        @if pages > 1 {
+            nav.pager aria-label=(label) {
+                @if number > 1 {
+                    a.button.secondary rel="prev" href=(url(number - 1)) { "← " (t.page_previous) }
+                }
+                span.pager-label { (label) }
+                @if number < pages {
+                    a.button rel="next" href=(url(number + 1)) { (t.page_next) " →" }
+                }
+            }
+        }
+    }
+}
+
+/// A list page's title, with "page N sur M" after the first page.
+pub fn paged_title(shared: &Shared, title: &str, number: usize, pages: usize) -> String {
+    if number == 1 {
+        return title.to_owned();
+    }
+    let of = fill(
+        &shared.catalog.page_of,
+        &[("n", &number.to_string()), ("total", &pages.to_string())],
+    );
+    format!("{title} — {of}")
+}
+
 /// The search form, prefilled with what was typed.
 pub fn search_form(shared: &Shared, value: &str) -> Markup {
     let t = shared.catalog;
