@@ -7,6 +7,7 @@ pub mod config;
 pub mod content;
 pub mod i18n;
 pub mod logging;
+pub mod notify;
 pub mod packs;
 pub mod paths;
 pub mod store;

@@ -42,6 +42,7 @@ pub fn run(args: &ServeArgs, config: &Config) -> Result<()> {
             .map(usize::from)
             .unwrap_or(config.file.server.workers),
         idle_timeout: Duration::from_secs(config.file.server.idle_timeout_secs),
+        notify: crate::notify::Notifier::from_env(),
     };
     log::debug!("ready in {:?}", started.elapsed());
     web::serve(shared, &options, shutdown)
