@@ -11,4 +11,5 @@ pub mod notify;
 pub mod packs;
 pub mod paths;
 pub mod store;
+pub mod system;
 pub mod web;

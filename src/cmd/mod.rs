@@ -3,6 +3,7 @@
 pub mod key;
 pub mod pack;
 pub mod serve;
+pub mod system;
 pub mod trust;
 
 use anyhow::{Context, Result};
