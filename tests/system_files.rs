@@ -243,8 +243,33 @@ fn systemd_accepts_the_units() {
     ] {
         std::fs::remove_file(units.join(name)).unwrap();
     }
+    let image = repo().join("kit-image");
+    std::fs::copy(
+        image.join("mednum-kit-firstboot.service"),
+        units.join("mednum-kit-firstboot.service"),
+    )
+    .unwrap();
+    // A template is checked through an instance of it.
+    std::fs::copy(
+        image.join("usb/mednum-kit-usb@.service"),
+        units.join("mednum-kit-usb@.service"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        "mednum-kit-usb@.service",
+        units.join("mednum-kit-usb@sda1.service"),
+    )
+    .unwrap();
     let stand_ins = [
         ("/usr/bin/mednum-kit", BIN.to_owned()),
+        (
+            "/usr/lib/mednum-kit/firstboot",
+            image.join("firstboot.sh").display().to_string(),
+        ),
+        (
+            "/usr/lib/mednum-kit/usb-mount",
+            image.join("usb/usb-mount.sh").display().to_string(),
+        ),
         ("/usr/sbin/ip", which("ip")),
         ("/usr/sbin/rfkill", "/bin/true".to_owned()),
     ];
