@@ -4,6 +4,7 @@
 mod support;
 
 use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -21,13 +22,13 @@ fn an_overlong_url_gets_414() {
 fn oversized_or_too_many_headers_get_431() {
     let kit = Kit::spawn();
     let big = format!(
-        "GET / HTTP/1.1\r\nHost: x\r\nCookie: {}\r\nConnection: close\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {}\r\nConnection: close\r\n\r\n",
         "c".repeat(20_000)
     );
     assert_eq!(kit.send(&big).status, 431);
     let many: String = (0..100).map(|i| format!("X-H{i}: v\r\n")).collect();
     let r = kit.send(&format!(
-        "GET / HTTP/1.1\r\nHost: x\r\n{many}Connection: close\r\n\r\n"
+        "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n{many}Connection: close\r\n\r\n"
     ));
     assert_eq!(r.status, 431);
     assert!(r.text().contains("Demande trop grosse"));
@@ -39,7 +40,7 @@ fn an_oversized_body_gets_413_without_being_read_whole() {
     let mut stream = kit.connect();
     // Announce 50 MB, send only the head: the answer must not wait for the body.
     stream
-        .write_all(b"POST /recherche HTTP/1.1\r\nHost: x\r\nContent-Length: 50000000\r\nConnection: close\r\n\r\n")
+        .write_all(b"POST /recherche HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 50000000\r\nConnection: close\r\n\r\n")
         .unwrap();
     let mut buf = [0u8; 4096];
     let n = stream.read(&mut buf).unwrap();
@@ -58,7 +59,8 @@ fn a_forged_huge_content_length_gets_413_and_does_not_kill_the_kit() {
         "1000000000000",
     ] {
         let mut stream = kit.connect();
-        let head = format!("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n");
+        let head =
+            format!("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {length}\r\n\r\n");
         stream.write_all(head.as_bytes()).unwrap();
         let mut buf = [0u8; 64];
         let n = stream.read(&mut buf).unwrap_or(0);
@@ -74,12 +76,15 @@ fn methods_other_than_get_and_head_get_405() {
     let kit = Kit::spawn();
     for method in ["POST", "PUT", "DELETE", "PATCH"] {
         let r = kit.send(&format!(
-            "{method} / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nab"
+            "{method} / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\nConnection: close\r\n\r\nab"
         ));
         assert_eq!(r.status, 405, "{method}");
         assert_eq!(r.header("Allow"), Some("GET, HEAD"));
     }
-    let head = kit.send("HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    // The one resource that takes POST says so to other methods.
+    let r = kit.get("/entrer");
+    assert_eq!((r.status, r.header("Allow")), (405, Some("POST")));
+    let head = kit.send("HEAD / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
     assert_eq!(head.status, 200);
     assert!(head.body.is_empty());
 }
@@ -104,7 +109,7 @@ fn fifty_parallel_clients_are_served_while_slow_clients_hold_connections() {
     let slow: Vec<_> = (0..20)
         .map(|_| {
             let mut s = kit.connect();
-            s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            s.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
                 .unwrap();
             s
         })
@@ -114,7 +119,9 @@ fn fifty_parallel_clients_are_served_while_slow_clients_hold_connections() {
         let kit = Arc::clone(&kit);
         std::thread::spawn(move || {
             let mut s = kit.connect();
-            for b in b"GET /themes/securite HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" {
+            for b in
+                b"GET /themes/securite HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+            {
                 s.write_all(&[*b]).unwrap();
                 std::thread::sleep(Duration::from_millis(20));
             }
@@ -160,7 +167,8 @@ fn idle_connections_are_closed_after_the_idle_timeout() {
     .unwrap();
     let kit = Kit::spawn_in(dir.path());
     let mut idle = kit.connect();
-    idle.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").unwrap();
+    idle.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        .unwrap();
     let started = Instant::now();
     let mut rest = Vec::new();
     let _ = idle.read_to_end(&mut rest); // returns when the server closes
@@ -170,4 +178,52 @@ fn idle_connections_are_closed_after_the_idle_timeout() {
         "connection held for {waited:?}"
     );
     assert_eq!(kit.get("/").status, 200);
+}
+
+/// A browser opens connections ahead of need and sends nothing on them for a moment: the
+/// reaper must count their silence from their opening and leave them alone.
+#[test]
+fn a_connection_opened_ahead_of_its_first_request_is_not_reaped_early() {
+    let kit = Kit::spawn();
+    let mut early = kit.connect();
+    // Longer than a reaper tick (at most 1 s), far shorter than the 10 s idle time-out.
+    std::thread::sleep(Duration::from_millis(2500));
+    early
+        .write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let r = support::read_response(&mut early);
+    assert_eq!(r.status, 200);
+}
+
+/// Regression: tiny_http hands each new connection to a thread pool that can miscount its
+/// idle threads when connections arrive in a burst (a phone's browser opens six at once);
+/// the extra connections then wait for a pool thread that a kept-alive connection holds.
+/// Every request of a burst must be answered quickly, while the others stay open.
+#[test]
+fn a_burst_of_kept_alive_connections_is_served_without_waiting_for_idle_ones() {
+    let kit = Kit::spawn();
+    for round in 0..3 {
+        let streams: Vec<TcpStream> = (0..24).map(|_| kit.connect()).collect();
+        let started = Instant::now();
+        let mut handles = Vec::new();
+        for mut s in streams {
+            handles.push(std::thread::spawn(move || {
+                s.set_read_timeout(Some(Duration::from_secs(4))).unwrap();
+                s.write_all(b"GET /_kit/test-missing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                    .unwrap();
+                let mut buf = [0u8; 12];
+                let got = s.read_exact(&mut buf).is_ok();
+                (got, s) // kept open: the connection stays alive, holding its thread
+            }));
+        }
+        let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        let answered = results.iter().filter(|(ok, _)| *ok).count();
+        assert_eq!(
+            answered,
+            results.len(),
+            "round {round}: {answered} of {} answered in {:?}",
+            results.len(),
+            started.elapsed()
+        );
+    }
 }

@@ -254,7 +254,7 @@ fn assets_are_cached_forever_and_revalidate_with_etags() {
             .contains("max-age=31536000"));
         let etag = r.header("ETag").expect("etag").to_owned();
         let again = kit.send(&format!(
-            "GET {url} HTTP/1.1\r\nHost: x\r\nIf-None-Match: {etag}\r\nConnection: close\r\n\r\n"
+            "GET {url} HTTP/1.1\r\nHost: 127.0.0.1\r\nIf-None-Match: {etag}\r\nConnection: close\r\n\r\n"
         ));
         assert_eq!(again.status, 304, "{url}");
         assert!(again.body.is_empty());

@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 
 use crate::cli::ServeArgs;
 use crate::config::Config;
+use crate::web::captive::Captive;
 use crate::web::{self, ServeOptions, Shared};
 use crate::{i18n, packs};
 
@@ -26,6 +27,8 @@ pub fn run(args: &ServeArgs, config: &Config) -> Result<()> {
     }
     drop(store);
     let db_path = config.db_path();
+    let listener = web::bind(args.listen)?;
+    let listening = listener.local_addr().context("adresse d'écoute inconnue")?;
 
     let shared = Arc::new(Shared {
         site_name: config.file.name.clone(),
@@ -34,9 +37,9 @@ pub fn run(args: &ServeArgs, config: &Config) -> Result<()> {
         assets: web::assets::Assets::load(),
         data_dir: config.data_dir.clone(),
         db_path,
+        captive: Captive::new(&config.file, listening),
     });
     let options = ServeOptions {
-        listen: args.listen,
         workers: args
             .workers
             .map(usize::from)
@@ -45,5 +48,5 @@ pub fn run(args: &ServeArgs, config: &Config) -> Result<()> {
         notify: crate::notify::Notifier::from_env(),
     };
     log::debug!("ready in {:?}", started.elapsed());
-    web::serve(shared, &options, shutdown)
+    web::serve(shared, listener, &options, shutdown)
 }

@@ -84,6 +84,16 @@ pub struct Catalog {
     pub kind_tutorial: String,
     pub kind_workshop: String,
     pub error_home: String,
+    pub welcome_title: String,
+    pub welcome_intro: String,
+    pub welcome_enter: String,
+    pub welcome_privacy: String,
+    pub welcome_browser_heading: String,
+    pub welcome_browser_why: String,
+    pub welcome_browser_steps: Vec<String>,
+    pub welcome_address_label: String,
+    pub welcome_copy: String,
+    pub welcome_copied: String,
     pub errors: Errors,
 }
 

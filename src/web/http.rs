@@ -73,6 +73,14 @@ impl Reply {
         }
     }
 
+    /// A redirect to `location` (`302 Found` or `303 See Other`), never cached: where a
+    /// phone is sent depends on whether it pressed "Entrer".
+    pub fn redirect(status: u16, location: String) -> Reply {
+        Reply::bytes(status, "text/plain; charset=utf-8", Cow::Borrowed(b""))
+            .header("Location", location)
+            .header("Cache-Control", "no-store")
+    }
+
     pub fn not_modified(etag: String) -> Reply {
         Reply::bytes(304, "text/plain; charset=utf-8", Cow::Borrowed(b"")).header("ETag", etag)
     }
@@ -107,8 +115,9 @@ pub enum HttpError {
     BadRequest(&'static str),
     #[error("not found")]
     NotFound,
+    /// The methods the resource accepts go in the `Allow` header.
     #[error("method not allowed")]
-    MethodNotAllowed,
+    MethodNotAllowed(&'static str),
     #[error("body too large")]
     PayloadTooLarge,
     #[error("URL too long")]
@@ -124,7 +133,7 @@ impl HttpError {
         match self {
             HttpError::BadRequest(_) => 400,
             HttpError::NotFound => 404,
-            HttpError::MethodNotAllowed => 405,
+            HttpError::MethodNotAllowed(_) => 405,
             HttpError::PayloadTooLarge => 413,
             HttpError::UriTooLong => 414,
             HttpError::HeadersTooLarge => 431,

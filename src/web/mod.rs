@@ -1,6 +1,7 @@
 //! The portal over HTTP: server loop, routing, limits, pages and assets.
 
 pub mod assets;
+pub mod captive;
 mod files;
 mod http;
 mod learner;
@@ -13,7 +14,7 @@ pub mod url;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use server::{serve, ServeOptions, MAX_BODY, MAX_HEADER_BYTES, MAX_URL};
+pub use server::{bind, serve, ServeOptions, MAX_BODY, MAX_HEADER_BYTES, MAX_URL};
 
 use crate::i18n::Catalog;
 use crate::store::Store;
@@ -27,10 +28,15 @@ pub struct Shared {
     pub assets: assets::Assets,
     pub data_dir: PathBuf,
     pub db_path: PathBuf,
+    /// The captive portal's settings and the phones that pressed "Entrer".
+    pub captive: captive::Captive,
 }
 
 /// One worker thread's state: its own database connection and the shared part.
 pub struct Worker {
     pub store: Store,
     pub shared: Arc<Shared>,
+    /// Set by the reaper while requests wait for a connection thread: every response then
+    /// closes its connection, to free threads (see `reaper`).
+    pub starving: Arc<std::sync::atomic::AtomicBool>,
 }

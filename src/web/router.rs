@@ -1,20 +1,57 @@
-//! The routing table, in one place: a request's method and decoded path → one handler.
+//! The routing table, in one place: a request's method, host and decoded path → one handler.
+
+use std::net::IpAddr;
 
 use super::assets::PREFIX as ASSETS_PREFIX;
+use super::captive;
 use super::files;
 use super::http::{HttpError, HttpResult};
 use super::learner;
 use super::url::Target;
 use super::Worker;
 
-/// What a handler may read from the request besides its target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestMethod {
+    Get,
+    Head,
+    Post,
+    /// Anything else: no resource of ours accepts it.
+    Other,
+}
+
+/// What a handler may read from the request.
 pub struct RequestInfo<'a> {
+    pub method: RequestMethod,
     pub target: &'a Target,
+    /// The raw path, as sent (for matching captive-portal probes exactly).
+    pub path: &'a str,
+    /// The `Host` header's name (lowercase, no port), if there is one.
+    pub host: Option<String>,
+    pub peer: Option<IpAddr>,
     pub if_none_match: Option<&'a str>,
 }
 
+const READ_ONLY: &str = "GET, HEAD";
+
 pub fn route(w: &mut Worker, req: &RequestInfo<'_>) -> HttpResult {
+    // A foreign host name (a phone's connectivity probe, a site typed in) is the captive
+    // portal's, whatever its path.
+    if let Some(reply) = captive::intercept(w, req) {
+        return Ok(reply);
+    }
     let segments: Vec<&str> = req.target.segments.iter().map(String::as_str).collect();
+
+    // Resources that change something: POST only.
+    if let ["entrer"] = segments.as_slice() {
+        return match req.method {
+            RequestMethod::Post => captive::enter(w, req),
+            _ => Err(HttpError::MethodNotAllowed("POST")),
+        };
+    }
+    if !matches!(req.method, RequestMethod::Get | RequestMethod::Head) {
+        return Err(HttpError::MethodNotAllowed(READ_ONLY));
+    }
+
     let assets = ASSETS_PREFIX.trim_matches('/');
     match segments.as_slice() {
         [] => learner::home(w),
@@ -25,6 +62,8 @@ pub fn route(w: &mut Worker, req: &RequestInfo<'_>) -> HttpResult {
         ["ateliers"] => learner::workshops(w),
         ["ateliers", slug] => learner::workshop(w, slug),
         ["recherche"] => learner::search(w, req.target),
+        ["bienvenue"] => captive::welcome(w),
+        [".well-known", "captive-portal"] => captive::api(w, req),
         // Lets the tests prove, against the real binary, that a handler panic becomes a
         // 500 page and leaves the server running. Absent from release builds.
         #[cfg(debug_assertions)]

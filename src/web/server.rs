@@ -13,7 +13,7 @@ use anyhow::{anyhow, Context, Result};
 use tiny_http::Method;
 
 use super::http::{HttpError, Reply};
-use super::router::{route, RequestInfo};
+use super::router::{route, RequestInfo, RequestMethod};
 use super::templates::error_page;
 use super::url::parse_target;
 use super::{Shared, Worker};
@@ -33,7 +33,6 @@ pub const MAX_BODY: usize = 64 * 1024;
 const MAX_DRAINED_BODY: usize = 16 * 1024 * 1024;
 
 pub struct ServeOptions {
-    pub listen: SocketAddr,
     pub workers: usize,
     /// A connection that neither sends nor receives anything for this long is closed.
     pub idle_timeout: Duration,
@@ -41,16 +40,45 @@ pub struct ServeOptions {
     pub notify: crate::notify::Notifier,
 }
 
-/// Binds, logs `listening on http://ADDR`, and serves until `shutdown` is set.
-pub fn serve(shared: Arc<Shared>, opts: &ServeOptions, shutdown: Arc<AtomicBool>) -> Result<()> {
+/// Opens the listening socket (before the rest of the kit is set up, so that the real
+/// address is known: with port 0 the system picks it).
+pub fn bind(listen: SocketAddr) -> Result<TcpListener> {
     raise_open_files_limit();
-    let listener = TcpListener::bind(opts.listen)
-        .with_context(|| format!("impossible d'écouter sur `{}`", opts.listen))?;
+    let listener = TcpListener::bind(listen).map_err(|e| {
+        let hint = match e.kind() {
+            std::io::ErrorKind::AddrInUse => {
+                " : un autre programme utilise déjà ce port ; choisissez-en un autre, \
+                 par exemple `--listen 0.0.0.0:8081`"
+            }
+            std::io::ErrorKind::PermissionDenied => {
+                " : les ports sous 1024 demandent les droits d'administrateur ; \
+                 utilisez par exemple `--listen 0.0.0.0:8080`"
+            }
+            _ => "",
+        };
+        anyhow::Error::new(e).context(format!("impossible d'écouter sur `{listen}`{hint}"))
+    })?;
     socket2::SockRef::from(&listener)
         .set_tcp_nodelay(true)
         .context("impossible de régler la socket d'écoute")?;
+    Ok(listener)
+}
+
+/// Logs `listening on http://ADDR` and serves on `listener` until `shutdown` is set.
+pub fn serve(
+    shared: Arc<Shared>,
+    listener: TcpListener,
+    opts: &ServeOptions,
+    shutdown: Arc<AtomicBool>,
+) -> Result<()> {
     let addr = listener.local_addr().context("adresse d'écoute inconnue")?;
-    super::reaper::spawn(addr.port(), opts.idle_timeout, Arc::clone(&shutdown));
+    let starving = Arc::new(AtomicBool::new(false));
+    super::reaper::spawn(
+        addr.port(),
+        opts.idle_timeout,
+        Arc::clone(&starving),
+        Arc::clone(&shutdown),
+    );
 
     let mut announced = false;
     loop {
@@ -72,6 +100,7 @@ pub fn serve(shared: Arc<Shared>, opts: &ServeOptions, shutdown: Arc<AtomicBool>
             let mut worker = Worker {
                 store: Store::open_reader(&shared.db_path)?,
                 shared: Arc::clone(&shared),
+                starving: Arc::clone(&starving),
             };
             let server = Arc::clone(&server);
             let (shutdown, dead) = (Arc::clone(&shutdown), Arc::clone(&dead));
@@ -165,17 +194,24 @@ fn check_limits(request: &tiny_http::Request) -> Result<(), HttpError> {
     if declared > MAX_BODY {
         return Err(HttpError::PayloadTooLarge);
     }
-    if !matches!(request.method(), Method::Get | Method::Head) {
-        return Err(HttpError::MethodNotAllowed);
-    }
     Ok(())
 }
 
 fn respond_to(worker: &mut Worker, request: &tiny_http::Request) -> Result<Reply, HttpError> {
     check_limits(request)?;
+    let method = match request.method() {
+        Method::Get => RequestMethod::Get,
+        Method::Head => RequestMethod::Head,
+        Method::Post => RequestMethod::Post,
+        _ => RequestMethod::Other,
+    };
     let target = parse_target(request.url())?;
     let info = RequestInfo {
+        method,
         target: &target,
+        path: request.url().split(['?', '#']).next().unwrap_or("/"),
+        host: header(request, "Host").and_then(super::captive::host_name),
+        peer: request.remote_addr().map(|a| a.ip()),
         if_none_match: header(request, "If-None-Match"),
     };
     route(worker, &info)
@@ -222,6 +258,11 @@ fn handle(worker: &mut Worker, request: tiny_http::Request, port: u16) {
             );
             error_page(&worker.shared, &HttpError::Internal(detail))
         }
+    };
+    let reply = if worker.starving.load(Ordering::Relaxed) {
+        reply.header("Connection", "close")
+    } else {
+        reply
     };
     let status = reply.status;
     let method = request.method().clone();

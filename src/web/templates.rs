@@ -149,7 +149,7 @@ fn error_text<'a>(shared: &'a Shared, err: &HttpError) -> &'a ErrorText {
     match err {
         HttpError::BadRequest(_) => &e.bad_request,
         HttpError::NotFound => &e.not_found,
-        HttpError::MethodNotAllowed => &e.method_not_allowed,
+        HttpError::MethodNotAllowed(_) => &e.method_not_allowed,
         HttpError::PayloadTooLarge => &e.payload_too_large,
         HttpError::UriTooLong => &e.uri_too_long,
         HttpError::HeadersTooLarge => &e.headers_too_large,
@@ -166,8 +166,8 @@ pub fn error_page(shared: &Shared, err: &HttpError) -> Reply {
         p { a.button href="/" { (shared.catalog.error_home) } }
     };
     let mut reply = Reply::html(err.status(), page(shared, &text.title, &[], main));
-    if matches!(err, HttpError::MethodNotAllowed) {
-        reply = reply.header("Allow", "GET, HEAD");
+    if let HttpError::MethodNotAllowed(allow) = err {
+        reply = reply.header("Allow", *allow);
     }
     reply
 }

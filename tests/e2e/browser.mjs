@@ -26,6 +26,9 @@ export const DEVICES = {
 
 const NAVIGATION_TIMEOUT_MS = 15_000;
 
+/** Hosts of OS connectivity probes, resolved to the kit as the box's DNS does. */
+export const PROBE_HOSTS = ['connectivitycheck.gstatic.com', 'captive.apple.com', 'www.example.net'];
+
 export function launchBrowser() {
   return chromium.launch({
     executablePath: CHROMIUM,
@@ -37,8 +40,10 @@ export function launchBrowser() {
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
-      // Nothing but the kit on loopback can be reached.
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+      // Nothing but the kit on loopback can be reached. As on the box, where every name
+      // resolves to the kit, the phones' connectivity probes go to it.
+      `--host-resolver-rules=${PROBE_HOSTS.map((h) => `MAP ${h} 127.0.0.1`).join(', ')}, `
+        + 'MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
     ],
   });
 }

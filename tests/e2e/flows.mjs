@@ -145,6 +145,40 @@ function removeSpeech() {
   }
 }
 
+/**
+ * A phone joins the Wi-Fi: its OS probe lands on the welcome page, "Entrer" opens the
+ * portal, and the OS probes then get their "online" answers.
+ */
+async function captivePortal(ctx) {
+  const { page, baseUrl, goto, follow } = ctx;
+  const port = new URL(baseUrl).port;
+  await goto(`http://connectivitycheck.gstatic.com:${port}/generate_204`);
+  assert.equal(page.url(), `${baseUrl}/bienvenue`, 'the probe is redirected to the welcome page');
+  assert.equal(await text(page.locator('main h1')), 'Bienvenue');
+  assert.equal(await page.locator('#address').inputValue(), new URL(baseUrl).host,
+    'the address to type in the real browser');
+  const enter = page.getByRole('button', { name: 'Entrer' });
+  const box = await enter.boundingBox();
+  assert.ok(box.height >= 48 && box.width >= 200, `a big "Entrer" button: ${JSON.stringify(box)}`);
+  await follow(enter);
+  assert.equal(page.url(), `${baseUrl}/`);
+  assert.equal(await text(page.locator('main h1')), 'Bienvenue');
+
+  // What the phone's OS sees now, outside the page (a second tab is not audited).
+  const probe = await page.context().newPage();
+  try {
+    const apple = await probe.goto(`http://captive.apple.com:${port}/hotspot-detect.html`);
+    assert.equal(apple.status(), 200);
+    assert.match(await apple.text(), /<TITLE>Success<\/TITLE>/);
+    // (Not a site on the browsers' HTTPS-only list: those never reach the kit.)
+    const other = await probe.goto(`http://www.example.net:${port}/`);
+    assert.equal(probe.url(), `${baseUrl}/`, 'another site now leads to the portal home');
+    assert.equal(other.status(), 200);
+  } finally {
+    await probe.close();
+  }
+}
+
 export const flows = [
   {
     // (1) Home page, themes, search without accents and in capitals.
@@ -330,6 +364,26 @@ export const flows = [
       assert.match(await text(home), /accueil/i);
       await follow(home);
       assert.equal(await text(page.locator('main h1')), 'Bienvenue');
+    },
+  },
+  {
+    // (7) The captive portal: probe → welcome page → "Entrer" → portal.
+    name: 'portail-captif',
+    freshKit: true, // "Entrer" is remembered by address, and every flow comes from 127.0.0.1
+    run: captivePortal,
+  },
+  {
+    // (7b) The same in a sign-in view without JavaScript; the copy button stays hidden.
+    name: 'portail-captif-sans-js',
+    devices: ['phone'],
+    freshKit: true,
+    context: { javaScriptEnabled: false },
+    async run(ctx) {
+      const { page, baseUrl, goto } = ctx;
+      await goto('/bienvenue');
+      assert.ok(await page.locator('button.copy').isHidden(), 'no copy button without JavaScript');
+      await goto(baseUrl); // back to a clean state for the full flow
+      await captivePortal(ctx);
     },
   },
   {

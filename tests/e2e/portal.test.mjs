@@ -66,10 +66,16 @@ describe('portail apprenant (navigateur)', () => {
   for (const flow of flows) {
     for (const device of flow.devices ?? Object.keys(DEVICES)) {
       test(`${flow.name} (${device})`, { timeout: FLOW_TIMEOUT_MS }, async (t) => {
-        await runFlow(browser, flow, device, {
-          baseUrl: kit.baseUrl,
-          log: (line) => t.diagnostic(line),
-        });
+        // A flow that changes the kit's state for its client gets a kit of its own.
+        const own = flow.freshKit ? await startKit() : null;
+        try {
+          await runFlow(browser, flow, device, {
+            baseUrl: (own ?? kit).baseUrl,
+            log: (line) => t.diagnostic(line),
+          });
+        } finally {
+          if (own) await own.stop();
+        }
       });
     }
   }

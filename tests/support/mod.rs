@@ -99,6 +99,43 @@ impl Kit {
         read_response(&mut stream)
     }
 
+    /// Sends raw bytes from another loopback address (`127.0.0.2`…), as a second phone would.
+    pub fn send_from(&self, local: std::net::IpAddr, raw: &str) -> Response {
+        let socket = socket2::Socket::new(
+            socket2::Domain::IPV4,
+            socket2::Type::STREAM,
+            Some(socket2::Protocol::TCP),
+        )
+        .expect("socket");
+        socket
+            .bind(&SocketAddr::new(local, 0).into())
+            .expect("bind a loopback address");
+        socket.connect(&self.addr.into()).expect("connect");
+        let mut stream: TcpStream = socket.into();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        let _ = stream.write_all(raw.as_bytes());
+        read_response(&mut stream)
+    }
+
+    /// `GET path` with the given `Host` header, from `local`.
+    pub fn get_host_from(&self, local: std::net::IpAddr, host: &str, path: &str) -> Response {
+        self.send_from(
+            local,
+            &format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"),
+        )
+    }
+
+    /// `POST /entrer` (the welcome page's button), from `local`.
+    pub fn enter_from(&self, local: std::net::IpAddr) -> Response {
+        self.send_from(
+            local,
+            "POST /entrer HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: \
+             application/x-www-form-urlencoded\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        )
+    }
+
     pub fn connect(&self) -> TcpStream {
         let stream = TcpStream::connect(self.addr).expect("connect");
         stream

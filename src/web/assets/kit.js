@@ -1,4 +1,35 @@
 // mednum-kit: progressive enhancement only. Every page works without this file.
+
+// "Copier l'adresse" on the welcome page: the address is in a read-only field a person can
+// also select by hand. The clipboard API needs a secure context, which plain http on the
+// box is not, so the selection is copied the old way when it is missing.
+(function () {
+  "use strict";
+  var buttons = document.querySelectorAll("button.copy[data-copy]");
+  var canCopy = (navigator.clipboard && window.isSecureContext) ||
+    (document.queryCommandSupported && document.queryCommandSupported("copy"));
+  if (!buttons.length || !canCopy) return;
+  Array.prototype.forEach.call(buttons, function (button) {
+    var field = document.getElementById(button.dataset.copy);
+    if (!field) return;
+    var label = button.textContent;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var done = function () {
+        button.textContent = button.dataset.done;
+        window.setTimeout(function () { button.textContent = label; }, 3000);
+      };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(field.value).then(done, function () {});
+        return;
+      }
+      field.focus();
+      field.select();
+      try { if (document.execCommand("copy")) done(); } catch (e) { /* the field stays selected */ }
+    });
+  });
+})();
+
 // "Écouter" reads a step aloud with the browser's speech synthesis, where it exists.
 (function () {
   "use strict";
