@@ -1,7 +1,8 @@
 //! The box's network for real, in network namespaces made by the test (root needed; `.ci/run`
 //! is root): a "box" runs Debian's dnsmasq with the settings `system render` makes and the kit
 //! behind the rendered nftables rules; a "phone" leases an address by DHCP, resolves a probe
-//! host name through dnsmasq and meets the captive portal, then gets through after "Entrer".
+//! host name through dnsmasq and meets the captive portal (its probe answer and the RFC 8908
+//! API that option 114 names), then gets through after "Entrer".
 //! Where namespaces cannot be made, the test says SKIP and passes. It installs nothing:
 //! `scripts/install-test-deps.sh` does.
 
@@ -415,6 +416,17 @@ fn a_phone_on_the_box_wifi_meets_the_portal_then_gets_through() {
         assert!(took < Duration::from_secs(2), "HTTPS took {took:?} to fail");
     }
 
+    // The captive-portal API that option 114 names (RFC 8908) agrees.
+    let api = lease.text_option(114).unwrap();
+    let captive_api = |want: &str| {
+        let out = lab.phone_curl(&[&api]);
+        let json = String::from_utf8_lossy(&out.stdout).into_owned();
+        if !json.replace(' ', "").contains(want) {
+            lab.fail(&format!("GET {api} answered {json:?}, wanted {want}"));
+        }
+    };
+    captive_api("\"captive\":true");
+
     // "Entrer" on the welcome page.
     let out = lab.phone_curl(&[
         "-o",
@@ -441,4 +453,5 @@ fn a_phone_on_the_box_wifi_meets_the_portal_then_gets_through() {
     let (status, _, body, head) = get_probe();
     assert_eq!(status, 204, "the probe after Entrer:\n{head}");
     assert!(body.is_empty(), "a 204 with a body");
+    captive_api("\"captive\":false");
 }
