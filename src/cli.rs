@@ -153,7 +153,7 @@ pub enum TrustCommand {
 pub enum SystemCommand {
     /// Prépare un nouveau boîtier : tire au sort son numéro, le mot de passe du Wi-Fi et le
     /// code d'administration, écrit kit.toml, puis affiche la fiche à garder avec le kit.
-    /// Ne change rien si kit.toml existe déjà.
+    /// Un kit.toml déjà là est gardé tel quel ; relancer la commande ne change rien.
     Init,
     /// Écrit les fichiers du système (hostapd, dnsmasq, pare-feu, services) dans un dossier,
     /// pour les relire sans rien installer.

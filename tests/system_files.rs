@@ -109,12 +109,9 @@ fn rendered_system_files_match_their_snapshots() {
 
 #[test]
 fn the_card_matches_its_snapshot() {
-    let new_box = fixed_box();
-    let config: FileConfig = toml::from_str(&new_box.kit_toml()).unwrap();
-    assert_snapshot(
-        &snapshot_dir().join("fiche.txt"),
-        &new_box.card(&config).unwrap(),
-    );
+    let data = tempfile::tempdir().unwrap();
+    let prepared = mednum_kit::system::init::init(data.path(), &fixed_box()).unwrap();
+    assert_snapshot(&snapshot_dir().join("fiche.txt"), &prepared.card().unwrap());
 }
 
 #[test]
@@ -137,7 +134,7 @@ fn the_example_settings_are_the_defaults() {
 }
 
 #[test]
-fn init_draws_a_box_once_and_prints_its_card() {
+fn init_draws_a_box_once_prints_its_card_and_keeps_it() {
     let data = tempfile::tempdir().unwrap();
     let first = kit(data.path(), &["system", "init"]);
     assert!(
@@ -150,9 +147,10 @@ fn init_draws_a_box_once_and_prints_its_card() {
     let toml = std::fs::read_to_string(data.path().join("kit.toml")).unwrap();
 
     let second = kit(data.path(), &["system", "init"]);
-    assert!(!second.status.success());
+    assert!(second.status.success());
+    assert_eq!(String::from_utf8_lossy(&second.stdout), card);
     let err = String::from_utf8_lossy(&second.stderr);
-    assert!(err.contains("existe déjà"), "{err}");
+    assert!(err.contains("existait déjà"), "{err}");
     assert_eq!(
         std::fs::read_to_string(data.path().join("kit.toml")).unwrap(),
         toml

@@ -9,13 +9,14 @@ use crate::system::{self, init};
 pub fn run(command: &SystemCommand, config: &Config) -> Result<()> {
     match command {
         SystemCommand::Init => {
-            let new_box = init::NewBox::draw()?;
-            let file = init::init(&config.data_dir, &new_box)?;
-            print!("{}", new_box.card(&file)?);
-            eprintln!(
-                "réglages écrits dans `{}`",
-                config.data_dir.join(crate::config::CONFIG_FILE).display()
-            );
+            let prepared = init::init(&config.data_dir, &init::NewBox::draw()?)?;
+            print!("{}", prepared.card()?);
+            let path = config.data_dir.join(crate::config::CONFIG_FILE);
+            if prepared.new_settings {
+                eprintln!("réglages écrits dans `{}`", path.display());
+            } else {
+                eprintln!("réglages gardés : `{}` existait déjà", path.display());
+            }
         }
         SystemCommand::Render { out } => {
             for path in system::write_flat(&system::render(&config.file)?, out)? {

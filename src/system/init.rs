@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::net::Ipv4Addr;
 use std::path::Path;
 
-use anyhow::{anyhow, bail, Result};
+use anyhow::{anyhow, bail, Context, Result};
 
 use super::{write_file, BoxNetwork};
 use crate::config::{FileConfig, CONFIG_FILE};
@@ -105,9 +105,21 @@ impl NewBox {
             passphrase = quote(&self.passphrase),
         )
     }
+}
 
+/// What a box's data dir holds after `init`.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub config: FileConfig,
+    pub setup_code: String,
+    /// `false` when a `kit.toml` was there already (put in the image) and was kept.
+    pub new_settings: bool,
+}
+
+impl Prepared {
     /// The card the advisor keeps with the box (plain text, French).
-    pub fn card(&self, config: &FileConfig) -> Result<String> {
+    pub fn card(&self) -> Result<String> {
+        let config = &self.config;
         let net = BoxNetwork::from_config(config)?;
         let mut card = String::new();
         let _ = write!(
@@ -125,7 +137,11 @@ impl NewBox {
             }
             _ => card.push_str("- Sans mot de passe\n"),
         }
-        let code = format!("{} {}", &self.setup_code[..4], &self.setup_code[4..]);
+        let code = &self.setup_code;
+        let code = match (code.get(..4), code.get(4..)) {
+            (Some(a), Some(b)) if code.len() == SETUP_CODE_DIGITS => format!("{a} {b}"),
+            _ => code.clone(),
+        };
         let _ = write!(
             card,
             "\n\
@@ -145,33 +161,57 @@ impl NewBox {
     }
 }
 
-/// Writes a new box's `kit.toml` and setup code into `data_dir` (readable by their owner
-/// and group only). Refuses when `kit.toml` exists: the secrets of a box are drawn once.
-pub fn init(data_dir: &Path, new_box: &NewBox) -> Result<FileConfig> {
+/// Prepares a box's data dir: writes `new_box`'s `kit.toml` unless one is there (a box's
+/// settings are drawn once; one put in the image is kept, if it has a Wi-Fi passphrase or an
+/// open network), and its setup code unless one is there. Both files are readable by their
+/// owner and group only. Running it again changes nothing.
+pub fn init(data_dir: &Path, new_box: &NewBox) -> Result<Prepared> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("impossible de créer le dossier `{}`", data_dir.display()))?;
     let path = data_dir.join(CONFIG_FILE);
-    if path.exists() {
+    let existing = match std::fs::read_to_string(&path) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            return Err(e).with_context(|| format!("impossible de lire `{}`", path.display()))
+        }
+    };
+    let new_settings = existing.is_none();
+    let text = existing.unwrap_or_else(|| new_box.kit_toml());
+    let config =
+        crate::config::parse(&text).with_context(|| format!("réglages `{}`", path.display()))?;
+    if !config.wifi.open && config.wifi.passphrase.is_none() {
         bail!(
-            "`{}` existe déjà : ce kit est déjà préparé, rien n'a changé",
+            "`{}` n'a pas de `wifi.passphrase` : ajoutez-en un (8 à 63 caractères), ou \
+             `open = true` dans `[wifi]`",
             path.display()
         );
     }
-    let text = new_box.kit_toml();
-    // What we write must be what the kit reads.
-    let config = crate::config::parse(&text)?;
-    std::fs::create_dir_all(data_dir).map_err(|e| {
-        anyhow!(
-            "impossible de créer le dossier `{}` : {e}",
-            data_dir.display()
-        )
-    })?;
-    write_file(
-        &data_dir.join(SETUP_CODE_FILE),
-        0o640,
-        &format!("{}\n", new_box.setup_code),
-    )?;
+
+    let code_path = data_dir.join(SETUP_CODE_FILE);
+    let kept_code = match std::fs::read_to_string(&code_path) {
+        Ok(code) => Some(code.trim().to_owned()).filter(|c| !c.is_empty()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            return Err(e).with_context(|| format!("impossible de lire `{}`", code_path.display()))
+        }
+    };
+    let setup_code = match kept_code {
+        Some(code) => code,
+        None => {
+            write_file(&code_path, 0o640, &format!("{}\n", new_box.setup_code))?;
+            new_box.setup_code.clone()
+        }
+    };
     // Last: a box with a `kit.toml` is a prepared box.
-    write_file(&path, 0o640, &text)?;
-    Ok(config)
+    if new_settings {
+        write_file(&path, 0o640, &text)?;
+    }
+    Ok(Prepared {
+        config,
+        setup_code,
+        new_settings,
+    })
 }
 
 /// A uniform number in `0..n` from the system's random source (rejection sampling, so no
@@ -246,12 +286,14 @@ mod tests {
     }
 
     #[test]
-    fn init_writes_once_and_never_overwrites_a_box() {
+    fn init_draws_a_box_once_and_then_keeps_it() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
-        let config = init(dir.path(), &fixed_box()).unwrap();
-        assert_eq!(config.name, "Atelier numérique 4821");
-        assert_eq!(config.network.hostname, "mednum-4821");
+        let first = init(dir.path(), &fixed_box()).unwrap();
+        assert!(first.new_settings);
+        assert_eq!(first.config.name, "Atelier numérique 4821");
+        assert_eq!(first.config.network.hostname, "mednum-4821");
+        assert_eq!(first.setup_code, "09375512");
         for file in [CONFIG_FILE, SETUP_CODE_FILE] {
             let mode = std::fs::metadata(dir.path().join(file))
                 .unwrap()
@@ -259,21 +301,51 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o640, "{file}");
         }
-        let again = NewBox {
+        let other = NewBox {
+            number: 1234,
             passphrase: "autre-mot-de-passe".into(),
-            ..fixed_box()
+            setup_code: "11112222".into(),
         };
-        let err = format!("{:#}", init(dir.path(), &again).unwrap_err());
-        assert!(err.contains("existe déjà"), "{err}");
-        let text = std::fs::read_to_string(dir.path().join(CONFIG_FILE)).unwrap();
-        assert!(text.contains("tomate-nuage-piano-lapin"), "{text}");
+        let again = init(dir.path(), &other).unwrap();
+        assert!(!again.new_settings);
+        assert_eq!(
+            again.config.wifi.passphrase.as_deref(),
+            Some("tomate-nuage-piano-lapin")
+        );
+        assert_eq!(again.setup_code, "09375512");
+    }
+
+    #[test]
+    fn a_kit_toml_put_in_the_image_is_kept_and_gets_a_setup_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let mine = "name = \"Médiathèque\"\n[network]\naddress = \"10.42.0.1\"\n\
+                    [wifi]\nssid = \"Mediatheque\"\npassphrase = \"choisi-par-moi\"\n";
+        std::fs::write(dir.path().join(CONFIG_FILE), mine).unwrap();
+        let prepared = init(dir.path(), &fixed_box()).unwrap();
+        assert!(!prepared.new_settings);
+        assert_eq!(prepared.config.wifi.ssid, "Mediatheque");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(CONFIG_FILE)).unwrap(),
+            mine
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(SETUP_CODE_FILE)).unwrap(),
+            "09375512\n"
+        );
+
+        std::fs::write(
+            dir.path().join(CONFIG_FILE),
+            "[network]\naddress = \"10.42.0.1\"\n",
+        )
+        .unwrap();
+        let err = format!("{:#}", init(dir.path(), &fixed_box()).unwrap_err());
+        assert!(err.contains("n'a pas de `wifi.passphrase`"), "{err}");
     }
 
     #[test]
     fn the_card_gives_the_wifi_the_portal_and_the_code() {
-        let new_box = fixed_box();
-        let config = crate::config::parse(&new_box.kit_toml()).unwrap();
-        let card = new_box.card(&config).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let card = init(dir.path(), &fixed_box()).unwrap().card().unwrap();
         for want in [
             "Nom du réseau : Atelier numérique 4821",
             "Mot de passe : tomate-nuage-piano-lapin",

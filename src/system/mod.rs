@@ -199,7 +199,12 @@ pub(crate) fn write_file(path: &Path, mode: u32, text: &str) -> Result<()> {
         file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(mode))?;
         file.write_all(text.as_bytes())?;
         file.sync_all()?;
-        fs::rename(&temp, path)
+        fs::rename(&temp, path)?;
+        // The rename itself reaches the disk with its folder.
+        match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => fs::File::open(dir)?.sync_all(),
+            _ => Ok(()),
+        }
     })();
     if result.is_err() {
         let _ = fs::remove_file(&temp);
