@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Smoke test of the Raspberry Pi binary under qemu-user: `serve` starts on loopback, answers
-# the home page and a search, and stops cleanly on SIGTERM.
+# the home page, a search and a phone's captive-portal probe, and stops cleanly on SIGTERM.
 #
 #   bash scripts/cross-build.sh aarch64 && bash scripts/smoke-aarch64.sh [BINARY]
 set -euo pipefail
@@ -27,8 +27,7 @@ trap cleanup EXIT
 
 mkdir "$tmp/data"
 # mDNS: qemu-user does not emulate the multicast socket options (tested natively instead).
-# Captive portal: off, so `/` is the home page whatever address the request comes from.
-printf '[network]\nmdns = false\n\n[captive]\nenabled = false\n' >"$tmp/data/kit.toml"
+printf '[network]\nmdns = false\n' >"$tmp/data/kit.toml"
 
 start=$SECONDS
 qemu-aarch64 -L /usr/aarch64-linux-gnu "$bin" --data-dir "$tmp/data" \
@@ -61,6 +60,14 @@ expect() { # PATH TEXT: a 200 whose body contains TEXT
 expect / "Choisissez un thème"
 expect "/recherche?q=mot+de+passe" "/tutoriels/mot-de-passe-solide"
 expect "/recherche?q=mot+de+passe" "<mark>"
+# A phone's connectivity probe is sent to the portal's welcome page.
+probe="$(curl -sS --max-time 30 -o /dev/null -w '%{http_code} %{redirect_url}' \
+  -H 'Host: connectivitycheck.gstatic.com' "http://$addr/generate_204")"
+if [[ "$probe" != "302 http://$addr/bienvenue" ]]; then
+  echo "smoke: the Android probe answered \`$probe\`" >&2
+  exit 1
+fi
+echo "smoke: GET /generate_204 (Android probe) -> $probe"
 
 kill -TERM "$pid"
 status=0
