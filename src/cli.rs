@@ -50,6 +50,14 @@ pub enum Command {
     /// Tout est fabriqué à partir de kit.toml.
     #[command(subcommand)]
     System(SystemCommand),
+    /// Cherche les autres kits du réseau local (mDNS) et affiche leur adresse.
+    ///
+    /// Exemple : mednum-kit peers --wait 5
+    Peers {
+        /// Combien de secondes chercher.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=60))]
+        wait: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -181,6 +189,11 @@ pub struct ServeArgs {
     /// sinon 8).
     #[arg(long, env = "MEDNUM_KIT_WORKERS", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub workers: Option<u16>,
+
+    /// N'annonce pas le kit sur le réseau local (mDNS : `mednum.local`). Aussi réglable
+    /// dans kit.toml : `[network] mdns = false`.
+    #[arg(long, env = "MEDNUM_KIT_NO_MDNS")]
+    pub no_mdns: bool,
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod content;
+pub mod discovery;
 pub mod i18n;
 pub mod logging;
 pub mod notify;

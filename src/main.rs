@@ -15,11 +15,15 @@ fn main() -> ExitCode {
         Command::Key(command) => cmd::key::run(command),
         Command::Trust(command) => cmd::trust::run(command, &config),
         Command::System(command) => cmd::system::run(command, &config),
+        Command::Peers { wait } => cmd::peers::run(*wait),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("erreur : {err:#}");
+            if let Some(hint) = cmd::hint(&err) {
+                eprintln!("conseil : {hint}");
+            }
             ExitCode::FAILURE
         }
     }

@@ -74,7 +74,7 @@ impl Notifier {
             .last_keep_alive
             .lock()
             .unwrap_or_else(|e| e.into_inner());
-        if last.map_or(true, |at| at.elapsed() >= every) {
+        if last.is_none_or(|at| at.elapsed() >= every) {
             *last = Some(Instant::now());
             self.send("WATCHDOG=1");
         }

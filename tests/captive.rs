@@ -204,13 +204,7 @@ fn the_rfc_8908_api_says_captive_until_entrer() {
 
 #[test]
 fn an_entered_phone_is_forgotten_after_the_expiry_without_activity() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("kit.toml"),
-        "[captive]\nentered_expiry_secs = 1\n",
-    )
-    .unwrap();
-    let kit = Kit::spawn_in(dir.path());
+    let kit = Kit::spawn_with("[captive]\nentered_expiry_secs = 1\n");
     let phone = ip("127.0.0.2");
     let probe = |kit: &Kit| {
         kit.get_host_from(phone, "connectivitycheck.gstatic.com", "/generate_204")
@@ -224,22 +218,14 @@ fn an_entered_phone_is_forgotten_after_the_expiry_without_activity() {
 
 #[test]
 fn with_the_captive_portal_off_foreign_hosts_get_the_portal_itself() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("kit.toml"), "[captive]\nenabled = false\n").unwrap();
-    let kit = Kit::spawn_in(dir.path());
+    let kit = Kit::spawn_with("[captive]\nenabled = false\n");
     let r = kit.get_host_from(ip("127.0.0.2"), "connectivitycheck.gstatic.com", "/");
     assert_eq!(r.status, 200);
 }
 
 #[test]
 fn the_box_address_and_public_port_make_the_redirect_target() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("kit.toml"),
-        "[network]\naddress = \"10.42.0.1\"\npublic_port = 80\n",
-    )
-    .unwrap();
-    let kit = Kit::spawn_in(dir.path());
+    let kit = Kit::spawn_with("[network]\naddress = \"10.42.0.1\"\npublic_port = 80\n");
     let r = kit.get_host_from(ip("127.0.0.2"), "captive.apple.com", "/hotspot-detect.html");
     assert_eq!(r.header("Location"), Some("http://10.42.0.1/bienvenue"));
 }

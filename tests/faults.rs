@@ -65,26 +65,10 @@ fn killing_an_import_at_random_moments_never_leaves_a_half_installed_pack() {
     let (key, public) = new_key(root.path(), "k");
     assert!(cli(&data, &["trust", "add", &public]).status.success());
     let words = [("1.0.0", "ancien"), ("2.0.0", "nouveau")];
-    let mut packs = Vec::new();
-    for (version, word) in words {
-        let src = root.path().join(format!("src-{version}"));
-        big_source(&src, version, word, 24);
-        let pack = root.path().join(format!("fiches-{version}.kitpack"));
-        let out = cli(
-            Path::new("/nonexistent"),
-            &[
-                "pack",
-                "build",
-                src.to_str().unwrap(),
-                "--out",
-                pack.to_str().unwrap(),
-                "--key",
-                key.to_str().unwrap(),
-            ],
-        );
-        assert!(out.status.success(), "{}", stderr(&out));
-        packs.push(pack);
-    }
+    let packs: Vec<_> = words
+        .iter()
+        .map(|(version, word)| build_big(root.path(), &key, version, word, 24))
+        .collect();
     let started = Instant::now();
     assert!(import_cmd(&data, &packs[0]).status().unwrap().success());
     let full = started.elapsed();
@@ -133,4 +117,146 @@ fn killing_an_import_at_random_moments_never_leaves_a_half_installed_pack() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
     assert!(started.elapsed() < Duration::from_secs(600));
+}
+
+/// A small tmpfs mounted for the test (root only), unmounted on drop.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn mount(size: &str) -> Result<SmallDisk, String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .output()
+            .map_err(|e| e.to_string())?;
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).trim().to_owned());
+        }
+        Ok(SmallDisk { dir })
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.dir.path()).status();
+    }
+}
+
+/// Builds `fiches` at `version` with `mb` MiB of images, signed by `key`, into `out`.
+fn build_big(root: &Path, key: &Path, version: &str, word: &str, mb: usize) -> std::path::PathBuf {
+    let src = root.join(format!("src-{version}"));
+    big_source(&src, version, word, mb);
+    let pack = root.join(format!("fiches-{version}.kitpack"));
+    let out = cli(
+        Path::new("/nonexistent"),
+        &[
+            "pack",
+            "build",
+            src.to_str().unwrap(),
+            "--out",
+            pack.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    pack
+}
+
+#[test]
+fn a_full_disk_refuses_or_stops_the_import_and_keeps_the_old_version() {
+    let disk = match SmallDisk::mount("96m") {
+        Ok(disk) => disk,
+        Err(why) => {
+            eprintln!("SKIP: cannot mount a small tmpfs here ({why})");
+            return;
+        }
+    };
+    // The stick (and the pack sources) are elsewhere; the data dir is on the small disk.
+    let stick = tempfile::tempdir().unwrap();
+    let data = disk.path().join("data");
+    let (key, public) = new_key(stick.path(), "k");
+    assert!(cli(&data, &["trust", "add", &public]).status.success());
+    let old = build_big(stick.path(), &key, "1.0.0", "ancien", 2);
+    let new = build_big(stick.path(), &key, "2.0.0", "nouveau", 24);
+    assert!(import_cmd(&data, &old).status().unwrap().success());
+
+    // 1. Not enough room from the start: refused before anything is written, with a hint.
+    let hog = disk.path().join("hog");
+    let free_mb = 96 - 2 * 2 - 8; // roughly what the library leaves free
+    std::fs::write(&hog, vec![0u8; (free_mb - 40) << 20]).unwrap();
+    let out = cli(&data, &["pack", "import", new.to_str().unwrap()]);
+    let err = stderr(&out);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("fiches-2.0.0.kitpack") && err.contains("pas assez de place"),
+        "{err}"
+    );
+    assert_eq!(state(&data).0, "1.0.0");
+    std::fs::remove_file(&hog).unwrap();
+
+    // 2. The disk fills up while the files are extracted: stopped, named, cleaned.
+    let mut child = import_cmd(&data, &new)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let packs = data.join("packs/fiches");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let staging_seen = loop {
+        let staging = std::fs::read_dir(&packs)
+            .unwrap()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with(".staging-"));
+        if staging || Instant::now() > deadline || child.try_wait().unwrap().is_some() {
+            break staging;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    };
+    // Fill every byte left (the write stops with "no space left").
+    let mut filler = std::fs::File::create(&hog).unwrap();
+    let chunk = vec![0u8; 1 << 20];
+    while std::io::Write::write_all(&mut filler, &chunk).is_ok() {}
+    drop(filler);
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    eprintln!("full disk while extracting: {err}");
+    assert!(
+        staging_seen,
+        "the import ended before it started extracting: {err}"
+    );
+    assert!(!out.status.success(), "the import passed on a full disk");
+    assert!(
+        err.contains("fiches-2.0.0.kitpack") || err.contains(".staging-"),
+        "the error names no file: {err}"
+    );
+    assert!(err.contains("le disque est plein"), "no hint: {err}");
+    assert_eq!(state(&data).0, "1.0.0");
+
+    // 3. With room again, the kit starts on that data dir, cleans up and serves; the
+    // import then succeeds.
+    std::fs::remove_file(&hog).unwrap();
+    {
+        let kit = Kit::spawn_in(&data);
+        assert!(kit
+            .get("/tutoriels/tutoriel-fiches/etape/1")
+            .text()
+            .contains("ancien"));
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(&packs)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    assert!(import_cmd(&data, &new).status().unwrap().success());
+    assert_eq!(state(&data), ("2.0.0".into(), state(&data).1));
+    assert!(state(&data).1.contains("nouveau"));
 }

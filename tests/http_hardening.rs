@@ -159,13 +159,7 @@ fn fifty_parallel_clients_are_served_while_slow_clients_hold_connections() {
 
 #[test]
 fn idle_connections_are_closed_after_the_idle_timeout() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("kit.toml"),
-        "[server]\nidle_timeout_secs = 1\n",
-    )
-    .unwrap();
-    let kit = Kit::spawn_in(dir.path());
+    let kit = Kit::spawn_with("[server]\nidle_timeout_secs = 1\n");
     let mut idle = kit.connect();
     idle.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
         .unwrap();

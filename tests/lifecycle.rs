@@ -42,13 +42,9 @@ fn sigterm_stops_the_kit_cleanly() {
 
 #[test]
 fn the_kit_name_and_featured_workshop_come_from_kit_toml() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("kit.toml"),
+    let kit = Kit::spawn_with(
         "name = \"Médiathèque de Saint-Flour\"\n[portal]\nfeatured_workshop = \"proteger-ses-comptes\"\n",
-    )
-    .unwrap();
-    let kit = Kit::spawn_in(dir.path());
+    );
     let home = kit.get("/").text();
     assert!(home.contains("Médiathèque de Saint-Flour"));
     let slot = home.split("L'atelier du jour").nth(1).unwrap();

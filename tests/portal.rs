@@ -288,3 +288,30 @@ fn requests_that_try_to_leave_the_asset_or_pack_folders_get_404() {
         assert!(!r.text().contains("SQLite format"), "{path} leaked a file");
     }
 }
+
+#[test]
+fn pages_carry_an_etag_and_a_phone_that_has_the_page_gets_304() {
+    let kit = Kit::spawn();
+    for path in ["/", "/tutoriels/mot-de-passe-solide/etape/2", "/bienvenue"] {
+        let first = kit.get(path);
+        assert_eq!(first.status, 200, "{path}");
+        let etag = first.header("ETag").expect("an ETag").to_owned();
+        assert_eq!(first.header("Cache-Control"), Some("no-cache"), "{path}");
+        // Served again (from the worker's cache or rendered anew): same bytes, same tag.
+        for _ in 0..10 {
+            let again = kit.get(path);
+            assert_eq!(again.header("ETag"), Some(etag.as_str()), "{path}");
+            assert_eq!(again.body, first.body, "{path}");
+        }
+        let revalidated = kit.send(&format!(
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nIf-None-Match: {etag}\r\nConnection: close\r\n\r\n"
+        ));
+        assert_eq!(revalidated.status, 304, "{path}");
+        assert!(revalidated.body.is_empty());
+        assert_eq!(revalidated.header("ETag"), Some(etag.as_str()));
+    }
+    // Search results depend on the query: never tagged, never 304.
+    let search = kit.get("/recherche?q=mot");
+    assert_eq!(search.status, 200);
+    assert_eq!(search.header("ETag"), None);
+}

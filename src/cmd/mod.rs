@@ -2,6 +2,7 @@
 
 pub mod key;
 pub mod pack;
+pub mod peers;
 pub mod serve;
 pub mod system;
 pub mod trust;
@@ -32,4 +33,37 @@ pub(crate) fn open_store(config: &Config) -> Result<Store> {
         );
     }
     Ok(store)
+}
+
+/// What to do next, for errors whose cause is known: a full disk, a read-only stick…
+pub fn hint(err: &anyhow::Error) -> Option<&'static str> {
+    use std::io::ErrorKind;
+    let kind = err
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<std::io::Error>())
+        .map(std::io::Error::kind)
+        .or_else(|| {
+            // SQLite reports a full disk in its own words.
+            let sqlite_full = err.chain().any(|cause| {
+                matches!(
+                    cause.downcast_ref::<rusqlite::Error>(),
+                    Some(rusqlite::Error::SqliteFailure(e, _))
+                        if e.code == rusqlite::ErrorCode::DiskFull
+                )
+            });
+            sqlite_full.then_some(ErrorKind::StorageFull)
+        })?;
+    Some(match kind {
+        ErrorKind::StorageFull => {
+            "le disque est plein : libérez de la place (par exemple avec \
+             `mednum-kit pack remove`), puis recommencez"
+        }
+        ErrorKind::ReadOnlyFilesystem => {
+            "ce disque est en lecture seule : choisissez un autre dossier"
+        }
+        ErrorKind::PermissionDenied => {
+            "le kit n'a pas le droit d'écrire ou de lire ici : vérifiez les droits du dossier"
+        }
+        _ => return None,
+    })
 }

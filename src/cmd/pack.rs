@@ -150,6 +150,9 @@ fn import(config: &Config, path: &Path, options: &ImportOptions) -> Result<()> {
             Err(e) => {
                 failed += 1;
                 eprintln!("erreur : {e:#}");
+                if let Some(hint) = super::hint(&e) {
+                    eprintln!("conseil : {hint}");
+                }
             }
         }
     }

@@ -1,5 +1,6 @@
 //! `mednum-kit serve`: open the library, install the starter pack if needed, serve.
 
+use std::net::SocketAddr;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -8,6 +9,7 @@ use anyhow::{Context, Result};
 
 use crate::cli::ServeArgs;
 use crate::config::Config;
+use crate::discovery::{self, Announcement};
 use crate::web::captive::Captive;
 use crate::web::{self, ServeOptions, Shared};
 use crate::{i18n, packs};
@@ -47,6 +49,44 @@ pub fn run(args: &ServeArgs, config: &Config) -> Result<()> {
         idle_timeout: Duration::from_secs(config.file.server.idle_timeout_secs),
         notify: crate::notify::Notifier::from_env(),
     };
+    let _announcement = announce(args, config, listening);
     log::debug!("ready in {:?}", started.elapsed());
     web::serve(shared, listener, &options, shutdown)
+}
+
+/// Announces the kit on the local network, unless told not to or listening on loopback.
+/// A failure (no multicast interface, say) is a warning: the portal works without it.
+fn announce(args: &ServeArgs, config: &Config, listening: SocketAddr) -> Option<Announcement> {
+    let network = &config.file.network;
+    if args.no_mdns || !network.mdns {
+        log::info!("mDNS off");
+        return None;
+    }
+    if listening.ip().is_loopback() {
+        log::debug!("mDNS off: listening on loopback only");
+        return None;
+    }
+    let addresses = discovery::addresses_to_announce(network.address, listening);
+    let port = network.public_port.unwrap_or(listening.port());
+    let what = discovery::Announce {
+        hostname: &network.hostname,
+        instance: &config.file.name,
+        addresses: &addresses,
+        port,
+    };
+    match Announcement::start(&what) {
+        Ok(announcement) => {
+            let shown: Vec<String> = addresses.iter().map(ToString::to_string).collect();
+            log::info!(
+                "announced as {}.local ({}) port {port} on the local network",
+                network.hostname,
+                shown.join(", ")
+            );
+            Some(announcement)
+        }
+        Err(e) => {
+            log::warn!("the kit is not announced on the local network (mDNS): {e:#}");
+            None
+        }
+    }
 }

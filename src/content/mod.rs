@@ -269,7 +269,7 @@ impl Resolver for PackResolver<'_> {
             return Ok(format!("{}{path}", self.files_url));
         }
         Err(format!(
-            "lien `{target}` : aucun fichier `{path}` dans le pack"
+            "lien `{target}` : aucun fichier `{path}` dans le paquet"
         ))
     }
 
@@ -277,7 +277,7 @@ impl Resolver for PackResolver<'_> {
         match resolve_relative(self.file_dir, target) {
             Some(path) if self.files.contains(&path) => Ok(format!("{}{path}", self.files_url)),
             Some(path) => Err(format!(
-                "image `{target}` : aucun fichier `{path}` dans le pack"
+                "image `{target}` : aucun fichier `{path}` dans le paquet"
             )),
             None => Err(format!("image `{target}` : chemin hors du pack")),
         }
@@ -301,13 +301,90 @@ fn parse_toml<T: serde::de::DeserializeOwned>(
         let line = e
             .span()
             .map(|s| first_line + frontmatter::line_of(text, s.start) - 1);
-        ContentError::new(path, line, e.message().to_owned())
+        ContentError::new(path, line, in_french(e.message()))
     })
 }
 
+/// The settings parser's usual messages, in the admin's language; others as they are.
+fn in_french(message: &str) -> String {
+    let patterns: &[(&str, &str, &str)] = &[
+        (
+            "unknown variant ",
+            ", expected one of ",
+            "valeur {0} inconnue ; valeurs possibles : {1}",
+        ),
+        (
+            "unknown variant ",
+            ", expected ",
+            "valeur {0} inconnue ; valeur possible : {1}",
+        ),
+        (
+            "unknown field ",
+            ", expected one of ",
+            "réglage {0} inconnu ; réglages possibles : {1}",
+        ),
+        (
+            "unknown field ",
+            ", expected ",
+            "réglage {0} inconnu ; réglage possible : {1}",
+        ),
+        ("unknown field ", "", "réglage {0} inconnu"),
+        ("missing field ", "", "réglage {0} manquant"),
+        (
+            "invalid type: ",
+            ", expected ",
+            "type invalide : {0} au lieu de {1}",
+        ),
+    ];
+    for (start, middle, french) in patterns {
+        let Some(rest) = message.strip_prefix(start) else {
+            continue;
+        };
+        let (a, b) = if middle.is_empty() {
+            (rest, "")
+        } else if let Some(split) = rest.split_once(middle) {
+            split
+        } else {
+            continue;
+        };
+        return french.replace("{0}", a.trim()).replace("{1}", b.trim());
+    }
+    message.to_owned()
+}
+
+/// Every problem that stops a pack from loading, in file order (never empty), and the
+/// lesser problems (broken links) found on the way.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct LoadErrors {
+    pub errors: Vec<ContentError>,
+    pub findings: Vec<(String, Finding)>,
+}
+
+impl fmt::Display for LoadErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, error) in self.errors.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ; ")?;
+            }
+            write!(f, "{error}")?;
+        }
+        Ok(())
+    }
+}
+
+impl From<ContentError> for LoadErrors {
+    fn from(error: ContentError) -> Self {
+        LoadErrors {
+            errors: vec![error],
+            findings: Vec::new(),
+        }
+    }
+}
+
 /// Reads, checks and renders a whole pack. `files_url` is where its files will be served
-/// (e.g. `/contenus/starter/1.0.0/`).
-pub fn load(source: &dyn Source, files_url_base: &str) -> Result<LoadedPack, ContentError> {
+/// (e.g. `/contenus/starter/1.0.0/`). Every file is looked at, so that an author sees all
+/// the problems at once.
+pub fn load(source: &dyn Source, files_url_base: &str) -> Result<LoadedPack, LoadErrors> {
     let meta_text = read_text(source, "pack.toml")?;
     let meta: PackMeta = parse_toml("pack.toml", &meta_text, 1)?;
     if !is_slug(&meta.id) {
@@ -318,10 +395,12 @@ pub fn load(source: &dyn Source, files_url_base: &str) -> Result<LoadedPack, Con
                 "identifiant `{}` invalide : lettres minuscules, chiffres et tirets seulement",
                 meta.id
             ),
-        ));
+        )
+        .into());
     }
     let files_url = format!("{files_url_base}{}/{}/", meta.id, meta.version);
 
+    let mut errors = Vec::new();
     let mut paths = source.paths();
     paths.sort();
     let mut items = BTreeSet::new();
@@ -335,30 +414,29 @@ pub fn load(source: &dyn Source, files_url_base: &str) -> Result<LoadedPack, Con
         match ext.as_deref() {
             Some("md") if KINDS.iter().any(|(d, _)| *d == dir) => {
                 let slug = name.trim_end_matches(".md");
-                if !is_slug(slug) {
-                    return Err(ContentError::new(
+                if is_slug(slug) {
+                    items.insert(path.clone());
+                } else {
+                    errors.push(ContentError::new(
                         path,
                         None,
                         "nom de fichier invalide : lettres minuscules, chiffres et tirets seulement",
                     ));
                 }
-                items.insert(path.clone());
             }
             Some("md") if dir.is_empty() => {} // a README for authors
             Some(e) if ASSET_EXTENSIONS.contains(&e) => {
                 files.insert(path.clone());
             }
-            _ => {
-                return Err(ContentError::new(
-                    path,
-                    None,
-                    format!(
-                        "fichier inattendu : les textes vont dans themes/, tutorials/ ou \
-                         workshops/ (.md), les images sont en {}",
-                        ASSET_EXTENSIONS.join(", ")
-                    ),
-                ))
-            }
+            _ => errors.push(ContentError::new(
+                path,
+                None,
+                format!(
+                    "fichier inattendu : les textes vont dans themes/, tutorials/ ou \
+                     workshops/ (.md), les images sont en {}",
+                    ASSET_EXTENSIONS.join(", ")
+                ),
+            )),
         }
     }
 
@@ -370,84 +448,107 @@ pub fn load(source: &dyn Source, files_url_base: &str) -> Result<LoadedPack, Con
         files: files.iter().cloned().collect(),
         findings: Vec::new(),
     };
+    let resolver_parts = (&items, &files, files_url.as_str());
     for path in &items {
-        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
-        let slug = name.trim_end_matches(".md").to_owned();
-        let text = read_text(source, path)?;
-        let split = frontmatter::split(&text)
-            .map_err(|e| ContentError::new(path, Some(1), e.to_string()))?;
-        let resolver = PackResolver {
-            file_dir: dir,
-            items: &items,
-            files: &files,
-            files_url: &files_url,
-        };
-        let mode = if dir == "tutorials" {
-            Mode::Steps
-        } else {
-            Mode::Flow
-        };
-        let rendered = markdown::render(split.body, split.body_line, mode, &resolver);
-        pack.findings
-            .extend(rendered.findings.iter().map(|f| (path.clone(), f.clone())));
-        match dir {
-            "themes" => {
-                let front: ThemeFront = parse_toml(path, split.toml, split.toml_line)?;
-                let icon_url = match front.icon.as_deref() {
-                    Some(icon) => match resolver.image(icon) {
-                        Ok(url) => Some(url),
-                        Err(message) => {
-                            return Err(ContentError::new(path, Some(split.toml_line), message))
-                        }
-                    },
-                    None => None,
-                };
-                pack.themes.push(Theme {
-                    slug,
-                    title: front.title,
-                    summary: front.summary,
-                    order: front.order,
-                    icon_url,
-                    intro: rendered.intro,
-                });
-            }
-            "tutorials" => {
-                let front: TutorialFront = parse_toml(path, split.toml, split.toml_line)?;
-                if rendered.steps.is_empty() {
-                    return Err(ContentError::new(
-                        path,
-                        Some(split.body_line),
-                        "un tutoriel a au moins une étape : un titre `## …` suivi de son texte",
-                    ));
-                }
-                pack.tutorials.push(Tutorial {
-                    slug,
-                    title: front.title,
-                    theme: front.theme,
-                    level: front.level,
-                    duration: front.duration,
-                    summary: front.summary,
-                    keywords: front.keywords,
-                    intro: rendered.intro,
-                    steps: rendered.steps,
-                });
-            }
-            _ => {
-                let front: WorkshopFront = parse_toml(path, split.toml, split.toml_line)?;
-                pack.workshops.push(Workshop {
-                    slug,
-                    title: front.title,
-                    theme: front.theme,
-                    level: front.level,
-                    duration: front.duration,
-                    summary: front.summary,
-                    details: front.details,
-                    notes: rendered.intro,
-                });
-            }
+        if let Err(error) = load_item(&mut pack, source, path, resolver_parts) {
+            errors.push(error);
         }
     }
-    Ok(pack)
+    if errors.is_empty() {
+        Ok(pack)
+    } else {
+        Err(LoadErrors {
+            errors,
+            findings: pack.findings,
+        })
+    }
+}
+
+/// Parses and renders one theme, tutorial or workshop file into `pack`.
+fn load_item(
+    pack: &mut LoadedPack,
+    source: &dyn Source,
+    path: &str,
+    (items, files, files_url): (&BTreeSet<String>, &BTreeSet<String>, &str),
+) -> Result<(), ContentError> {
+    let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+    let slug = name.trim_end_matches(".md").to_owned();
+    let text = read_text(source, path)?;
+    let split =
+        frontmatter::split(&text).map_err(|e| ContentError::new(path, Some(1), e.to_string()))?;
+    let resolver = PackResolver {
+        file_dir: dir,
+        items,
+        files,
+        files_url,
+    };
+    let mode = if dir == "tutorials" {
+        Mode::Steps
+    } else {
+        Mode::Flow
+    };
+    let rendered = markdown::render(split.body, split.body_line, mode, &resolver);
+    pack.findings.extend(
+        rendered
+            .findings
+            .iter()
+            .map(|f| (path.to_owned(), f.clone())),
+    );
+    match dir {
+        "themes" => {
+            let front: ThemeFront = parse_toml(path, split.toml, split.toml_line)?;
+            let icon_url =
+                match front.icon.as_deref() {
+                    Some(icon) => Some(resolver.image(icon).map_err(|message| {
+                        ContentError::new(path, Some(split.toml_line), message)
+                    })?),
+                    None => None,
+                };
+            pack.themes.push(Theme {
+                slug,
+                title: front.title,
+                summary: front.summary,
+                order: front.order,
+                icon_url,
+                intro: rendered.intro,
+            });
+        }
+        "tutorials" => {
+            let front: TutorialFront = parse_toml(path, split.toml, split.toml_line)?;
+            if rendered.steps.is_empty() {
+                return Err(ContentError::new(
+                    path,
+                    Some(split.body_line),
+                    "un tutoriel a au moins une étape : un titre `## …` suivi de son texte",
+                ));
+            }
+            pack.tutorials.push(Tutorial {
+                slug,
+                title: front.title,
+                theme: front.theme,
+                level: front.level,
+                duration: front.duration,
+                summary: front.summary,
+                keywords: front.keywords,
+                intro: rendered.intro,
+                steps: rendered.steps,
+            });
+        }
+        _ => {
+            let front: WorkshopFront = parse_toml(path, split.toml, split.toml_line)?;
+            pack.workshops.push(Workshop {
+                slug,
+                title: front.title,
+                theme: front.theme,
+                level: front.level,
+                duration: front.duration,
+                summary: front.summary,
+                details: front.details,
+                notes: rendered.intro,
+            });
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -475,6 +576,30 @@ mod tests {
         let mut map = BTreeMap::from([("pack.toml", PACK)]);
         map.extend(extra.iter().copied());
         Files(map)
+    }
+
+    #[test]
+    fn settings_messages_are_put_in_french() {
+        let cases = [
+            (
+                "unknown variant `facile`, expected one of `debutant`, `moyen`, `avance`",
+                "valeur `facile` inconnue ; valeurs possibles : `debutant`, `moyen`, `avance`",
+            ),
+            (
+                "unknown field `titre`, expected one of `title`, `summary`",
+                "réglage `titre` inconnu ; réglages possibles : `title`, `summary`",
+            ),
+            ("missing field `theme`", "réglage `theme` manquant"),
+            ("unknown field `duree`", "réglage `duree` inconnu"),
+            (
+                "invalid type: string \"cinq\", expected u32",
+                "type invalide : string \"cinq\" au lieu de u32",
+            ),
+            ("something else", "something else"),
+        ];
+        for (english, french) in cases {
+            assert_eq!(in_french(english), french);
+        }
     }
 
     #[test]
@@ -548,9 +673,9 @@ mod tests {
     fn errors_name_the_file_and_line() {
         let cases: &[(&[(&'static str, &'static str)], &str)] = &[
             (&[("tutorials/a.md", "# no front matter")], "`tutorials/a.md:1` : le fichier doit commencer"),
-            (&[("tutorials/a.md", "+++\ntitle = \"A\"\n+++\n## x\n")], "`tutorials/a.md:2` : missing field `theme`"),
-            (&[("tutorials/a.md", "+++\ntitle = \"A\"\ntheme = \"t\"\nlevel = \"expert\"\nduration = 5\nsummary = \"s\"\n+++\n## x\n")], "`tutorials/a.md:4` : unknown variant `expert`"),
-            (&[("tutorials/a.md", "+++\ntitle = \"A\"\ntheme = \"t\"\nlevel = \"moyen\"\nduration = 5\nsummary = \"s\"\nauteur = \"x\"\n+++\n## x\n")], "`tutorials/a.md:7` : unknown field `auteur`"),
+            (&[("tutorials/a.md", "+++\ntitle = \"A\"\n+++\n## x\n")], "`tutorials/a.md:2` : réglage `theme` manquant"),
+            (&[("tutorials/a.md", "+++\ntitle = \"A\"\ntheme = \"t\"\nlevel = \"expert\"\nduration = 5\nsummary = \"s\"\n+++\n## x\n")], "`tutorials/a.md:4` : valeur `expert` inconnue"),
+            (&[("tutorials/a.md", "+++\ntitle = \"A\"\ntheme = \"t\"\nlevel = \"moyen\"\nduration = 5\nsummary = \"s\"\nauteur = \"x\"\n+++\n## x\n")], "`tutorials/a.md:7` : réglage `auteur` inconnu"),
             (&[("tutorials/a.md", "+++\ntitle = \"A\"\ntheme = \"t\"\nlevel = \"moyen\"\nduration = 5\nsummary = \"s\"\n+++\nPas d'étape.\n")], "`tutorials/a.md:8` : un tutoriel a au moins une étape"),
             (&[("tutorials/Mot.md", "")], "`tutorials/Mot.md` : nom de fichier invalide"),
             (&[("scripts/x.sh", "")], "`scripts/x.sh` : fichier inattendu"),
@@ -560,6 +685,14 @@ mod tests {
             let err = load(&files(extra), "/c/").unwrap_err().to_string();
             assert!(err.starts_with(want), "got {err:?}, want {want:?}");
         }
+        // Every broken file is reported, not only the first.
+        let two = files(&[
+            ("tutorials/a.md", "# no front matter"),
+            ("workshops/b.md", "+++\ntitle = \"B\"\n+++\n"),
+        ]);
+        let err = load(&two, "/c/").unwrap_err();
+        let paths: Vec<_> = err.errors.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(paths, ["tutorials/a.md", "workshops/b.md"]);
         let bad_meta = Files(BTreeMap::from([(
             "pack.toml",
             "id = \"P Q\"\nversion = \"1.0.0\"\ntitle = \"x\"\n",

@@ -6,10 +6,11 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use super::progress::Progress;
+use super::starter::Starter;
 use super::verify;
 use crate::content::dir::DirSource;
 use crate::content::falc::{self, LintOptions, Severity};
-use crate::content::{self, frontmatter, Source};
+use crate::content::{self, frontmatter, LoadedPack, Source};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckFinding {
@@ -96,35 +97,53 @@ pub fn check_path(path: &Path) -> Result<Report> {
     Ok(report)
 }
 
-/// Checks every file of a source.
+/// Checks every file of a source: all structural problems at once, links and images,
+/// references to themes and tutorials, and the FALC rules on every text.
 pub fn check_source(source: &dyn Source) -> Report {
     let mut report = Report::default();
-    let pack = match content::load(source, super::FILES_URL) {
-        Ok(pack) => pack,
-        Err(e) => {
-            report.findings.push(CheckFinding {
-                file: e.path,
-                line: e.line,
-                severity: Severity::Error,
-                rule: "structure".into(),
-                message: e.message,
-                hint: "Voir docs/pack-format.md.".into(),
-            });
-            return report;
+    let link_finding = |(file, finding): &(String, content::Finding)| CheckFinding {
+        file: file.clone(),
+        line: Some(finding.line),
+        severity: Severity::Error,
+        rule: "lien".into(),
+        message: finding.message.clone(),
+        hint: "Corrigez le chemin : il part du dossier du fichier.".into(),
+    };
+    let abbreviations = match content::load(source, super::FILES_URL) {
+        Ok(pack) => {
+            report
+                .findings
+                .extend(pack.findings.iter().map(link_finding));
+            report.findings.extend(reference_findings(&pack));
+            pack.meta.abbreviations
+        }
+        Err(errors) => {
+            report
+                .findings
+                .extend(errors.findings.iter().map(link_finding));
+            report
+                .findings
+                .extend(errors.errors.into_iter().map(|e| CheckFinding {
+                    file: e.path,
+                    line: e.line,
+                    severity: Severity::Error,
+                    rule: "structure".into(),
+                    message: e.message,
+                    hint: "Voir « Les fichiers d'un paquet » dans docs/pack-format.md.".into(),
+                }));
+            // The FALC rules still run, with the pack's own abbreviations if readable.
+            source
+                .read("pack.toml")
+                .ok()
+                .and_then(|b| {
+                    toml::from_str::<content::PackMeta>(&String::from_utf8_lossy(&b)).ok()
+                })
+                .map(|meta| meta.abbreviations)
+                .unwrap_or_default()
         }
     };
-    for (file, finding) in &pack.findings {
-        report.findings.push(CheckFinding {
-            file: file.clone(),
-            line: Some(finding.line),
-            severity: Severity::Error,
-            rule: "lien".into(),
-            message: finding.message.clone(),
-            hint: "Corrigez le chemin : il part du dossier du fichier.".into(),
-        });
-    }
     let options = LintOptions {
-        known_abbreviations: pack.meta.abbreviations.clone(),
+        known_abbreviations: abbreviations,
     };
     let mut paths = source.paths();
     paths.sort();
@@ -162,4 +181,52 @@ pub fn check_source(source: &dyn Source) -> Report {
             }));
     }
     report
+        .findings
+        .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    report
+}
+
+/// Themes and tutorials named by this pack's items that neither it nor the starter library
+/// has: the items would show without their theme, or the workshop without that tutorial.
+fn reference_findings(pack: &LoadedPack) -> Vec<CheckFinding> {
+    let starter = content::load(&Starter, super::FILES_URL).ok();
+    let has = |kind: &str, slug: &str| {
+        let in_pack = |p: &LoadedPack| match kind {
+            "theme" => p.themes.iter().any(|t| t.slug == slug),
+            _ => p.tutorials.iter().any(|t| t.slug == slug),
+        };
+        in_pack(pack) || starter.as_ref().is_some_and(in_pack)
+    };
+    let missing = |file: String, what: &str, slug: &str| CheckFinding {
+        file,
+        line: None,
+        severity: Severity::Warning,
+        rule: "reference".into(),
+        message: format!(
+            "{what} `{slug}` n'existe ni dans ce paquet ni dans la bibliothèque de départ"
+        ),
+        hint: "Vérifiez l'orthographe, ou ajoutez-le au paquet.".into(),
+    };
+    let mut findings = Vec::new();
+    for t in &pack.tutorials {
+        if !has("theme", &t.theme) {
+            findings.push(missing(
+                format!("tutorials/{}.md", t.slug),
+                "le thème",
+                &t.theme,
+            ));
+        }
+    }
+    for w in &pack.workshops {
+        let file = format!("workshops/{}.md", w.slug);
+        if !has("theme", &w.theme) {
+            findings.push(missing(file.clone(), "le thème", &w.theme));
+        }
+        for linked in &w.details.tutorials {
+            if !has("tutorial", linked) {
+                findings.push(missing(file.clone(), "le tutoriel", linked));
+            }
+        }
+    }
+    findings
 }

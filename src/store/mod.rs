@@ -99,6 +99,15 @@ impl Store {
         Ok(())
     }
 
+    /// A number that changes whenever another connection commits a change to the library
+    /// (`PRAGMA data_version`): readers use it to know their rendered pages are stale.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |r| r.get(0))?)
+    }
+
     /// `PRAGMA integrity_check`: the problems SQLite finds (empty when the file is sound).
     pub fn integrity_check(&self) -> Result<Vec<String>> {
         let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;

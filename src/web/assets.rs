@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use rust_embed::RustEmbed;
 
-use super::http::{HttpError, HttpResult, Reply};
+use super::http::{etag_matches, HttpError, HttpResult, Reply};
 
 #[derive(RustEmbed)]
 #[folder = "src/web/assets/"]
@@ -83,7 +83,7 @@ impl Assets {
     /// Serves `/_kit/<hashed name>`; `if_none_match` is the request's header, if any.
     pub fn serve(&self, hashed: &str, if_none_match: Option<&str>) -> HttpResult {
         let asset = self.by_hashed.get(hashed).ok_or(HttpError::NotFound)?;
-        if if_none_match.is_some_and(|v| v.split(',').any(|t| t.trim() == asset.etag)) {
+        if etag_matches(if_none_match, &asset.etag) {
             return Ok(Reply::not_modified(asset.etag.clone())
                 .header("Cache-Control", "public, max-age=31536000, immutable"));
         }

@@ -3,12 +3,15 @@
 
 use std::borrow::Cow;
 use std::io::{Cursor, Read};
+use std::sync::Arc;
 
 use crate::store::StoreError;
 
-/// A response body: bytes in memory (rendered pages, embedded assets) or an open file.
+/// A response body: bytes in memory (rendered pages, embedded assets), a page kept by the
+/// page cache, or an open file.
 pub enum Body {
     Bytes(Cursor<Cow<'static, [u8]>>),
+    Shared(Cursor<Arc<[u8]>>),
     File(std::fs::File),
 }
 
@@ -16,9 +19,15 @@ impl Read for Body {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         match self {
             Body::Bytes(c) => c.read(buf),
+            Body::Shared(c) => c.read(buf),
             Body::File(f) => f.read(buf),
         }
     }
+}
+
+/// `true` when an `If-None-Match` header names `etag` (or is `*`).
+pub fn etag_matches(if_none_match: Option<&str>, etag: &str) -> bool {
+    if_none_match.is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
 }
 
 pub struct Reply {
@@ -58,6 +67,17 @@ impl Reply {
         )
         .header("Content-Security-Policy", PAGE_CSP)
         .header("Cache-Control", "no-cache")
+    }
+
+    /// A page kept by the page cache (its headers are set by the cache).
+    pub fn shared(status: u16, body: Arc<[u8]>) -> Reply {
+        let len = body.len();
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: Body::Shared(Cursor::new(body)),
+            len,
+        }
     }
 
     pub fn file(content_type: &'static str, file: std::fs::File, len: usize) -> Reply {

@@ -5,6 +5,7 @@ pub mod captive;
 mod files;
 mod http;
 mod learner;
+mod pages;
 mod reaper;
 mod router;
 mod server;
@@ -39,4 +40,6 @@ pub struct Worker {
     /// Set by the reaper while requests wait for a connection thread: every response then
     /// closes its connection, to free threads (see `reaper`).
     pub starving: Arc<std::sync::atomic::AtomicBool>,
+    /// Learner pages this worker rendered for the current library.
+    pub pages: pages::PageCache,
 }

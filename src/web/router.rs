@@ -54,6 +54,30 @@ pub fn route(w: &mut Worker, req: &RequestInfo<'_>) -> HttpResult {
 
     let assets = ASSETS_PREFIX.trim_matches('/');
     match segments.as_slice() {
+        [prefix, name] if *prefix == assets => w.shared.assets.serve(name, req.if_none_match),
+        [prefix, rest @ ..] if *prefix == files::PREFIX => files::serve(&w.shared, rest),
+        // Depends on the phone (entered or not): never kept.
+        [".well-known", "captive-portal"] => captive::api(w, req),
+        // As many pages as queries: not worth keeping.
+        ["recherche"] => learner::search(w, req.target),
+        // Lets the tests prove, against the real binary, that a handler panic becomes a
+        // 500 page and leaves the server running. Absent from release builds.
+        #[cfg(debug_assertions)]
+        ["_kit", "test-panic"] => panic!("deliberate panic for the tests"),
+        _ => learner_page(w, req, &segments),
+    }
+}
+
+/// The learner pages that depend only on their path and the library: rendered once per
+/// library version by each worker, then served from its page cache.
+fn learner_page(w: &mut Worker, req: &RequestInfo<'_>, segments: &[&str]) -> HttpResult {
+    let version = w.store.data_version()?;
+    w.pages.check_version(version);
+    let key = format!("/{}", segments.join("/"));
+    if let Some(reply) = w.pages.get(&key, req.if_none_match) {
+        return Ok(reply);
+    }
+    let reply = match segments {
         [] => learner::home(w),
         ["themes", slug] => learner::theme(w, slug),
         ["tutoriels", slug] => learner::tutorial(w, slug),
@@ -61,15 +85,8 @@ pub fn route(w: &mut Worker, req: &RequestInfo<'_>) -> HttpResult {
         ["tutoriels", slug, "tout"] => learner::all_steps(w, slug),
         ["ateliers"] => learner::workshops(w),
         ["ateliers", slug] => learner::workshop(w, slug),
-        ["recherche"] => learner::search(w, req.target),
         ["bienvenue"] => captive::welcome(w),
-        [".well-known", "captive-portal"] => captive::api(w, req),
-        // Lets the tests prove, against the real binary, that a handler panic becomes a
-        // 500 page and leaves the server running. Absent from release builds.
-        #[cfg(debug_assertions)]
-        ["_kit", "test-panic"] => panic!("deliberate panic for the tests"),
-        [prefix, name] if *prefix == assets => w.shared.assets.serve(name, req.if_none_match),
-        [prefix, rest @ ..] if *prefix == files::PREFIX => files::serve(&w.shared, rest),
         _ => Err(HttpError::NotFound),
-    }
+    }?;
+    Ok(w.pages.keep(&key, reply, req.if_none_match))
 }

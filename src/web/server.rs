@@ -101,6 +101,7 @@ pub fn serve(
                 store: Store::open_reader(&shared.db_path)?,
                 shared: Arc::clone(&shared),
                 starving: Arc::clone(&starving),
+                pages: Default::default(),
             };
             let server = Arc::clone(&server);
             let (shutdown, dead) = (Arc::clone(&shutdown), Arc::clone(&dead));

@@ -55,13 +55,14 @@ export function launchBrowser() {
  * - devices: names from DEVICES (default: all of them);
  * - context: extra options for browser.newContext (e.g. { javaScriptEnabled: false });
  * - init: a function run in every document before the page's scripts (page.addInitScript);
- * - run(ctx) receives { page, baseUrl, device, goto, follow, audit, log }:
+ * - run(ctx) receives { page, baseUrl, kit, device, goto, follow, audit, log } (`kit` is
+ *   the running kit: its `dataDir` and `cli(args)` for admin commands beside it):
  *   goto(path, { status }) and follow(locatorOrAction, { status }) navigate, check the HTTP
  *   status (200 by default), wait for the load and audit the new page; audit() audits the
  *   page again in its current state (after a click that changes it, for instance).
  * Every page loaded during the flow must have been audited, or the flow fails.
  */
-export async function runFlow(browser, flow, deviceName, { baseUrl, log = console.log }) {
+export async function runFlow(browser, flow, deviceName, { baseUrl, kit, log = console.log }) {
   const context = await browser.newContext({
     ...DEVICES[deviceName],
     locale: 'fr-FR',
@@ -150,7 +151,7 @@ export async function runFlow(browser, flow, deviceName, { baseUrl, log = consol
     };
 
     try {
-      await flow.run({ page, baseUrl, device: deviceName, goto, follow, audit, log });
+      await flow.run({ page, baseUrl, kit, device: deviceName, goto, follow, audit, log });
     } catch (err) {
       // Keep what the audits found before the flow broke.
       if (problems.length) {

@@ -2,6 +2,9 @@
 // device of browser.mjs (unless it names fewer); every page it reaches through goto/follow
 // is audited and screenshotted. To add a flow, append an object to `flows`.
 import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 const PASSWORD_TUTORIAL = '/tutoriels/mot-de-passe-solide';
 const CALENDAR_TUTORIAL = '/tutoriels/ajouter-un-evenement-au-calendrier';
@@ -176,6 +179,30 @@ async function captivePortal(ctx) {
     assert.equal(other.status(), 200);
   } finally {
     await probe.close();
+  }
+}
+
+/** Writes a small pack source (one theme, one tutorial with an image) into `dir`. */
+async function writePackSource(dir) {
+  const files = {
+    'pack.toml': 'id = "fiches-caf"\nversion = "1.0.0"\ntitle = "Fiches CAF"\n'
+      + 'description = "Des fiches pour la CAF."\nlanguages = ["fr"]\n'
+      + 'license = "CC-BY-SA-4.0"\ncreated = "2026-11-22"\nabbreviations = ["CAF"]\n',
+    'themes/aides.md': '+++\ntitle = "Les aides"\nsummary = "Demander une aide."\norder = 20\n'
+      + 'icon = "../images/aide.svg"\n+++\nIci, vous apprenez à demander une aide.\n',
+    'tutorials/prime-activite.md': '+++\ntitle = "Simuler la prime d\'activité"\n'
+      + 'theme = "aides"\nlevel = "debutant"\nduration = 10\n'
+      + 'summary = "Savoir si vous pouvez avoir la prime."\n+++\n'
+      + 'Vous faites un calcul. Le calcul est gratuit.\n\n'
+      + '## Ouvrez le simulateur\nOuvrez le site de la CAF. Cherchez le simulateur.\n\n'
+      + '![Un formulaire](../images/aide.svg)\n\n'
+      + '## Répondez aux questions\nDonnez vos revenus. Lisez le résultat.\n',
+    'images/aide.svg': '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8">'
+      + '<title>Une aide</title><rect width="8" height="8" fill="#0b4f8a"/></svg>\n',
+  };
+  for (const [rel, text] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
+    await writeFile(path.join(dir, rel), text);
   }
 }
 
@@ -384,6 +411,43 @@ export const flows = [
       assert.ok(await page.locator('button.copy').isHidden(), 'no copy button without JavaScript');
       await goto(baseUrl); // back to a clean state for the full flow
       await captivePortal(ctx);
+    },
+  },
+  {
+    // (8) An admin imports a signed pack from a folder standing in for a USB stick while
+    // the kit runs; a learner then finds its content, with an accent-free search.
+    name: 'paquet-importe',
+    freshKit: true,
+    async run(ctx) {
+      const { page, goto, follow, kit } = ctx;
+      const work = await mkdtemp(path.join(tmpdir(), 'mednum-e2e-pack-'));
+      try {
+        const source = path.join(work, 'source');
+        const stick = path.join(work, 'cle-usb');
+        await writePackSource(source);
+        await mkdir(stick);
+        const { stdout: publicKey } = await kit.cli(['key', 'generate', '--out', path.join(work, 'editeur.key')]);
+        await kit.cli(['trust', 'add', publicKey.trim(), '--name', 'Éditeur de test']);
+        await kit.cli(['pack', 'build', source, '--out', path.join(stick, 'fiches-caf-1.0.0.kitpack'),
+          '--key', path.join(work, 'editeur.key')]);
+        const { stdout } = await kit.cli(['pack', 'import', stick]);
+        assert.match(stdout, /installé : fiches-caf 1\.0\.0/);
+      } finally {
+        await rm(work, { recursive: true, force: true });
+      }
+
+      await goto('/');
+      assert.equal(await page.locator('ul.cards a.card[href="/themes/aides"]').count(), 1,
+        'the new theme is on the home page, without a restart');
+      await search(ctx, 'activite');
+      const hit = page.locator('ol.results a[href="/tutoriels/prime-activite"]');
+      assert.equal(await hit.count(), 1, 'the imported tutorial is found without the accent');
+      await follow(hit);
+      await follow(page.locator('main a.button', { hasText: 'Commencer' }));
+      assert.equal(await text(page.locator('main h1')), 'Ouvrez le simulateur');
+      const image = page.locator('main img[alt="Un formulaire"]');
+      assert.ok(await image.evaluate((img) => img.complete && img.naturalWidth > 0),
+        'the pack image is served');
     },
   },
   {

@@ -1,6 +1,6 @@
 // Starts and stops the real mednum-kit binary for the browser tests: a fresh temporary data
 // dir, port 0 on loopback, the address read from the "listening on" log line, SIGTERM to stop.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -40,6 +40,8 @@ export async function startKit({ bin = KIT_BIN, timeoutMs = START_TIMEOUT_MS } =
   const kit = {
     dataDir,
     baseUrl: null,
+    /** Runs `mednum-kit --data-dir DATA ...args` (an admin's command beside the running kit). */
+    cli: (args) => runCli(['--data-dir', dataDir, ...args], { bin }),
     log: () => lines.join('\n'),
     stop: () => stopKit(child, exited, dataDir, lines),
   };
@@ -103,4 +105,22 @@ async function stopKit(child, exited, dataDir, lines) {
     await rm(dataDir, { recursive: true, force: true });
   }
   return status;
+}
+
+/**
+ * Runs the kit binary with `args`; resolves to { stdout, stderr } and rejects with both
+ * when it exits non-zero.
+ */
+export function runCli(args, { bin = KIT_BIN } = {}) {
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' };
+  return new Promise((resolve, reject) => {
+    execFile(bin, args, { env }, (error, stdout, stderr) => {
+      if (error) {
+        error.message += `\n$ mednum-kit ${args.join(' ')}\n${stdout}${stderr}`;
+        reject(error);
+      } else {
+        resolve({ stdout, stderr });
+      }
+    });
+  });
 }

@@ -71,6 +71,7 @@ describe('portail apprenant (navigateur)', () => {
         try {
           await runFlow(browser, flow, device, {
             baseUrl: (own ?? kit).baseUrl,
+            kit: own ?? kit,
             log: (line) => t.diagnostic(line),
           });
         } finally {

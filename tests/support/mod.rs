@@ -2,6 +2,7 @@
 //! with a temporary data dir, and talks plain HTTP/1.1 to it over TCP.
 #![allow(dead_code)] // each test file uses a different part of the harness
 
+pub mod netns;
 pub mod packs;
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -26,6 +27,15 @@ impl Kit {
     /// A kit on a fresh data dir.
     pub fn spawn() -> Kit {
         let temp = tempfile::tempdir().expect("temp dir");
+        let mut kit = Kit::spawn_in(temp.path());
+        kit._temp = Some(temp);
+        kit
+    }
+
+    /// A kit on a fresh data dir whose `kit.toml` holds `settings`.
+    pub fn spawn_with(settings: &str) -> Kit {
+        let temp = tempfile::tempdir().expect("temp dir");
+        std::fs::write(temp.path().join("kit.toml"), settings).expect("write kit.toml");
         let mut kit = Kit::spawn_in(temp.path());
         kit._temp = Some(temp);
         kit

@@ -1,0 +1,215 @@
+//! The kit on the local network, over mDNS: it announces `<hostname>.local` with the
+//! `_http._tcp` service (for phones and browsers) and `_mednum-kit._tcp` (for other kits),
+//! and it finds the other kits around.
+//!
+//! The IPv4 addresses are stated explicitly: with automatic addresses, resolvers may first
+//! see only an IPv6 link-local one, which most phones cannot use in a browser.
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, Context, Result};
+use mdns_sd::{ServiceDaemon, ServiceEvent, ServiceInfo};
+
+/// Other kits look for this service.
+pub const KIT_SERVICE: &str = "_mednum-kit._tcp.local.";
+/// Browsers and "network" apps look for this one.
+pub const HTTP_SERVICE: &str = "_http._tcp.local.";
+
+/// A running announcement; dropping it says goodbye on the network.
+pub struct Announcement {
+    daemon: ServiceDaemon,
+    fullnames: Vec<String>,
+}
+
+/// What the kit announces.
+pub struct Announce<'a> {
+    /// `mednum` for `mednum.local`.
+    pub hostname: &'a str,
+    /// The instance name people see (the kit's name).
+    pub instance: &'a str,
+    pub addresses: &'a [Ipv4Addr],
+    /// The port phones reach (80 on the box).
+    pub port: u16,
+}
+
+impl Announcement {
+    pub fn start(what: &Announce<'_>) -> Result<Announcement> {
+        if what.addresses.is_empty() {
+            return Err(anyhow!("aucune adresse IPv4 à annoncer"));
+        }
+        let daemon = ServiceDaemon::new().map_err(|e| anyhow!("mDNS : {e}"))?;
+        let host = format!("{}.local.", what.hostname);
+        let addresses: Vec<IpAddr> = what.addresses.iter().map(|&a| IpAddr::V4(a)).collect();
+        let version = env!("CARGO_PKG_VERSION");
+        let mut fullnames = Vec::new();
+        for (service, properties) in [
+            (HTTP_SERVICE, vec![("path", "/")]),
+            (KIT_SERVICE, vec![("path", "/"), ("version", version)]),
+        ] {
+            let info = ServiceInfo::new(
+                service,
+                what.instance,
+                &host,
+                addresses.as_slice(),
+                what.port,
+                properties.as_slice(),
+            )
+            .map_err(|e| anyhow!("mDNS : service `{service}` : {e}"))?;
+            fullnames.push(info.get_fullname().to_owned());
+            daemon
+                .register(info)
+                .map_err(|e| anyhow!("mDNS : service `{service}` : {e}"))?;
+        }
+        Ok(Announcement { daemon, fullnames })
+    }
+}
+
+impl Drop for Announcement {
+    fn drop(&mut self) {
+        for name in &self.fullnames {
+            if let Ok(done) = self.daemon.unregister(name) {
+                // Goodbye packets go out before the daemon stops; do not wait long for them.
+                let _ = done.recv_timeout(Duration::from_millis(500));
+            }
+        }
+        if let Ok(done) = self.daemon.shutdown() {
+            let _ = done.recv_timeout(Duration::from_millis(500));
+        }
+    }
+}
+
+/// The IPv4 addresses to announce: the box's configured address, else the listening one
+/// when it is specific, else those of every interface that is up (loopback excluded).
+pub fn addresses_to_announce(configured: Option<Ipv4Addr>, listening: SocketAddr) -> Vec<Ipv4Addr> {
+    if let Some(address) = configured {
+        return vec![address];
+    }
+    match listening.ip() {
+        IpAddr::V4(ip) if !ip.is_unspecified() => vec![ip],
+        _ => {
+            let mut found: Vec<Ipv4Addr> = if_addrs::get_if_addrs()
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|iface| match iface.ip() {
+                    IpAddr::V4(ip) if !ip.is_loopback() && !ip.is_link_local() => Some(ip),
+                    _ => None,
+                })
+                .collect();
+            found.sort();
+            found.dedup();
+            found
+        }
+    }
+}
+
+/// Another kit found on the network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Peer {
+    /// Its name, as people see it.
+    pub name: String,
+    /// `mednum.local.`
+    pub host: String,
+    pub addresses: Vec<IpAddr>,
+    pub port: u16,
+    pub version: Option<String>,
+}
+
+impl Peer {
+    /// `http://ADDRESS[:PORT]/` on its first IPv4 address, else on its host name.
+    pub fn url(&self) -> String {
+        let host = self
+            .addresses
+            .iter()
+            .find(|a| a.is_ipv4())
+            .map(ToString::to_string)
+            .unwrap_or_else(|| self.host.trim_end_matches('.').to_owned());
+        if self.port == 80 {
+            format!("http://{host}/")
+        } else {
+            format!("http://{host}:{}/", self.port)
+        }
+    }
+}
+
+/// Looks for other kits for `wait`, and returns those that answered, by name.
+pub fn find_peers(wait: Duration) -> Result<Vec<Peer>> {
+    let daemon = ServiceDaemon::new().map_err(|e| anyhow!("mDNS : {e}"))?;
+    let events = daemon
+        .browse(KIT_SERVICE)
+        .map_err(|e| anyhow!("mDNS : {e}"))
+        .context("impossible de chercher les autres kits")?;
+    let deadline = Instant::now() + wait;
+    let mut found: BTreeMap<String, Peer> = BTreeMap::new();
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        let Ok(event) = events.recv_timeout(left) else {
+            break;
+        };
+        if let ServiceEvent::ServiceResolved(service) = event {
+            let mut addresses: Vec<IpAddr> =
+                service.addresses.iter().map(|a| a.to_ip_addr()).collect();
+            addresses.sort();
+            let name = service
+                .fullname
+                .strip_suffix(KIT_SERVICE)
+                .unwrap_or(&service.fullname)
+                .trim_end_matches('.')
+                .replace("\\.", ".")
+                .to_owned();
+            found.insert(
+                service.fullname.clone(),
+                Peer {
+                    name,
+                    host: service.host.clone(),
+                    addresses,
+                    port: service.port,
+                    version: service
+                        .txt_properties
+                        .get_property_val_str("version")
+                        .map(str::to_owned),
+                },
+            );
+        }
+    }
+    let _ = daemon.stop_browse(KIT_SERVICE);
+    if let Ok(done) = daemon.shutdown() {
+        let _ = done.recv_timeout(Duration::from_millis(500));
+    }
+    Ok(found.into_values().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_configured_address_wins_then_the_listening_one() {
+        let any: SocketAddr = "0.0.0.0:8080".parse().unwrap();
+        let box_ip: Ipv4Addr = "10.42.0.1".parse().unwrap();
+        assert_eq!(addresses_to_announce(Some(box_ip), any), [box_ip]);
+        let specific: SocketAddr = "192.168.1.20:8080".parse().unwrap();
+        assert_eq!(
+            addresses_to_announce(None, specific),
+            ["192.168.1.20".parse::<Ipv4Addr>().unwrap()]
+        );
+        for ip in addresses_to_announce(None, any) {
+            assert!(!ip.is_loopback() && !ip.is_link_local(), "{ip}");
+        }
+    }
+
+    #[test]
+    fn a_peer_url_prefers_ipv4_and_drops_port_80() {
+        let mut peer = Peer {
+            name: "Kit".into(),
+            host: "mednum.local.".into(),
+            addresses: vec!["fe80::1".parse().unwrap(), "10.42.0.1".parse().unwrap()],
+            port: 80,
+            version: None,
+        };
+        assert_eq!(peer.url(), "http://10.42.0.1/");
+        peer.addresses.clear();
+        peer.port = 8080;
+        assert_eq!(peer.url(), "http://mednum.local:8080/");
+    }
+}

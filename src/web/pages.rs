@@ -1,0 +1,148 @@
+//! Rendered pages, kept by each worker until the library changes.
+//!
+//! A learner page depends only on its URL, the settings and the library, so the first
+//! request renders it and the next ones copy bytes. The library changes only when a pack is
+//! installed, upgraded, rolled back or removed by another process: SQLite's
+//! `PRAGMA data_version` on the worker's own connection tells, and the cache is then
+//! dropped. Each page also gets an `ETag`, so a phone that has it already is answered
+//! `304 Not Modified`, which saves the box's Wi-Fi.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use super::http::{etag_matches, Body, Reply};
+
+/// The most a worker keeps (bytes of page bodies); beyond, the cache starts again.
+const BUDGET: usize = 1 << 20;
+/// Pages larger than this are not kept.
+const MAX_PAGE: usize = 64 * 1024;
+
+struct Page {
+    body: Arc<[u8]>,
+    etag: String,
+    headers: Vec<(&'static str, std::borrow::Cow<'static, str>)>,
+}
+
+#[derive(Default)]
+pub struct PageCache {
+    /// The library's `data_version` the pages were rendered from.
+    version: Option<i64>,
+    pages: HashMap<String, Page>,
+    bytes: usize,
+}
+
+impl PageCache {
+    /// Forgets every page if the library changed since they were rendered.
+    pub fn check_version(&mut self, version: i64) {
+        if self.version != Some(version) {
+            self.pages.clear();
+            self.bytes = 0;
+            self.version = Some(version);
+        }
+    }
+
+    /// The kept page for `key`, as a reply (`304` when the phone has it already).
+    pub fn get(&self, key: &str, if_none_match: Option<&str>) -> Option<Reply> {
+        let page = self.pages.get(key)?;
+        if etag_matches(if_none_match, &page.etag) {
+            return Some(
+                Reply::not_modified(page.etag.clone()).header("Cache-Control", "no-cache"),
+            );
+        }
+        let mut reply = Reply::shared(200, Arc::clone(&page.body));
+        reply.headers = page.headers.clone();
+        Some(reply)
+    }
+
+    /// Keeps a freshly rendered `200` page (with an ETag added) and returns it to be sent,
+    /// or `304` when the phone has that very page already.
+    pub fn keep(&mut self, key: &str, reply: Reply, if_none_match: Option<&str>) -> Reply {
+        let Body::Bytes(cursor) = &reply.body else {
+            return reply;
+        };
+        if reply.status != 200 || reply.len > MAX_PAGE {
+            return reply;
+        }
+        let body: Arc<[u8]> = Arc::from(cursor.get_ref().as_ref());
+        let etag = etag_of(&body);
+        let mut headers = reply.headers;
+        headers.push(("ETag", etag.clone().into()));
+        if self.bytes + body.len() > BUDGET {
+            self.pages.clear();
+            self.bytes = 0;
+        }
+        self.bytes += body.len();
+        let page = Page {
+            body,
+            etag,
+            headers,
+        };
+        self.pages.insert(key.to_owned(), page);
+        self.get(key, if_none_match)
+            .unwrap_or_else(|| Reply::shared(500, Arc::from(&b""[..])))
+    }
+}
+
+/// A strong validator made from the page's bytes.
+fn etag_of(body: &[u8]) -> String {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    body.hash(&mut hasher);
+    format!("\"p{:016x}\"", hasher.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(text: &str) -> Reply {
+        Reply::html(200, text.to_owned())
+    }
+
+    fn body(reply: Reply) -> Vec<u8> {
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut reply.into_response().into_reader(), &mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn a_kept_page_is_served_again_with_its_etag_until_the_library_changes() {
+        let mut cache = PageCache::default();
+        cache.check_version(1);
+        let first = cache.keep("/a", page("<p>A</p>"), None);
+        let etag = first
+            .headers
+            .iter()
+            .find(|(k, _)| *k == "ETag")
+            .map(|(_, v)| v.to_string())
+            .unwrap();
+        assert_eq!(body(first), b"<p>A</p>");
+        let again = cache.get("/a", None).unwrap();
+        assert_eq!(again.status, 200);
+        assert!(again
+            .headers
+            .iter()
+            .any(|(k, v)| *k == "ETag" && *v == etag));
+        assert_eq!(body(again), b"<p>A</p>");
+        assert_eq!(cache.get("/a", Some(&etag)).unwrap().status, 304);
+        assert_eq!(cache.get("/a", Some("\"other\"")).unwrap().status, 200);
+        cache.check_version(1);
+        assert!(cache.get("/a", None).is_some());
+        cache.check_version(2);
+        assert!(cache.get("/a", None).is_none());
+    }
+
+    #[test]
+    fn only_ok_pages_within_the_budget_are_kept() {
+        let mut cache = PageCache::default();
+        cache.check_version(1);
+        cache.keep("/404", Reply::html(404, "x".into()), None);
+        assert!(cache.get("/404", None).is_none());
+        cache.keep("/big", page(&"x".repeat(MAX_PAGE + 1)), None);
+        assert!(cache.get("/big", None).is_none());
+        for i in 0..(BUDGET / 60_000 + 2) {
+            cache.keep(&format!("/p{i}"), page(&"y".repeat(60_000)), None);
+        }
+        assert!(cache.bytes <= BUDGET);
+    }
+}

@@ -1,0 +1,72 @@
+//! mDNS between two network namespaces: a kit announces itself, another process finds it.
+//! (Runs natively: multicast socket options are not emulated under qemu-user.)
+
+mod support;
+
+use std::time::Duration;
+
+use support::netns::{self, linked_pair, Netns, NsKit};
+use support::BIN;
+
+#[test]
+fn another_process_finds_the_kit_over_mdns_with_its_ipv4_address() {
+    if let Some(why) = netns::unavailable() {
+        eprintln!("SKIP: network namespaces are not permitted here ({why})");
+        return;
+    }
+    let (box_ns, phone_ns) = linked_pair("10.97.0.1", "10.97.0.2");
+    let data = tempfile::tempdir().unwrap();
+    std::fs::write(
+        data.path().join("kit.toml"),
+        "name = \"Kit de la salle des fêtes\"\n",
+    )
+    .unwrap();
+    let mut kit = NsKit::start(&box_ns, data.path());
+    let listening = kit.wait_for("listening on http://");
+    let port = listening
+        .as_deref()
+        .and_then(|l| l.rsplit(':').next())
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("no listening line:\n{}", kit.log_text()));
+    assert!(
+        kit.wait_for("announced as mednum.local (10.97.0.1)")
+            .is_some(),
+        "{}",
+        kit.log_text()
+    );
+
+    let out = phone_ns
+        .command(BIN)
+        .args(["peers", "--wait", "5"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(&format!(
+            "Kit de la salle des fêtes — http://10.97.0.1:{port}/ (mednum.local, version "
+        )),
+        "peers printed:\n{stdout}"
+    );
+}
+
+#[test]
+fn without_a_multicast_interface_the_kit_still_serves() {
+    if let Some(why) = netns::unavailable() {
+        eprintln!("SKIP: network namespaces are not permitted here ({why})");
+        return;
+    }
+    // A namespace with only loopback: nothing to announce on.
+    let lonely = Netns::new("alone");
+    let data = tempfile::tempdir().unwrap();
+    let mut kit = NsKit::start(&lonely, data.path());
+    assert!(kit.wait_for("listening on http://").is_some());
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(kit.is_running(), "the kit died:\n{}", kit.log_text());
+    let log = kit.log_text();
+    assert!(log.contains("not announced on the local network"), "{log}");
+}
