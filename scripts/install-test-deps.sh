@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests use besides Rust: dnsmasq-base, nftables, iproute2
-# and curl for the box-network test in namespaces (tests/netns.rs).
+# and curl for the box-network test in namespaces (tests/box_network.rs).
 #
 # dnsmasq-base, not dnsmasq: the binary without a service that would start on this machine
 # and take its port 53. systemd-analyze (tests/system_files.rs) is used where it is present.

@@ -25,13 +25,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-mkdir "$tmp/data"
-# mDNS: qemu-user does not emulate the multicast socket options (tested natively instead).
-printf '[network]\nmdns = false\n' >"$tmp/data/kit.toml"
-
 start=$SECONDS
+# --no-mdns: qemu-user does not emulate mDNS's multicast socket options (tests/mdns.rs runs
+# natively, in namespaces).
 qemu-aarch64 -L /usr/aarch64-linux-gnu "$bin" --data-dir "$tmp/data" \
-  serve --listen 127.0.0.1:0 2>"$tmp/log" &
+  serve --listen 127.0.0.1:0 --no-mdns 2>"$tmp/log" &
 pid=$!
 
 addr=""

@@ -6,7 +6,7 @@
 //! Where namespaces cannot be made, the test says SKIP and passes. It installs nothing:
 //! `scripts/install-test-deps.sh` does.
 
-#[path = "netns/dhcp.rs"]
+#[path = "box_network/dhcp.rs"]
 mod dhcp;
 mod support;
 
@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use support::netns::{self, Netns};
 use support::BIN;
 
 const BOX_ADDRESS: &str = "10.99.0.1";
@@ -40,8 +41,9 @@ fn need(name: &str, package: &str) -> PathBuf {
     })
 }
 
-/// Two namespaces joined by a veth pair, and what runs in them. Dropping it kills the
-/// processes and removes the namespaces (their interfaces go with them).
+/// The box and the phone (namespaces from the test harness) joined by a veth pair, and
+/// what runs in them. Dropping it kills the processes, then the namespaces go (their
+/// interfaces with them).
 struct Lab {
     ip: PathBuf,
     box_ns: String,
@@ -50,43 +52,36 @@ struct Lab {
     phone_if: String,
     dir: tempfile::TempDir,
     children: Vec<(&'static str, Child)>,
-}
-
-enum Made {
-    Lab(Lab),
-    NotPermitted(String),
+    _namespaces: [Netns; 2],
 }
 
 impl Lab {
-    fn make() -> Made {
+    /// `Err(why)` where namespaces cannot be made here.
+    fn make() -> Result<Lab, String> {
         let ip = need("ip", "iproute2");
-        let id = std::process::id();
+        if let Some(why) = netns::unavailable() {
+            return Err(why);
+        }
+        let (box_ns, phone_ns) = (Netns::new("box"), Netns::new("phone"));
+        let id = std::process::id() % 100_000;
         let lab = Lab {
             ip,
-            box_ns: format!("mednum-box-{id}"),
-            phone_ns: format!("mednum-phone-{id}"),
-            box_if: format!("mkb{id}"),
-            phone_if: format!("mkp{id}"),
+            box_ns: box_ns.name.clone(),
+            phone_ns: phone_ns.name.clone(),
+            box_if: format!("mkbox{id}"),
+            phone_if: format!("mkphone{id}"),
             dir: tempfile::tempdir().unwrap(),
             children: Vec::new(),
+            _namespaces: [box_ns, phone_ns],
         };
-        let first = lab.ip(&["netns", "add", &lab.box_ns]);
-        if !first.status.success() {
-            let err = String::from_utf8_lossy(&first.stderr).into_owned();
-            // SAFETY: geteuid has no preconditions.
-            let root = unsafe { libc::geteuid() } == 0;
-            if !root || err.contains("not permitted") || err.contains("Permission denied") {
-                return Made::NotPermitted(err.trim().to_owned());
-            }
-            panic!("ip netns add failed: {err}");
-        }
         let phone_mac = PHONE_MAC.map(|b| format!("{b:02x}")).join(":");
         let steps: Vec<Vec<&str>> = vec![
-            vec!["netns", "add", &lab.phone_ns],
             vec![
                 "link",
                 "add",
                 &lab.box_if,
+                "netns",
+                &lab.box_ns,
                 "type",
                 "veth",
                 "peer",
@@ -94,10 +89,9 @@ impl Lab {
                 &lab.phone_if,
                 "address",
                 &phone_mac,
+                "netns",
+                &lab.phone_ns,
             ],
-            vec!["link", "set", &lab.box_if, "netns", &lab.box_ns],
-            vec!["link", "set", &lab.phone_if, "netns", &lab.phone_ns],
-            vec!["-n", &lab.box_ns, "link", "set", "lo", "up"],
             vec![
                 "-n",
                 &lab.box_ns,
@@ -108,7 +102,6 @@ impl Lab {
                 &lab.box_if,
             ],
             vec!["-n", &lab.box_ns, "link", "set", &lab.box_if, "up"],
-            vec!["-n", &lab.phone_ns, "link", "set", "lo", "up"],
             vec!["-n", &lab.phone_ns, "link", "set", &lab.phone_if, "up"],
         ];
         for step in steps {
@@ -120,7 +113,7 @@ impl Lab {
                 String::from_utf8_lossy(&out.stderr)
             );
         }
-        Made::Lab(lab)
+        Ok(lab)
     }
 
     fn ip(&self, args: &[&str]) -> Output {
@@ -200,8 +193,6 @@ impl Drop for Lab {
             let _ = child.kill();
             let _ = child.wait();
         }
-        let _ = self.ip(&["netns", "del", &self.phone_ns]);
-        let _ = self.ip(&["netns", "del", &self.box_ns]);
         let _ = std::fs::remove_dir_all(format!("/etc/netns/{}", self.phone_ns));
     }
 }
@@ -225,8 +216,8 @@ fn status_and_location(headers: &str) -> (u16, Option<String>) {
 #[test]
 fn a_phone_on_the_box_wifi_meets_the_portal_then_gets_through() {
     let mut lab = match Lab::make() {
-        Made::Lab(lab) => lab,
-        Made::NotPermitted(why) => {
+        Ok(lab) => lab,
+        Err(why) => {
             eprintln!("SKIP: network namespaces are not permitted here ({why})");
             return;
         }
