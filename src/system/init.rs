@@ -234,7 +234,7 @@ mod tests {
     use super::*;
 
     /// A fixed box for the tests and snapshots.
-    pub(crate) fn fixed_box() -> NewBox {
+    fn fixed_box() -> NewBox {
         NewBox {
             number: 4821,
             passphrase: "tomate-nuage-piano-lapin".into(),
