@@ -1,0 +1,120 @@
+# Shared helpers for scripts/bench*.sh and scripts/load.sh (sourced, not run): install tools,
+# build the kit, make a generated library, start/stop the kit, read its memory, run wrk.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PROFILE="${PROFILE:-release}"
+KIT="$ROOT/target/$PROFILE/mednum-kit"
+BENCH_PIDS=()
+
+# need CMD PACKAGE: installs the Debian package when the command is missing.
+need() {
+  command -v "$1" >/dev/null && return 0
+  echo "installing $2 (for $1)…" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >/dev/null
+}
+
+build_kit() {
+  echo "building the kit ($PROFILE)…" >&2
+  (cd "$ROOT" && cargo build --locked --profile "$PROFILE" -q)
+}
+
+# Kills every process a script started (called from its EXIT trap).
+cleanup_pids() {
+  local pid
+  for pid in "${BENCH_PIDS[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${BENCH_PIDS[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+}
+
+# make_library DATA_DIR WORK_DIR TUTORIALS THEMES [gen-pack options]: a library holding the
+# starter pack and a generated signed pack.
+make_library() {
+  local data="$1" work="$2" n="$3" themes="$4"
+  shift 4
+  mkdir -p "$data" "$work"
+  python3 "$ROOT/scripts/gen-pack.py" "$work/src" --tutorials "$n" --themes "$themes" "$@"
+  "$KIT" key generate --out "$work/banc.key" >/dev/null 2>&1
+  "$KIT" --data-dir "$data" trust add "$work/banc.key.pub" >/dev/null 2>&1
+  "$KIT" pack build "$work/src" --out "$work/banc.kitpack" --key "$work/banc.key" \
+    >"$work/build.log"
+  "$KIT" --data-dir "$data" pack import "$work/banc.kitpack" >/dev/null 2>&1
+}
+
+# start_kit DATA_DIR LOG [serve options]: starts the kit on a free loopback port; sets
+# KIT_PID and KIT_URL once it logs `listening on`.
+start_kit() {
+  local data="$1" log="$2"
+  shift 2
+  "$KIT" --data-dir "$data" serve --listen 127.0.0.1:0 "$@" 2>"$log" &
+  KIT_PID=$!
+  BENCH_PIDS+=("$KIT_PID")
+  local _
+  for _ in $(seq 1 600); do
+    KIT_URL=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$log" | head -n1)
+    [ -n "$KIT_URL" ] && return 0
+    kill -0 "$KIT_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "the kit did not start; its log:" >&2
+  cat "$log" >&2
+  return 1
+}
+
+stop_kit() {
+  kill "$KIT_PID" 2>/dev/null || true
+  wait "$KIT_PID" 2>/dev/null || true
+}
+
+# status_kb PID FIELD: a /proc/PID/status field in kB (VmRSS, VmHWM) or a count (Threads).
+status_kb() {
+  awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
+}
+
+# cpu_ticks PID: user + system clock ticks used so far by PID and its child processes.
+cpu_ticks() {
+  local p total=0
+  for p in "$1" $(pgrep -P "$1" || true); do
+    total=$((total + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+
+# median: of the numbers on stdin, one per line.
+median() {
+  sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.6g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# wrk_summary: reads wrk --latency output; prints "req/s p50_ms p99_ms errors".
+wrk_summary() {
+  awk '
+    function ms(v) {
+      if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0
+      if (v ~ /m$/) return v * 60000; if (v ~ /s$/) return v * 1000; return v
+    }
+    $1 == "50%" { p50 = ms($2) }
+    $1 == "99%" { p99 = ms($2) }
+    $1 == "Requests/sec:" { rps = $2 }
+    /Non-2xx or 3xx responses:/ { err += $NF }
+    /Socket errors:/ { gsub(/,/, ""); err += $4 + $6 + $8 + $10 }
+    END { printf "%.0f %.2f %.2f %d\n", rps, p50, p99, err }'
+}
+
+# verdict OK?: PASS or MISS.
+verdict() { if [ "$1" = 1 ]; then echo PASS; else echo MISS; fi; }
+
+# le A B: 1 when A <= B (floating point).
+le() { awk -v a="$1" -v b="$2" 'BEGIN { print (a <= b) ? 1 : 0 }'; }
+
+machine_line() {
+  echo "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), \
+$(free -g | awk '/^Mem:/ { print $2 }') GiB, kernel $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
+}

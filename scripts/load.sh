@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# Loads the kit like a room of phones (wrk, mixed learner pages), then holds slow and silent
+# connections while a normal client browses; prints errors, latency and memory.
+# Usage: scripts/load.sh [SECONDS]   (default 60; env CONNS, ITEMS, SLOW, SLOW_SECS)
+set -euo pipefail
+source "$(dirname "$0")/bench-lib.sh"
+
+SECS="${1:-60}"
+CONNS="${CONNS:-100}"          # simulated phones
+ITEMS="${ITEMS:-2000}"         # generated tutorials besides the starter pack
+SLOW="${SLOW:-200}"            # slowloris connections
+SLOW_SECS="${SLOW_SECS:-30}"   # how long each attack lasts
+
+need wrk wrk
+need curl curl
+WORK="$(mktemp -d /tmp/kit-load.XXXXXX)"
+trap 'cleanup_pids; rm -rf "$WORK"' EXIT
+build_kit
+TOOLS="$ROOT/scripts/bench_tools.py"
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
+echo "generating and importing $ITEMS tutorials…" >&2
+make_library "$WORK/data" "$WORK/gen" "$ITEMS" 20
+start_kit "$WORK/data" "$WORK/kit.log"
+
+# The mix: what a phone in a workshop asks for, weighted by repetition.
+PATHS=(/ / / /ateliers)
+for f in "$ROOT"/content/starter/themes/*.md; do PATHS+=("/themes/$(basename "$f" .md)"); done
+PATHS+=(/themes/banc-theme-1 /themes/banc-theme-7)
+for f in "$ROOT"/content/starter/tutorials/*.md; do
+  slug="$(basename "$f" .md)"
+  PATHS+=("/tutoriels/$slug" "/tutoriels/$slug/etape/1" "/tutoriels/$slug/etape/2"
+    "/tutoriels/$slug-$((ITEMS / 30))/etape/1" "/tutoriels/$slug-$((ITEMS / 10 - 1))/etape/2"
+    "/tutoriels/$slug/tout")
+done
+for q in "mot de passe" "evenement" "événement" "Téléphone" "telephone" "courriel" \
+  "contrôle parental" "controle parental" "faux message" "franceconnect"; do
+  PATHS+=("/recherche?q=$(python3 -c 'import sys, urllib.parse as u; print(u.quote_plus(sys.argv[1]))' "$q")")
+done
+for url in $(curl -sf "$KIT_URL/" | grep -o '/_kit/[^"]*' | sort -u); do PATHS+=("$url" "$url"); done
+for p in "${PATHS[@]}"; do
+  code="$(curl -s -o /dev/null -w '%{http_code}' "$KIT_URL$p")"
+  [ "$code" = 200 ] || { echo "$p answers $code: fix the mix" >&2; exit 1; }
+done
+{
+  echo "local paths = {"
+  printf '  "%s",\n' "${PATHS[@]}"
+  echo "}"
+  echo 'request = function() return wrk.format("GET", paths[math.random(#paths)]) end'
+} >"$WORK/mix.lua"
+
+# sample FILE: VmRSS (kB) and thread count of the kit every second, until killed.
+sample() {
+  while kill -0 "$KIT_PID" 2>/dev/null; do
+    echo "$(status_kb "$KIT_PID" VmRSS) $(status_kb "$KIT_PID" Threads)" >>"$1"
+    sleep 1
+  done
+}
+RSS_IDLE="$(status_kb "$KIT_PID" VmRSS)"
+echo "wrk: $CONNS connections for ${SECS}s, ${#PATHS[@]} paths…" >&2
+sample "$WORK/rss-load" &
+SAMPLER=$!
+BENCH_PIDS+=("$SAMPLER")
+wrk -t2 -c"$CONNS" -d"${SECS}s" --timeout 5s --latency -s "$WORK/mix.lua" "$KIT_URL" >"$WORK/wrk.txt"
+kill "$SAMPLER"
+read -r RPS P50 P99 ERRORS < <(wrk_summary <"$WORK/wrk.txt")
+ERROR_KINDS="$(grep -h 'Socket errors\|Non-2xx' "$WORK/wrk.txt" | sed 's/^ *//' | paste -sd';' || true)"
+RSS_LOAD_MAX="$(awk '{ print $1 }' "$WORK/rss-load" | sort -g | tail -n1)"
+THREADS_MAX="$(awk '{ print $2 }' "$WORK/rss-load" | sort -g | tail -n1)"
+sleep 5
+RSS_AFTER="$(status_kb "$KIT_PID" VmRSS)"
+
+# A normal client (new connection per page) alone, then during each attack.
+CLIENT=(/ /tutoriels/mot-de-passe-solide/etape/1 "/recherche?q=mot+de+passe" /themes/securite)
+python3 "$TOOLS" probe "$KIT_URL" 10 "${CLIENT[@]}" >"$WORK/probe-calm"
+PORT="${KIT_URL##*:}"
+attack() { # attack NAME INTERVAL: SLOW connections, one byte every INTERVAL s (0: silent)
+  : >"$WORK/rss-$1"
+  python3 "$TOOLS" slowloris 127.0.0.1 "$PORT" "$SLOW" "$SLOW_SECS" "$2" >"$WORK/attack-$1" &
+  local attacker=$!
+  BENCH_PIDS+=("$attacker")
+  sleep 3
+  sample "$WORK/rss-$1" &
+  local sampler=$!
+  BENCH_PIDS+=("$sampler")
+  python3 "$TOOLS" probe "$KIT_URL" "$((SLOW_SECS - 6))" "${CLIENT[@]}" >"$WORK/probe-$1"
+  kill "$sampler"
+  wait "$attacker"
+}
+echo "slowloris: $SLOW trickling connections for ${SLOW_SECS}s…" >&2
+attack trickle 2
+echo "slowloris: $SLOW silent connections for ${SLOW_SECS}s…" >&2
+attack silent 0
+probe_row() { # probe_row NAME LABEL
+  local n p50 p99 max errs rss threads
+  read -r n p50 _ p99 max < <(python3 "$TOOLS" summary <"$WORK/probe-$1")
+  errs="$(grep -c '^error' "$WORK/probe-$1" || true)"
+  if [ -s "$WORK/rss-$1" ]; then
+    rss="$(awk '{ print $1 }' "$WORK/rss-$1" | sort -g | tail -n1)"
+    threads="$(awk '{ print $2 }' "$WORK/rss-$1" | sort -g | tail -n1)"
+  else
+    rss="$(status_kb "$KIT_PID" VmRSS)" threads=-
+  fi
+  echo "| $2 | $n | $p50 / $p99 / $max | $errs | $(mb "$rss") MB, $threads threads | \
+$(cat "$WORK/attack-$1" 2>/dev/null || echo -) | $(verdict $(($(le "$errs" 0) * $(le "$p99" 199.999)))) |"
+}
+PROBE_CALM_P99="$(python3 "$TOOLS" summary <"$WORK/probe-calm" | cut -d' ' -f4)"
+
+cat <<EOF
+
+### load.sh — $(date -u +%Y-%m-%dT%H:%MZ)
+
+Machine: $(machine_line) (load before: $LOAD_BEFORE). Profile \`$PROFILE\`, library: starter +
+$ITEMS generated tutorials. \`wrk -t2 -c$CONNS -d${SECS}s --timeout 5s --latency -s mix.lua\`
+over ${#PATHS[@]} paths (home, themes, tutorial pages and steps, searches with and without
+accents, /_kit/ assets).
+
+| measure | value | target | verdict |
+| --- | --- | --- | --- |
+| errors (non-2xx/3xx + socket errors) | $ERRORS ${ERROR_KINDS:+($ERROR_KINDS)} | 0 | $(verdict "$(le "$ERRORS" 0)") |
+| requests/s | $RPS | — | — |
+| p50 / p99 latency | $P50 / $P99 ms | p99 < 200 ms | $(verdict "$(le "$P99" 199.999)") |
+| RSS idle before / max during / 5 s after | $(mb "$RSS_IDLE") / $(mb "$RSS_LOAD_MAX") / $(mb "$RSS_AFTER") MB | < 50 MB | $(verdict "$(le "$RSS_LOAD_MAX" 51199)") |
+| peak RSS (VmHWM) / max threads | $(mb "$(status_kb "$KIT_PID" VmHWM)") MB / $THREADS_MAX | — | — |
+
+Normal client (new connection per page, one every 50 ms) alone and while $SLOW connections are
+held open ($SLOW_SECS s; trickle: one header byte every 2 s; silent: nothing after 16 bytes):
+
+| phase | pages | p50 / p99 / max ms | errors | kit RSS max, threads | attacker | 0 errors, p99 < 200 ms |
+| --- | --- | --- | --- | --- | --- | --- |
+$(probe_row calm "alone")
+$(probe_row trickle "$SLOW trickling")
+$(probe_row silent "$SLOW silent")
+
+Load after: $(cut -d' ' -f1-3 /proc/loadavg). Client p99 alone: $PROBE_CALM_P99 ms.
+EOF
+if [ -n "${KEEP:-}" ]; then # raw outputs, for a closer look
+  mkdir -p "$KEEP" && cp "$WORK"/wrk.txt "$WORK"/mix.lua "$WORK"/rss-* "$WORK"/probe-* "$KEEP/"
+fi
