@@ -46,6 +46,10 @@ pub enum Command {
     /// Clés d'éditeurs de confiance : le kit n'installe que les paquets qu'elles signent.
     #[command(subcommand)]
     Trust(TrustCommand),
+    /// Le système du boîtier : Wi-Fi, adresses des téléphones, pare-feu, démarrage du kit.
+    /// Tout est fabriqué à partir de kit.toml.
+    #[command(subcommand)]
+    System(SystemCommand),
     /// Cherche les autres kits du réseau local (mDNS) et affiche leur adresse.
     ///
     /// Exemple : mednum-kit peers --wait 5
@@ -151,6 +155,27 @@ pub enum TrustCommand {
     List,
     /// Retire une clé (le début de la clé suffit, s'il n'y a pas d'ambiguïté).
     Remove { key: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SystemCommand {
+    /// Prépare un nouveau boîtier : tire au sort son numéro, le mot de passe du Wi-Fi et le
+    /// code d'administration, écrit kit.toml, puis affiche la fiche à garder avec le kit.
+    /// Un kit.toml déjà là est gardé tel quel ; relancer la commande ne change rien.
+    Init,
+    /// Écrit les fichiers du système (hostapd, dnsmasq, pare-feu, services) dans un dossier,
+    /// pour les relire sans rien installer.
+    Render {
+        /// Le dossier où les écrire.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Installe les fichiers du système à leur place. Redémarrez ensuite le boîtier.
+    Install {
+        /// Installe sous ce dossier plutôt qu'à la racine (une image montée, par exemple).
+        #[arg(long, default_value = "/")]
+        root: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -195,7 +195,8 @@ impl Config {
     }
 }
 
-fn parse(text: &str) -> Result<FileConfig> {
+/// Parses and checks the text of a `kit.toml`.
+pub(crate) fn parse(text: &str) -> Result<FileConfig> {
     let file: FileConfig = toml::from_str(text)?;
     anyhow::ensure!(!file.name.trim().is_empty(), "`name` ne peut pas être vide");
     anyhow::ensure!(

@@ -14,6 +14,7 @@ fn main() -> ExitCode {
         Command::Pack(command) => cmd::pack::run(command, &config),
         Command::Key(command) => cmd::key::run(command),
         Command::Trust(command) => cmd::trust::run(command, &config),
+        Command::System(command) => cmd::system::run(command, &config),
         Command::Peers { wait } => cmd::peers::run(*wait),
     });
     match result {

@@ -4,6 +4,7 @@ pub mod key;
 pub mod pack;
 pub mod peers;
 pub mod serve;
+pub mod system;
 pub mod trust;
 
 use anyhow::{Context, Result};

@@ -47,6 +47,7 @@ pub fn run(args: &ServeArgs, config: &Config) -> Result<()> {
             .map(usize::from)
             .unwrap_or(config.file.server.workers),
         idle_timeout: Duration::from_secs(config.file.server.idle_timeout_secs),
+        notify: crate::notify::Notifier::from_env(),
     };
     let _announcement = announce(args, config, listening);
     log::debug!("ready in {:?}", started.elapsed());

@@ -36,6 +36,8 @@ pub struct ServeOptions {
     pub workers: usize,
     /// A connection that neither sends nor receives anything for this long is closed.
     pub idle_timeout: Duration,
+    /// Tells systemd when the kit is ready, alive (watchdog) and stopping.
+    pub notify: crate::notify::Notifier,
 }
 
 /// Opens the listening socket (before the rest of the kit is set up, so that the real
@@ -113,12 +115,15 @@ pub fn serve(
         }
         if !announced {
             log::info!("listening on http://{addr}");
+            opts.notify.ready();
             announced = true;
         }
         while !shutdown.load(Ordering::Relaxed) && !dead.load(Ordering::Relaxed) {
+            opts.notify.keep_alive();
             thread::sleep(Duration::from_millis(50));
         }
         if shutdown.load(Ordering::Relaxed) {
+            opts.notify.stopping();
             log::info!("stopping: finishing requests in progress");
         }
         for handle in workers {

@@ -1,0 +1,63 @@
+#!/bin/bash
+# Mounts a USB stick's partition read-only under /media/NAME (add NAME), or unmounts it
+# (remove NAME). NAME is a kernel name such as sda1. Run by mednum-kit-usb@NAME.service.
+set -euo pipefail
+
+action="${1:-}"
+name="${2:-}"
+if [[ ! "$name" =~ ^[a-z0-9]+$ ]]; then
+  echo "usb-mount: \`$name\` is not a device name like sda1" >&2
+  exit 2
+fi
+dev="/dev/$name"
+dir="/media/$name"
+
+case "$action" in
+  add)
+    # The system disk (a Pi that boots from USB) and anything already mounted stay as they are.
+    if findmnt -rn -S "$dev" >/dev/null; then
+      echo "usb-mount: $dev is already mounted, left alone"
+      exit 0
+    fi
+    root_disk="$(lsblk -no PKNAME "$(findmnt -rno SOURCE /)" 2>/dev/null || true)"
+    disk="$(lsblk -no PKNAME "$dev" 2>/dev/null || true)"
+    if [ -n "$root_disk" ] && { [ "$disk" = "$root_disk" ] || [ "$name" = "$root_disk" ]; }; then
+      echo "usb-mount: $dev is on the system disk, left alone"
+      exit 0
+    fi
+    # Read-only, nothing on the stick can run, and every file is readable by the kit.
+    options="ro,nosuid,nodev,noexec,noatime,fmask=0133,dmask=0022"
+    fstype="$(blkid -o value -s TYPE "$dev" || true)"
+    case "$fstype" in
+      vfat) drivers=(vfat); options+=",utf8,shortname=mixed" ;;
+      exfat) drivers=(exfat); options+=",iocharset=utf8" ;;
+      # The kernel's ntfs3 driver, else ntfs-3g (FUSE) where the kernel lacks it.
+      ntfs) drivers=(ntfs3 ntfs-3g) ;;
+      *)
+        echo "usb-mount: $dev holds \`$fstype\`, not FAT, exFAT or NTFS: not mounted"
+        exit 0
+        ;;
+    esac
+    mkdir -p "$dir"
+    for driver in "${drivers[@]}"; do
+      if mount -t "$driver" -o "$options" "$dev" "$dir"; then
+        echo "usb-mount: $dev ($fstype) mounted read-only on $dir"
+        exit 0
+      fi
+    done
+    rmdir "$dir" 2>/dev/null || true
+    echo "usb-mount: could not mount $dev ($fstype)" >&2
+    exit 1
+    ;;
+  remove)
+    # Lazy: the stick may be gone already, or the kit may be reading a file on it.
+    if mountpoint -q "$dir"; then
+      umount -l "$dir"
+    fi
+    rmdir "$dir" 2>/dev/null || true
+    ;;
+  *)
+    echo "usage: usb-mount add|remove NAME" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests use besides Rust: dnsmasq-base, nftables, iproute2
+# and curl for the box-network test in namespaces (tests/box_network.rs).
+#
+# dnsmasq-base, not dnsmasq: the binary without a service that would start on this machine
+# and take its port 53. systemd-analyze (tests/system_files.rs) is used where it is present.
+set -euo pipefail
+
+packages=(dnsmasq-base nftables iproute2 curl)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "install-test-deps: installing ${missing[*]}" >&2
+$SUDO apt-get update -qq
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
