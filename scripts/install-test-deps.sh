@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests use besides Rust: dnsmasq-base, nftables, iproute2
-# and curl for the box-network test in namespaces (tests/box_network.rs).
+# Installs, in one apt-get, the Debian packages the tests use besides Rust: dnsmasq-base,
+# nftables, iproute2 and curl for the box-network test in namespaces (tests/box_network.rs);
+# Chromium for the browser tests (tests/e2e/); the aarch64 cross compiler and qemu-user for
+# the Raspberry Pi build and its smoke test. Each of those scripts also installs what it
+# lacks by itself; this only saves repeated `apt-get update`s.
 #
 # dnsmasq-base, not dnsmasq: the binary without a service that would start on this machine
 # and take its port 53. systemd-analyze (tests/system_files.rs) is used where it is present.
 set -euo pipefail
 
-packages=(dnsmasq-base nftables iproute2 curl)
+packages=(dnsmasq-base nftables iproute2 curl chromium gcc-aarch64-linux-gnu
+  libc6-dev-arm64-cross binutils-aarch64-linux-gnu qemu-user)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")

@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
-# Runs every test of the kit: Rust unit and integration tests (real binary, real HTTP), then
-# the browser tests, installing what they need on a fresh Debian machine.
+# Runs every test of the kit on a fresh Debian machine, installing what they need: Rust unit
+# and integration tests (the real binary over HTTP, SQLite files, signed packs, network
+# namespaces), the browser tests in Chromium, the Raspberry Pi binary under qemu-user, and a
+# short run of every fuzz target.
+#
+#   bash scripts/test.sh                       # everything (CI runs exactly this)
+#   MEDNUM_FUZZ_SECONDS=300 bash scripts/test.sh   # longer fuzz runs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,8 +14,23 @@ if ! command -v cargo >/dev/null; then
   exit 1
 fi
 
+step() { echo "== $* ($(date +%T))" >&2; }
+
+step "installing the test tools (Debian packages)"
+bash scripts/install-test-deps.sh
+
+step "Rust tests"
 cargo test --locked --all-targets
 
-if [ -f tests/e2e/run.sh ]; then
-  bash tests/e2e/run.sh
+step "browser tests"
+bash tests/e2e/run.sh
+
+step "the Raspberry Pi binary (aarch64) under qemu-user"
+bash scripts/cross-build.sh aarch64
+bash scripts/smoke-aarch64.sh
+
+if [ -f scripts/fuzz.sh ]; then
+  step "fuzzing, ${MEDNUM_FUZZ_SECONDS:-60} s a target"
+  bash scripts/fuzz.sh "${MEDNUM_FUZZ_SECONDS:-60}"
 fi
+step "all tests passed"
