@@ -20,18 +20,23 @@ scratch="$(mktemp -d /dev/shm/mednum-fuzz.XXXXXX 2>/dev/null || mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 
 cargo fuzz build
+failed=()
 for target in "${targets[@]}"; do
   echo "== fuzzing $target for ${seconds}s"
   mkdir -p "$scratch/corpus/$target" "$scratch/tmp"
   if ! TMPDIR="$scratch/tmp" cargo fuzz run "$target" "$scratch/corpus/$target" \
-    "fuzz/corpus/$target" -- -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-    -print_final_stats=1; then
+    "fuzz/corpus/$target" -- -dict="fuzz/dict/$target.dict" -max_total_time="$seconds" \
+    -timeout=10 -rss_limit_mb=2048 -print_final_stats=1; then
     echo "fuzz target $target failed; reproducer(s):" >&2
     for crash in fuzz/artifacts/"$target"/*; do
       [ -f "$crash" ] || continue
       echo "  $crash (replay: RUSTC_BOOTSTRAP=1 cargo fuzz run $target $crash)" >&2
       echo "  base64: $(head -c 65536 "$crash" | base64 -w0)" >&2
     done
-    exit 1
+    failed+=("$target")
   fi
 done
+if [ "${#failed[@]}" -gt 0 ]; then
+  echo "fuzzing found crashes in: ${failed[*]} (see docs/fuzzing.md)" >&2
+  exit 1
+fi
