@@ -86,25 +86,26 @@ const TAGS: &str = "p h1 h2 h3 h4 h5 h6 blockquote pre code ol ul li hr br em st
 
 fn assert_safe_html(html: &str) {
     for (at, _) in html.match_indices('<') {
-        let rest = html[at + 1..].trim_start_matches('/');
-        let name: String = rest
+        // Text has its `<` and `>` escaped, and so do attribute values: a tag ends at `>`.
+        let tag = &html[at..html[at..].find('>').map_or(html.len(), |end| at + end + 1)];
+        let name: String = tag
+            .trim_start_matches(['<', '/'])
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric())
             .collect();
         assert!(
-            TAGS.split_whitespace().any(|tag| tag == name),
-            "unexpected markup `{}` in {html:?}",
-            html[at..].chars().take(20).collect::<String>()
+            TAGS.split_whitespace().any(|known| known == name),
+            "unexpected markup `{tag}` in {html:?}"
         );
-    }
-    for attr in ["href=\"", "src=\""] {
-        for (at, _) in html.match_indices(attr) {
-            let value = html[at + attr.len()..].to_ascii_lowercase();
-            let allowed = ["/", "#", "http://", "https://", "mailto:", "tel:"];
-            assert!(
-                allowed.iter().any(|p| value.starts_with(p)),
-                "unsafe {attr}…\" in {html:?}"
-            );
+        for attr in ["href=\"", "src=\""] {
+            for (at, _) in tag.match_indices(attr) {
+                let value = tag[at + attr.len()..].to_ascii_lowercase();
+                let allowed = ["/", "#", "http://", "https://", "mailto:", "tel:"];
+                assert!(
+                    allowed.iter().any(|p| value.starts_with(p)),
+                    "unsafe link in `{tag}` in {html:?}"
+                );
+            }
         }
     }
 }
@@ -130,6 +131,18 @@ fn render_file(text: &str) {
     let _ = falc::lint_markdown(body, line, &options);
 }
 
+fn check_slugs<'a>(source: &Fuzzed, dir: &str, slugs: impl Iterator<Item = &'a str>) {
+    let mut seen = std::collections::HashSet::new();
+    for slug in slugs {
+        let path = format!("{dir}/{slug}.md");
+        assert!(
+            source.0.contains_key(&path),
+            "slug `{slug}` but no `{path}`"
+        );
+        assert!(seen.insert(slug), "two {dir} with the slug `{slug}`");
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let source = Fuzzed::new(data);
     for bytes in source.0.values() {
@@ -144,6 +157,20 @@ fuzz_target!(|data: &[u8]| {
     for tutorial in &pack.tutorials {
         assert!(!tutorial.steps.is_empty(), "tutorial without a step");
     }
+    // An item's slug is its file name without `.md`: two files never share one (the
+    // library's (kind, slug) key), and a link by file name finds the item.
+    let themes = pack.themes.iter().map(|i| i.slug.as_str());
+    check_slugs(&source, "themes", themes);
+    check_slugs(
+        &source,
+        "tutorials",
+        pack.tutorials.iter().map(|i| i.slug.as_str()),
+    );
+    check_slugs(
+        &source,
+        "workshops",
+        pack.workshops.iter().map(|i| i.slug.as_str()),
+    );
     let sections = pack
         .tutorials
         .iter()
