@@ -26,7 +26,7 @@ for target in "${targets[@]}"; do
   mkdir -p "$scratch/corpus/$target" "$scratch/tmp"
   if ! TMPDIR="$scratch/tmp" cargo fuzz run "$target" "$scratch/corpus/$target" \
     "fuzz/corpus/$target" -- -dict="fuzz/dict/$target.dict" -max_total_time="$seconds" \
-    -timeout=10 -rss_limit_mb=2048 -print_final_stats=1; then
+    -timeout=10 -rss_limit_mb=2048 -verbosity=0 -print_final_stats=1; then
     echo "fuzz target $target failed; reproducer(s):" >&2
     for crash in fuzz/artifacts/"$target"/*; do
       [ -f "$crash" ] || continue
