@@ -88,3 +88,61 @@ mod tests {
         assert!(safe_join(root, &"a/".repeat(600)).is_none());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+    use std::path::Component;
+
+    /// Paths built from the pieces an attacker would use.
+    fn tricky_path() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("/"),
+            Just("."),
+            Just(".."),
+            Just("\\"),
+            Just(":"),
+            Just("C:"),
+            Just("\0"),
+            Just("\n"),
+            Just("a"),
+            Just(".git"),
+            Just("é"),
+            Just("~"),
+        ];
+        vec(piece, 0..12).prop_map(|p| p.concat())
+    }
+
+    fn assert_inside(root: &Path, untrusted: &str) -> Result<(), TestCaseError> {
+        match safe_join(root, untrusted) {
+            Some(path) => {
+                let rest = path.strip_prefix(root);
+                prop_assert!(rest.is_ok(), "{path:?} from {untrusted:?}");
+                let parts: Vec<_> = rest.unwrap_or(&path).components().collect();
+                prop_assert!(
+                    parts.iter().all(|c| matches!(c, Component::Normal(_))),
+                    "{path:?} from {untrusted:?}"
+                );
+                // No segment vanished or merged: one component per `/`-separated name.
+                prop_assert_eq!(parts.len(), untrusted.split('/').count());
+            }
+            None => prop_assert!(relative_path_problem(untrusted).is_some()),
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #[test]
+        fn safe_join_never_leaves_root(untrusted in any::<String>()) {
+            assert_inside(Path::new("/data/packs"), &untrusted)?;
+        }
+
+        #[test]
+        fn safe_join_never_leaves_root_on_traversal_pieces(untrusted in tricky_path()) {
+            assert_inside(Path::new("/data/packs"), &untrusted)?;
+            assert_inside(Path::new("relative/root"), &untrusted)?;
+        }
+    }
+}

@@ -95,3 +95,38 @@ mod tests {
         assert_eq!(line_of("a\nb\nc", 99), 3);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn check(text: &str) -> Result<(), TestCaseError> {
+        if let Ok(s) = split(text) {
+            let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+            prop_assert!(text.ends_with(s.body));
+            if !s.body.is_empty() {
+                prop_assert_eq!(s.body_line, line_of(text, text.len() - s.body.len()));
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #[test]
+        fn split_never_panics(text in any::<String>()) {
+            check(&text)?;
+        }
+
+        #[test]
+        fn split_finds_the_body_line_of_framed_text(
+            bom in any::<bool>(),
+            toml in "[a-z =\"\r\n+é]{0,40}",
+            body in any::<String>(),
+        ) {
+            let bom = if bom { "\u{feff}" } else { "" };
+            check(&format!("{bom}+++\n{toml}\n+++\n{body}"))?;
+            check(&format!("{bom}+++\r\n{toml}\r\n+++ \r\n{body}"))?;
+        }
+    }
+}

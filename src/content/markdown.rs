@@ -301,3 +301,79 @@ mod tests {
         assert_eq!(r.intro.html, "<h2>Grand</h2>\n<h2>Moyen</h2>\n");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Accepts half the targets, so both branches run.
+    struct Half;
+    impl Resolver for Half {
+        fn link(&self, target: &str) -> Result<String, String> {
+            match target.len() % 2 {
+                0 => Ok("/tutoriels/x".into()),
+                _ => Err(format!("lien `{target}`")),
+            }
+        }
+        fn image(&self, target: &str) -> Result<String, String> {
+            match target.len() % 2 {
+                0 => Ok("/contenus/x.svg".into()),
+                _ => Err(format!("image `{target}`")),
+            }
+        }
+    }
+
+    /// Markdown made of the constructs the renderer treats specially.
+    fn markdown() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("# "),
+            Just("## "),
+            Just("### "),
+            Just("\n"),
+            Just("\n\n"),
+            Just("["),
+            Just("]"),
+            Just("("),
+            Just(")"),
+            Just("!["),
+            Just("<b>"),
+            Just("<!-- x -->"),
+            Just("<!--"),
+            Just("`"),
+            Just("*"),
+            Just("_"),
+            Just("|"),
+            Just("---"),
+            Just("- "),
+            Just("1. "),
+            Just("> "),
+            Just("~~"),
+            Just("javascript:"),
+            Just("https://"),
+            Just("a.md"),
+            Just("#x"),
+            Just("mot"),
+            Just(" "),
+        ];
+        prop_oneof![
+            proptest::collection::vec(piece, 0..30).prop_map(|p| p.concat()),
+            any::<String>(),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn render_never_panics(body in markdown(), line in 1usize..10_000) {
+            for mode in [Mode::Steps, Mode::Flow] {
+                let r = render(&body, line, mode, &Half);
+                prop_assert!(r.findings.iter().all(|f| f.line >= line));
+                for s in std::iter::once(&r.intro).chain(&r.steps) {
+                    prop_assert!(!s.html.contains("<script"), "{}", s.html);
+                    let lower = s.html.to_ascii_lowercase();
+                    prop_assert!(!lower.contains("href=\"javascript"), "{}", s.html);
+                }
+            }
+        }
+    }
+}

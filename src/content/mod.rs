@@ -259,7 +259,7 @@ impl Resolver for PackResolver<'_> {
             .ok_or_else(|| format!("lien `{target}` : chemin hors du pack"))?;
         if self.items.contains(&path) {
             let (dir, file) = path.split_once('/').unwrap_or(("", &path));
-            let slug = file.trim_end_matches(".md");
+            let slug = file.strip_suffix(".md").unwrap_or(file);
             let prefix = KINDS.iter().find(|(d, _)| *d == dir).map(|(_, p)| *p);
             if let Some(prefix) = prefix {
                 return Ok(format!("{prefix}{slug}{fragment}"));
@@ -413,7 +413,7 @@ pub fn load(source: &dyn Source, files_url_base: &str) -> Result<LoadedPack, Loa
         let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
         match ext.as_deref() {
             Some("md") if KINDS.iter().any(|(d, _)| *d == dir) => {
-                let slug = name.trim_end_matches(".md");
+                let slug = name.strip_suffix(".md").unwrap_or(name);
                 if is_slug(slug) {
                     items.insert(path.clone());
                 } else {
@@ -472,7 +472,7 @@ fn load_item(
     (items, files, files_url): (&BTreeSet<String>, &BTreeSet<String>, &str),
 ) -> Result<(), ContentError> {
     let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
-    let slug = name.trim_end_matches(".md").to_owned();
+    let slug = name.strip_suffix(".md").unwrap_or(name).to_owned();
     let text = read_text(source, path)?;
     let split =
         frontmatter::split(&text).map_err(|e| ContentError::new(path, Some(1), e.to_string()))?;
@@ -667,6 +667,26 @@ mod tests {
         assert_eq!(loaded.workshops[0].details.activities[0].title, "Accueil");
         assert_eq!(loaded.files, ["images/i.svg"]);
         assert!(loaded.findings.is_empty(), "{:?}", loaded.findings);
+    }
+
+    #[test]
+    fn load_refuses_double_md_extension_that_would_share_a_slug() {
+        // `a.md.md` used to become the slug `a` (the suffix was trimmed repeatedly): beside
+        // `a.md` that made two tutorials with one slug, and the install failed in SQLite.
+        let tutorial = "+++\ntitle = \"A\"\ntheme = \"t\"\nlevel = \"moyen\"\nduration = 5\nsummary = \"s\"\n+++\n## x\n";
+        for extra in [
+            &[("tutorials/a.md.md", tutorial)][..],
+            &[
+                ("tutorials/a.md", tutorial),
+                ("tutorials/a.md.md", tutorial),
+            ],
+        ] {
+            let err = load(&files(extra), "/c/").unwrap_err().to_string();
+            assert!(
+                err.starts_with("`tutorials/a.md.md` : nom de fichier invalide"),
+                "{err}"
+            );
+        }
     }
 
     #[test]

@@ -163,3 +163,74 @@ mod tests {
         assert_eq!(m.file_name(), "p-1.0.0.kitpack");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::collection::vec;
+    use proptest::option;
+    use proptest::prelude::*;
+
+    fn item() -> impl Strategy<Value = ManifestItem> {
+        (".*", ".*", ".*", option::of(".*")).prop_map(|(kind, slug, title, theme)| ManifestItem {
+            kind,
+            slug,
+            title,
+            theme,
+        })
+    }
+
+    fn file() -> impl Strategy<Value = ManifestFile> {
+        (".*", any::<u64>(), "[0-9a-f]{64}").prop_map(|(path, size, sha256)| ManifestFile {
+            path,
+            size,
+            sha256,
+        })
+    }
+
+    fn manifest() -> impl Strategy<Value = Manifest> {
+        (
+            (any::<u32>(), ".*", ".*", ".*", ".*"),
+            (
+                vec(".*", 0..3),
+                ".*",
+                option::of("[0-9a-f]{64}"),
+                ".*",
+                ".*",
+            ),
+            (vec(item(), 0..4), vec(file(), 0..4)),
+        )
+            .prop_map(
+                |(
+                    (format, id, version, title, description),
+                    (languages, license, publisher, created, min_kit_version),
+                    (items, files),
+                )| Manifest {
+                    format,
+                    id,
+                    version,
+                    title,
+                    description,
+                    languages,
+                    license,
+                    publisher,
+                    created,
+                    min_kit_version,
+                    items,
+                    files,
+                },
+            )
+    }
+
+    proptest! {
+        #[test]
+        fn manifest_bytes_parse_back_to_the_same_manifest(m in manifest()) {
+            let bytes = m.to_bytes();
+            let back: Manifest = serde_json::from_slice(&bytes).map_err(|e| {
+                TestCaseError::fail(format!("{e}: {}", String::from_utf8_lossy(&bytes)))
+            })?;
+            prop_assert_eq!(&back, &m);
+            prop_assert_eq!(back.to_bytes(), bytes);
+        }
+    }
+}

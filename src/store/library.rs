@@ -607,4 +607,67 @@ mod tests {
         assert!(store.search("evenement", 10).unwrap().is_empty());
         assert_eq!(store.count_items().unwrap(), 1);
     }
+
+    /// Inputs made of FTS5 syntax and words, and anything at all.
+    fn search_input() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            Just("\""),
+            Just("*"),
+            Just("("),
+            Just(")"),
+            Just(":"),
+            Just("^"),
+            Just("+"),
+            Just("-"),
+            Just(" "),
+            Just("AND"),
+            Just("OR"),
+            Just("NOT"),
+            Just("NEAR"),
+            Just("title"),
+            Just("mot"),
+            Just("é"),
+            Just("{"),
+            Just("\0"),
+        ];
+        prop_oneof![
+            proptest::collection::vec(piece, 0..12).prop_map(|p| p.concat()),
+            any::<String>(),
+        ]
+    }
+
+    #[test]
+    fn fts_query_output_is_always_accepted_by_fts5() {
+        use proptest::test_runner::{Config, TestRunner};
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("kit.sqlite")).unwrap();
+        let pack = NewPack {
+            id: "p",
+            version: "1.0.0",
+            title: "P",
+            digest: "d",
+            previous_version: None,
+            publisher: None,
+            trusted: true,
+        };
+        let items = [
+            sample_item("a", "Mot de passe", "Choisissez trois mots."),
+            sample_item("b", "Le calendrier", "Notez chaque événement important."),
+        ];
+        store.replace_pack(&pack, &items).unwrap();
+        // One store for every case: the runner is driven by hand instead of `proptest!`.
+        let mut runner = TestRunner::new(Config::with_cases(512));
+        let result = runner.run(&search_input(), |input| {
+            if let Some(query) = fts_query(&input) {
+                proptest::prop_assert!(query.matches('*').count() <= 8, "{query:?}");
+            }
+            let searched = store.search(&input, 5);
+            proptest::prop_assert!(searched.is_ok(), "{input:?}: {:?}", searched.err());
+            Ok(())
+        });
+        if let Err(e) = result {
+            panic!("{e}");
+        }
+    }
 }

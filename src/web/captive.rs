@@ -161,19 +161,31 @@ const PROBES: &[(&[&str], &[&str], Os, Success)] = &[
 ];
 
 /// The host name of a `Host` header: lowercase, without port, brackets or trailing dot
-/// (Ubuntu probes `connectivity-check.ubuntu.com.`). `None` when there is nothing left.
+/// (Ubuntu probes `connectivity-check.ubuntu.com.`). `None` when it is not a host name or
+/// an IP address (empty, stray brackets, spaces…): such a request is not a probe.
 pub fn host_name(header: &str) -> Option<String> {
     let header = header.trim();
+    let is_port = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
     let name = if let Some(rest) = header.strip_prefix('[') {
-        rest.split(']').next().unwrap_or("")
+        let (inside, after) = rest.split_once(']')?;
+        if !(after.is_empty() || after.strip_prefix(':').is_some_and(is_port)) {
+            return None;
+        }
+        inside.parse::<std::net::Ipv6Addr>().ok()?;
+        inside
     } else {
         match header.rsplit_once(':') {
-            Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
-            _ => header,
+            Some((name, port)) if is_port(port) => name,
+            Some(_) => return None,
+            None => header,
         }
     };
     let name = name.trim_end_matches('.').to_ascii_lowercase();
-    (!name.is_empty()).then_some(name)
+    let plain = name.len() <= 253
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b':'));
+    (plain && !name.is_empty()).then_some(name)
 }
 
 /// Which probe a request is, from its host name (as `host_name` gives it) and path.
@@ -441,6 +453,14 @@ mod tests {
             ("", None),
             (":80", None),
             ("...", None),
+            ("[[", None),
+            ("[::1", None),
+            ("[nope]:80", None),
+            ("[::1]x", None),
+            ("a b", None),
+            ("exemple.fr:http", None),
+            ("café.fr", None),
+            ("www.exemple_1.fr", Some("www.exemple_1.fr")),
         ];
         for (header, want) in cases {
             assert_eq!(host_name(header).as_deref(), want, "{header:?}");

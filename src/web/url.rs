@@ -183,3 +183,90 @@ mod tests {
         assert_eq!(t.param("q"), Some("\u{fffd}"));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+
+    /// Strings made of the pieces that matter to a path parser.
+    fn tricky_target() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("/"),
+            Just("."),
+            Just(".."),
+            Just("%2e"),
+            Just("%2F"),
+            Just("%5c"),
+            Just("%"),
+            Just("%0"),
+            Just("%00"),
+            Just("%C3"),
+            Just("%A9"),
+            Just("\\"),
+            Just("?"),
+            Just("#"),
+            Just("&"),
+            Just("="),
+            Just("+"),
+            Just("a"),
+            Just("é"),
+        ];
+        vec(piece, 0..16).prop_map(|p| p.concat())
+    }
+
+    fn assert_plain(raw: &str) -> Result<(), TestCaseError> {
+        if let Ok(target) = parse_target(raw) {
+            for s in &target.segments {
+                prop_assert!(!s.is_empty() && s != "." && s != "..", "{s:?} from {raw:?}");
+                prop_assert!(
+                    !s.chars().any(|c| c == '/' || c == '\\' || c.is_control()),
+                    "{s:?} from {raw:?}"
+                );
+            }
+            prop_assert!(target.query.len() <= 32);
+        }
+        Ok(())
+    }
+
+    /// Every byte as `%XX`.
+    fn encode(s: &str) -> String {
+        s.bytes().map(|b| format!("%{b:02X}")).collect()
+    }
+
+    proptest! {
+        #[test]
+        fn parse_target_never_panics_and_keeps_segments_plain(raw in any::<String>()) {
+            assert_plain(&raw)?;
+            assert_plain(&format!("/{raw}"))?;
+        }
+
+        #[test]
+        fn parse_target_keeps_segments_plain_on_traversal_pieces(raw in tricky_target()) {
+            assert_plain(&raw)?;
+        }
+
+        #[test]
+        fn encoded_segments_decode_back_or_are_not_found(segments in vec(any::<String>(), 1..5)) {
+            prop_assume!(segments.iter().all(|s| !s.is_empty()));
+            let raw: String = segments.iter().map(|s| format!("/{}", encode(s))).collect();
+            let plain = segments.iter().all(|s| {
+                s != "." && s != ".." && !s.chars().any(|c| c == '/' || c == '\\' || c.is_control())
+            });
+            match parse_target(&raw) {
+                Ok(target) => prop_assert_eq!(target.segments, segments),
+                Err(e) => prop_assert!(!plain && e.status() == 404, "{:?}", e),
+            }
+        }
+
+        #[test]
+        fn encoded_query_pairs_decode_back(pairs in vec(("(?s).{0,6}", "(?s).{0,6}"), 0..36)) {
+            let query: Vec<String> =
+                pairs.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect();
+            let parsed = parse_query(&query.join("&"));
+            let want: Vec<_> = pairs.into_iter().take(32).collect();
+            prop_assert_eq!(parsed, want);
+        }
+    }
+}
