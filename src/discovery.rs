@@ -136,6 +136,9 @@ impl Peer {
 /// Looks for other kits for `wait`, and returns those that answered, by name.
 pub fn find_peers(wait: Duration) -> Result<Vec<Peer>> {
     let daemon = ServiceDaemon::new().map_err(|e| anyhow!("mDNS : {e}"))?;
+    // A network joined a moment ago may not be listed yet: look again every second while
+    // searching (the default is every 5 s).
+    let _ = daemon.set_ip_check_interval(1);
     let events = daemon
         .browse(KIT_SERVICE)
         .map_err(|e| anyhow!("mDNS : {e}"))

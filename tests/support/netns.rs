@@ -4,6 +4,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver};
 use std::time::Duration;
 
@@ -22,17 +23,29 @@ fn ip_ok(args: &[&str]) {
     );
 }
 
-/// `None` when this machine lets us make namespaces, else why not.
+/// `None` when this machine lets us make namespaces, else why not. With
+/// `MEDNUM_REQUIRE_ROOT_TESTS=1` (the test command sets it when run as root) a refusal is a
+/// failure, not a skip: a test that quietly skips in CI proves nothing.
 pub fn unavailable() -> Option<String> {
-    let probe = format!("mk-probe-{}", std::process::id());
-    match Command::new("ip").args(["netns", "add", &probe]).output() {
+    static PROBES: AtomicUsize = AtomicUsize::new(0);
+    // Unique per call: tests of one binary run in parallel.
+    let probe = format!(
+        "mk-probe-{}-{}",
+        std::process::id(),
+        PROBES.fetch_add(1, Ordering::Relaxed)
+    );
+    let why = match Command::new("ip").args(["netns", "add", &probe]).output() {
         Ok(out) if out.status.success() => {
             let _ = ip(&["netns", "del", &probe]);
-            None
+            return None;
         }
-        Ok(out) => Some(String::from_utf8_lossy(&out.stderr).trim().to_owned()),
-        Err(e) => Some(format!("`ip` cannot run: {e}")),
+        Ok(out) => String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        Err(e) => format!("`ip` cannot run: {e}"),
+    };
+    if std::env::var_os("MEDNUM_REQUIRE_ROOT_TESTS").is_some_and(|v| v == "1") {
+        panic!("network namespaces are required (MEDNUM_REQUIRE_ROOT_TESTS=1) but: {why}");
     }
+    Some(why)
 }
 
 /// One namespace; deleted (with its end of the veth pair) on drop.
