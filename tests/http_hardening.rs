@@ -8,7 +8,7 @@ use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use support::{read_response, Kit};
+use support::{read_kept_alive_response, read_response, Kit};
 
 #[test]
 fn an_overlong_url_gets_414() {
@@ -220,6 +220,58 @@ fn a_burst_of_kept_alive_connections_is_served_without_waiting_for_idle_ones() {
             started.elapsed()
         );
     }
+}
+
+/// Connections that ask for page after page never sit idle, so closing idle ones cannot
+/// give a thread to the requests queued behind them: while requests wait, responses say
+/// `Connection: close`, the busy clients reconnect, and every client gets served.
+#[test]
+fn a_burst_of_busy_kept_alive_connections_is_served_while_they_stay_busy() {
+    let kit = Kit::spawn();
+    let addr = kit.addr;
+    let streams: Vec<TcpStream> = (0..24).map(|_| kit.connect()).collect();
+    let started = Instant::now();
+    let busy_until = started + Duration::from_secs(4);
+    let handles: Vec<_> = streams
+        .into_iter()
+        .map(|mut s| {
+            std::thread::spawn(move || {
+                let (mut first, mut served, mut closed) = (None, 0, 0);
+                while Instant::now() < busy_until {
+                    let request = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+                    let reply = s.write_all(request).ok().and_then(|()| {
+                        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+                        read_kept_alive_response(&mut s)
+                    });
+                    match reply {
+                        Some(r) => {
+                            assert_eq!(r.status, 200);
+                            first.get_or_insert(started.elapsed());
+                            served += 1;
+                            if r.header("Connection") == Some("close") {
+                                closed += 1;
+                                s = TcpStream::connect(addr).expect("reconnect");
+                            }
+                        }
+                        None => s = TcpStream::connect(addr).expect("reconnect"),
+                    }
+                }
+                (first, served, closed)
+            })
+        })
+        .collect();
+    let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    let waited: Vec<_> = results.iter().map(|(first, ..)| *first).collect();
+    assert!(
+        waited
+            .iter()
+            .all(|w| w.is_some_and(|w| w < Duration::from_secs(2))),
+        "time to each client's first page: {waited:?}"
+    );
+    assert!(
+        results.iter().any(|&(_, _, closed)| closed > 0),
+        "no response asked its client to reconnect: {results:?}"
+    );
 }
 
 /// A slowloris client keeps sending one byte now and then, so it is never silent: it is

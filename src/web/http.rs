@@ -2,7 +2,7 @@
 //! a status in one place and to a French error page in `templates`.
 
 use std::borrow::Cow;
-use std::io::{Cursor, Read};
+use std::io::{Cursor, Read, Write};
 use std::sync::Arc;
 
 use crate::store::StoreError;
@@ -110,14 +110,16 @@ impl Reply {
         self
     }
 
+    /// The headers as tiny_http checks them: a name or value it refuses (control bytes,
+    /// non-ASCII) is left out rather than sent.
+    fn checked_headers(&self) -> impl Iterator<Item = tiny_http::Header> + '_ {
+        self.headers.iter().filter_map(|(name, value)| {
+            tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).ok()
+        })
+    }
+
     pub fn into_response(self) -> tiny_http::Response<Body> {
-        let headers = self
-            .headers
-            .into_iter()
-            .filter_map(|(name, value)| {
-                tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).ok()
-            })
-            .collect();
+        let headers = self.checked_headers().collect();
         tiny_http::Response::new(
             tiny_http::StatusCode(self.status),
             headers,
@@ -125,6 +127,31 @@ impl Reply {
             Some(self.len),
             None,
         )
+    }
+
+    /// Writes the whole response with `Connection: close`, which tiny_http's own `respond`
+    /// cannot send (it drops a `Connection` header). The client then ends the connection
+    /// after reading it, so tiny_http frees the thread that connection held.
+    pub fn write_closing(mut self, out: &mut dyn Write, head_only: bool) -> std::io::Result<()> {
+        let status = tiny_http::StatusCode(self.status);
+        let mut head = format!(
+            "HTTP/1.1 {} {}\r\n",
+            self.status,
+            status.default_reason_phrase()
+        );
+        for header in self.checked_headers() {
+            head.push_str(&format!("{}: {}\r\n", header.field, header.value));
+        }
+        let no_body = head_only || matches!(self.status, 100..=199 | 204 | 304);
+        if !matches!(self.status, 100..=199 | 204) {
+            head.push_str(&format!("Content-Length: {}\r\n", self.len));
+        }
+        head.push_str("Connection: close\r\n\r\n");
+        out.write_all(head.as_bytes())?;
+        if !no_body {
+            std::io::copy(&mut (&mut self.body).take(self.len as u64), out)?;
+        }
+        out.flush()
     }
 }
 

@@ -295,11 +295,6 @@ fn handle(worker: &mut Worker, request: tiny_http::Request, port: u16) {
             error_page(&worker.shared, &HttpError::Internal(detail))
         }
     };
-    let reply = if worker.starving.load(Ordering::Relaxed) {
-        reply.header("Connection", "close")
-    } else {
-        reply
-    };
     let status = reply.status;
     let method = request.method().clone();
     let url = if log::log_enabled!(log::Level::Debug) {
@@ -317,7 +312,17 @@ fn handle(worker: &mut Worker, request: tiny_http::Request, port: u16) {
     }
     // Dropping a request whose body was not read makes tiny_http read and discard it; a
     // panic there must not take the worker down with it.
-    let sent = catch_unwind(AssertUnwindSafe(|| request.respond(reply.into_response())));
+    // While the reaper sees requests waiting for a pool thread, each response closes its
+    // connection, so that busy kept-alive connections also give their threads back.
+    let closing = worker.starving.load(Ordering::Relaxed);
+    let sent = catch_unwind(AssertUnwindSafe(|| {
+        if closing {
+            let head_only = *request.method() == Method::Head;
+            reply.write_closing(&mut request.into_writer(), head_only)
+        } else {
+            request.respond(reply.into_response())
+        }
+    }));
     match sent {
         Ok(Ok(())) => {}
         Ok(Err(e)) => log::debug!("client went away: {e}"),

@@ -212,6 +212,28 @@ pub fn read_response(stream: &mut TcpStream) -> Response {
         .unwrap_or_else(|| panic!("unparsable response: {:?}", String::from_utf8_lossy(&raw)))
 }
 
+/// Reads one response from a kept-alive connection: its head, then `Content-Length` bytes
+/// of body. `None` when the connection ends or times out first.
+pub fn read_kept_alive_response(stream: &mut TcpStream) -> Option<Response> {
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = parse_response(&raw[..end + 4])?;
+            let len: usize = head
+                .header("Content-Length")
+                .map_or(Some(0), |v| v.parse().ok())?;
+            if raw.len() >= end + 4 + len {
+                return parse_response(&raw[..end + 4 + len]);
+            }
+        }
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => raw.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
 pub fn parse_response(raw: &[u8]) -> Option<Response> {
     let end = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
     let head = std::str::from_utf8(&raw[..end]).ok()?;
