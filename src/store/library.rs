@@ -177,6 +177,10 @@ const STOP_WORDS: &[&str] = &[
     "te", "tes", "ton", "tu", "un", "une", "vos", "votre", "vous", "y",
 ];
 
+/// Above this many matching items, search results are no longer ranked by bm25 (see
+/// [`Store::search`]).
+const RANKED_MATCHES: i64 = 1000;
+
 /// Turns what a person typed into a safe FTS5 query.
 ///
 /// Words are cut at spaces and apostrophes (`l'adresse` is `l` and `adresse`); a word
@@ -472,18 +476,42 @@ impl Store {
     }
 
     /// Full-text search: titles weigh most, then keywords, then the text. Any input is safe.
+    ///
+    /// Ranking with bm25 costs a few microseconds per matching item, so a query matching
+    /// more than [`RANKED_MATCHES`] items (a common word in a large library) is not ranked:
+    /// items whose title or keywords match come first, then the others, in library order.
     pub fn search(&self, input: &str, limit: usize) -> Result<Vec<SearchHit>> {
         let Some(query) = fts_query(input) else {
             return Ok(Vec::new());
         };
-        let mut stmt = self.conn.prepare_cached(
+        let matches: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT count(*) FROM (SELECT rowid FROM search WHERE search MATCH ?1 LIMIT ?2)",
+            )?
+            .query_row(params![query, RANKED_MATCHES + 1], |r| r.get(0))?;
+        if matches <= RANKED_MATCHES {
+            return self.search_hits("ORDER BY bm25(search, 10.0, 5.0, 1.0)", &query, limit);
+        }
+        let in_titles = format!("{{title keywords}} : ({query})");
+        let mut hits = self.search_hits("", &in_titles, limit)?;
+        if hits.len() < limit {
+            let elsewhere = format!("({query}) NOT {in_titles}");
+            hits.extend(self.search_hits("", &elsewhere, limit - hits.len())?);
+        }
+        Ok(hits)
+    }
+
+    /// The items matching the FTS5 expression `query`, in `order`, with their snippets.
+    fn search_hits(&self, order: &str, query: &str, limit: usize) -> Result<Vec<SearchHit>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT i.kind, i.slug, i.title, i.summary,
                     snippet(search, 2, char(1), char(2), '…', 14)
              FROM search JOIN items i ON i.id = search.rowid
              WHERE search MATCH ?1
-             ORDER BY bm25(search, 10.0, 5.0, 1.0)
-             LIMIT ?2",
-        )?;
+             {order}
+             LIMIT ?2"
+        ))?;
         let rows = stmt.query_map(params![query, limit as i64], |r| {
             Ok(SearchHit {
                 kind: r.get(0)?,
@@ -606,6 +634,50 @@ mod tests {
             .unwrap();
         assert!(store.search("evenement", 10).unwrap().is_empty());
         assert_eq!(store.count_items().unwrap(), 1);
+    }
+
+    /// A word found in more items than are ranked: the items with it in their title come
+    /// first, then the others, and odd input still only matches text.
+    #[test]
+    fn a_broad_search_lists_title_matches_first_without_ranking_them_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("kit.sqlite")).unwrap();
+        let pack = NewPack {
+            id: "p",
+            version: "1.0.0",
+            title: "P",
+            digest: "d",
+            previous_version: None,
+            publisher: None,
+            trusted: true,
+        };
+        let body_only = RANKED_MATCHES as usize + 50;
+        let mut items: Vec<NewItem> = (0..body_only)
+            .map(|i| sample_item(&format!("b{i}"), "Sans rapport", "Une appli utile."))
+            .collect();
+        items.extend((0..3).map(|i| sample_item(&format!("t{i}"), "Installer une appli", "x")));
+        store.replace_pack(&pack, &items).unwrap();
+
+        let hits = store.search("appli", 10).unwrap();
+        let slugs: Vec<_> = hits.iter().map(|h| h.slug.as_str()).collect();
+        assert_eq!(
+            slugs,
+            ["t0", "t1", "t2", "b0", "b1", "b2", "b3", "b4", "b5", "b6"]
+        );
+        assert!(
+            hits[3].snippet.contains("\u{1}appli\u{2}"),
+            "{:?}",
+            hits[3].snippet
+        );
+        for odd in ["appli\")", "(appli*", "-appli^", "{appli}:"] {
+            let hits = store.search(odd, 5);
+            assert!(
+                hits.as_ref().is_ok_and(|h| h.len() == 5),
+                "{odd:?}: {hits:?}"
+            );
+        }
+        // Below the bound, ranking applies: the title matches still lead.
+        assert_eq!(store.search("installer appli", 10).unwrap().len(), 3);
     }
 
     /// Inputs made of FTS5 syntax and words, and anything at all.
