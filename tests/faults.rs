@@ -42,6 +42,21 @@ fn import_cmd(data: &Path, pack: &Path) -> Command {
 }
 
 /// The installed version of `fiches` and whether its indexed text is that version's.
+/// No staging or temporary entry (a name starting with `.`) is left in `dir`.
+fn assert_no_leftovers(dir: &Path) {
+    let leftovers: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "left in {}: {leftovers:?}",
+        dir.display()
+    );
+}
+
 fn state(data: &Path) -> (String, String) {
     let store = Store::open(&data.join("kit.sqlite")).unwrap();
     assert!(
@@ -109,13 +124,7 @@ fn killing_an_import_at_random_moments_never_leaves_a_half_installed_pack() {
         .get("/tutoriels/tutoriel-fiches/etape/1")
         .text()
         .contains(word));
-    let leftovers: Vec<_> = std::fs::read_dir(data.join("packs/fiches"))
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with('.'))
-        .collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
+    assert_no_leftovers(&data.join("packs/fiches"));
     assert!(started.elapsed() < Duration::from_secs(600));
 }
 
@@ -252,13 +261,7 @@ fn a_full_disk_refuses_or_stops_the_import_and_keeps_the_old_version() {
             .text()
             .contains("ancien"));
     }
-    let leftovers: Vec<_> = std::fs::read_dir(&packs)
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with('.'))
-        .collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
+    assert_no_leftovers(&packs);
     assert!(import_cmd(&data, &new).status().unwrap().success());
     assert_eq!(state(&data), ("2.0.0".into(), state(&data).1));
     assert!(state(&data).1.contains("nouveau"));

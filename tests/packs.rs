@@ -263,53 +263,47 @@ struct Case {
     reason: &'static str,
 }
 
-fn signed(pack: &mut RawPack, out: &Path, key: &Path, entries: Vec<(String, Vec<u8>)>) {
-    pack.write(out, Some(key), &entries);
+type Entries = Vec<(String, Vec<u8>)>;
+
+/// The source's pack, signed with `key` into `out` after `edit` has changed the pack (its
+/// manifest, its files) or the entries written to the zip (at first, its files).
+fn signed_source(
+    src: &Path,
+    out: &Path,
+    key: &Path,
+    edit: impl FnOnce(&mut RawPack, &mut Entries),
+) -> RawPack {
+    let mut p = RawPack::from_source(src, "fiches");
+    let mut entries = p.entries();
+    edit(&mut p, &mut entries);
+    p.write(out, Some(key), &entries);
+    p
+}
+
+/// The source's pack with one more file, `<svg/>` at `path`, listed and signed.
+fn with_listed_file(src: &Path, out: &Path, key: &Path, path: &str) {
+    signed_source(src, out, key, |p, entries| {
+        entries.push((path.into(), b"<svg/>".to_vec()));
+        p.files = entries.clone();
+        p.relist();
+    });
 }
 
 fn hostile_cases() -> Vec<Case> {
     vec![
         Case {
             name: "parent dir entry",
-            make: |src, out, key| {
-                let mut p = RawPack::from_source(src, "fiches");
-                p.files.push(("../evil.svg".into(), b"<svg/>".to_vec()));
-                p = RawPack {
-                    manifest: RawPack::new("fiches", "1.0.0", p.files.clone()).manifest,
-                    ..p
-                };
-                let entries = p.entries();
-                signed(&mut p, out, key, entries);
-            },
+            make: |src, out, key| with_listed_file(src, out, key, "../evil.svg"),
             reason: "remontée `..`",
         },
         Case {
             name: "absolute path",
-            make: |src, out, key| {
-                let mut p = RawPack::from_source(src, "fiches");
-                p.files.push(("/tmp/evil.svg".into(), b"<svg/>".to_vec()));
-                p = RawPack {
-                    manifest: RawPack::new("fiches", "1.0.0", p.files.clone()).manifest,
-                    ..p
-                };
-                let entries = p.entries();
-                signed(&mut p, out, key, entries);
-            },
+            make: |src, out, key| with_listed_file(src, out, key, "/tmp/evil.svg"),
             reason: "chemin absolu",
         },
         Case {
             name: "backslash",
-            make: |src, out, key| {
-                let mut p = RawPack::from_source(src, "fiches");
-                p.files
-                    .push(("images\\evil.svg".into(), b"<svg/>".to_vec()));
-                p = RawPack {
-                    manifest: RawPack::new("fiches", "1.0.0", p.files.clone()).manifest,
-                    ..p
-                };
-                let entries = p.entries();
-                signed(&mut p, out, key, entries);
-            },
+            make: |src, out, key| with_listed_file(src, out, key, "images\\evil.svg"),
             reason: "barre oblique inversée",
         },
         Case {
@@ -340,19 +334,16 @@ fn hostile_cases() -> Vec<Case> {
         Case {
             name: "duplicate entry",
             make: |src, out, key| {
-                let mut p = RawPack::from_source(src, "fiches");
-                let mut entries = p.entries();
-                let dup = entries
-                    .iter()
-                    .find(|(n, _)| n.ends_with(".svg"))
-                    .unwrap()
-                    .clone();
-                let twin = dup.0.replace(".svg", ".svh");
-                entries.push((twin.clone(), dup.1.clone()));
-                signed(&mut p, out, key, entries);
+                let mut names = (String::new(), String::new());
+                signed_source(src, out, key, |_, entries| {
+                    let dup = entries.iter().find(|(n, _)| n.ends_with(".svg")).unwrap();
+                    let twin = (dup.0.replace(".svg", ".svh"), dup.1.clone());
+                    names = (dup.0.clone(), twin.0.clone());
+                    entries.push(twin);
+                });
                 // Rename the twin to the same name in the zip's headers.
                 let bytes = std::fs::read(out).unwrap();
-                let patched = replace_all(&bytes, twin.as_bytes(), dup.0.as_bytes());
+                let patched = replace_all(&bytes, names.1.as_bytes(), names.0.as_bytes());
                 std::fs::write(out, patched).unwrap();
             },
             reason: "en double",
@@ -360,29 +351,25 @@ fn hostile_cases() -> Vec<Case> {
         Case {
             name: "unlisted entry",
             make: |src, out, key| {
-                let mut p = RawPack::from_source(src, "fiches");
-                let mut entries = p.entries();
-                entries.push(("images/extra.svg".into(), b"<svg/>".to_vec()));
-                signed(&mut p, out, key, entries);
+                signed_source(src, out, key, |_, entries| {
+                    entries.push(("images/extra.svg".into(), b"<svg/>".to_vec()));
+                });
             },
             reason: "absente du manifeste",
         },
         Case {
             name: "listed file missing",
             make: |src, out, key| {
-                let mut p = RawPack::from_source(src, "fiches");
-                let mut entries = p.entries();
-                entries.retain(|(n, _)| !n.ends_with(".svg"));
-                signed(&mut p, out, key, entries);
+                signed_source(src, out, key, |_, entries| {
+                    entries.retain(|(n, _)| !n.ends_with(".svg"));
+                });
             },
             reason: "absent du paquet",
         },
         Case {
             name: "truncated file",
             make: |src, out, key| {
-                let mut p = RawPack::from_source(src, "fiches");
-                let entries = p.entries();
-                signed(&mut p, out, key, entries);
+                signed_source(src, out, key, |_, _| {});
                 let bytes = std::fs::read(out).unwrap();
                 std::fs::write(out, &bytes[..bytes.len() / 2]).unwrap();
             },
@@ -401,28 +388,20 @@ fn hostile_cases() -> Vec<Case> {
         Case {
             name: "zip bomb",
             make: |src, out, key| {
-                let mut p = RawPack::from_source(src, "fiches");
-                let mut entries = p.entries();
-                // Listed as 200 bytes, inflates to 200 MB of zeros.
-                let bomb = vec![0u8; 200 << 20];
-                entries.push(("images/bombe.svg".into(), bomb));
-                p.files.push(("images/bombe.svg".into(), vec![0u8; 200]));
-                p.manifest.files = RawPack::new("fiches", "1.0.0", p.files.clone())
-                    .manifest
-                    .files;
-                signed(&mut p, out, key, entries);
+                signed_source(src, out, key, |p, entries| {
+                    // Listed as 200 bytes, inflates to 200 MB of zeros.
+                    let bomb = vec![0u8; 200 << 20];
+                    entries.push(("images/bombe.svg".into(), bomb));
+                    p.files.push(("images/bombe.svg".into(), vec![0u8; 200]));
+                    p.relist();
+                });
             },
             reason: "octets au lieu de 200",
         },
         Case {
             name: "manifest changed after signing",
             make: |src, out, key| {
-                let mut p = RawPack::from_source(src, "fiches");
-                let entries = p.entries();
-                signed(&mut p, out, key, entries);
-                let bytes = std::fs::read(out).unwrap();
-                let zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-                drop(zip);
+                let mut p = signed_source(src, out, key, |_, _| {});
                 let k = mednum_kit::packs::keys::load_secret(key).unwrap();
                 let sig = mednum_kit::packs::keys::sign(&k, &p.manifest.to_bytes());
                 p.manifest.title = "Titre changé".into();
@@ -433,29 +412,27 @@ fn hostile_cases() -> Vec<Case> {
         Case {
             name: "content changed after signing",
             make: |src, out, key| {
-                let mut p = RawPack::from_source(src, "fiches");
-                let mut entries = p.entries();
-                let md = entries
-                    .iter_mut()
-                    .find(|(n, _)| n.starts_with("tutorials/"))
-                    .unwrap();
-                md.1.extend_from_slice("\nTexte ajouté en douce.\n".as_bytes());
-                signed(&mut p, out, key, entries);
+                signed_source(src, out, key, |_, entries| {
+                    let md = entries
+                        .iter_mut()
+                        .find(|(n, _)| n.starts_with("tutorials/"))
+                        .unwrap();
+                    md.1.extend_from_slice("\nTexte ajouté en douce.\n".as_bytes());
+                });
             },
             reason: "tutorials/tutoriel-fiches.md",
         },
         Case {
             name: "content changed, same size",
             make: |src, out, key| {
-                let mut p = RawPack::from_source(src, "fiches");
-                let mut entries = p.entries();
-                let md = entries
-                    .iter_mut()
-                    .find(|(n, _)| n.starts_with("tutorials/"))
-                    .unwrap();
-                let last = md.1.len() - 2;
-                md.1[last] = b'X';
-                signed(&mut p, out, key, entries);
+                signed_source(src, out, key, |_, entries| {
+                    let md = entries
+                        .iter_mut()
+                        .find(|(n, _)| n.starts_with("tutorials/"))
+                        .unwrap();
+                    let last = md.1.len() - 2;
+                    md.1[last] = b'X';
+                });
             },
             reason: "empreinte sha256",
         },
@@ -465,59 +442,46 @@ fn hostile_cases() -> Vec<Case> {
                 let dir = out.parent().unwrap().join("inconnu");
                 std::fs::create_dir_all(&dir).unwrap();
                 let (other, _) = new_key(&dir, "autre");
-                let mut p = RawPack::from_source(src, "fiches");
-                let entries = p.entries();
-                signed(&mut p, out, &other, entries);
+                signed_source(src, out, &other, |_, _| {});
             },
             reason: "clé inconnue",
         },
         Case {
             name: "too many entries",
             make: |src, out, key| {
-                let mut p = RawPack::from_source(src, "fiches");
-                let mut entries = p.entries();
-                for i in 0..20_001 {
-                    entries.push((format!("images/i{i}.svg"), Vec::new()));
-                }
-                p.files = entries.clone();
-                p.manifest.files = RawPack::new("fiches", "1.0.0", entries.clone())
-                    .manifest
-                    .files;
-                signed(&mut p, out, key, entries);
+                signed_source(src, out, key, |p, entries| {
+                    for i in 0..20_001 {
+                        entries.push((format!("images/i{i}.svg"), Vec::new()));
+                    }
+                    p.files = entries.clone();
+                    p.relist();
+                });
             },
             reason: "trop d'entrées",
         },
         Case {
             name: "name too long",
             make: |src, out, key| {
-                let mut p = RawPack::from_source(src, "fiches");
                 let name = format!("images/{}.svg", "a".repeat(300));
-                p.files.push((name, b"<svg/>".to_vec()));
-                p.manifest.files = RawPack::new("fiches", "1.0.0", p.files.clone())
-                    .manifest
-                    .files;
-                let entries = p.entries();
-                signed(&mut p, out, key, entries);
+                with_listed_file(src, out, key, &name);
             },
             reason: "nom trop long",
         },
         Case {
             name: "huge announced size",
             make: |src, out, key| {
-                let mut p = RawPack::from_source(src, "fiches");
-                let entries = p.entries();
-                p.manifest.files[0].size = 1 << 60;
-                signed(&mut p, out, key, entries);
+                signed_source(src, out, key, |p, _| {
+                    p.manifest.files[0].size = 1 << 60;
+                });
             },
             reason: "trop gros",
         },
         Case {
             name: "items that do not match the manifest",
             make: |src, out, key| {
-                let mut p = RawPack::from_source(src, "fiches");
-                p.manifest.items.pop();
-                let entries = p.entries();
-                signed(&mut p, out, key, entries);
+                signed_source(src, out, key, |p, _| {
+                    p.manifest.items.pop();
+                });
             },
             reason: "ne correspond pas",
         },

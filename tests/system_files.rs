@@ -5,10 +5,11 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use mednum_kit::config::FileConfig;
 use mednum_kit::system::init::NewBox;
+use support::packs::cli as kit;
 use support::BIN;
 
 fn repo() -> &'static Path {
@@ -26,16 +27,6 @@ fn fixed_box() -> NewBox {
         passphrase: "tomate-nuage-piano-lapin".into(),
         setup_code: "09375512".into(),
     }
-}
-
-fn kit(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .env_clear()
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .output()
-        .expect("run mednum-kit")
 }
 
 /// Compares `actual` with the file `path`, or rewrites it under `UPDATE_SNAPSHOTS=1`.

@@ -572,6 +572,19 @@ mod tests {
         assert_eq!(fts_query(&many).unwrap().matches('*').count(), 8);
     }
 
+    /// The one pack the search tests install (and replace).
+    fn sample_pack() -> NewPack<'static> {
+        NewPack {
+            id: "p",
+            version: "1.0.0",
+            title: "P",
+            digest: "d",
+            previous_version: None,
+            publisher: None,
+            trusted: true,
+        }
+    }
+
     fn sample_item(slug: &str, title: &str, body: &str) -> NewItem {
         NewItem {
             kind: "tutorial",
@@ -599,15 +612,7 @@ mod tests {
     fn search_folds_accents_and_case_and_ranks_titles_first() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("kit.sqlite")).unwrap();
-        let pack = NewPack {
-            id: "p",
-            version: "1.0.0",
-            title: "P",
-            digest: "d",
-            previous_version: None,
-            publisher: None,
-            trusted: true,
-        };
+        let pack = sample_pack();
         store
             .replace_pack(
                 &pack,
@@ -642,15 +647,7 @@ mod tests {
     fn a_broad_search_lists_title_matches_first_without_ranking_them_all() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("kit.sqlite")).unwrap();
-        let pack = NewPack {
-            id: "p",
-            version: "1.0.0",
-            title: "P",
-            digest: "d",
-            previous_version: None,
-            publisher: None,
-            trusted: true,
-        };
+        let pack = sample_pack();
         let body_only = RANKED_MATCHES as usize + 50;
         let mut items: Vec<NewItem> = (0..body_only)
             .map(|i| sample_item(&format!("b{i}"), "Sans rapport", "Une appli utile."))
@@ -714,15 +711,7 @@ mod tests {
         use proptest::test_runner::{Config, TestRunner};
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("kit.sqlite")).unwrap();
-        let pack = NewPack {
-            id: "p",
-            version: "1.0.0",
-            title: "P",
-            digest: "d",
-            previous_version: None,
-            publisher: None,
-            trusted: true,
-        };
+        let pack = sample_pack();
         let items = [
             sample_item("a", "Mot de passe", "Choisissez trois mots."),
             sample_item("b", "Le calendrier", "Notez chaque événement important."),

@@ -90,16 +90,24 @@ impl RawPack {
             created: "2026-11-22".into(),
             min_kit_version: "0.1.0".into(),
             items: Vec::new(),
-            files: files
-                .iter()
-                .map(|(p, b)| ManifestFile {
-                    path: p.clone(),
-                    size: b.len() as u64,
-                    sha256: sha256_hex(b),
-                })
-                .collect(),
+            files: Vec::new(),
         };
-        RawPack { manifest, files }
+        let mut pack = RawPack { manifest, files };
+        pack.relist();
+        pack
+    }
+
+    /// Lists `files` in the manifest again (path, size, sha256), after a change to them.
+    pub fn relist(&mut self) {
+        self.manifest.files = self
+            .files
+            .iter()
+            .map(|(p, b)| ManifestFile {
+                path: p.clone(),
+                size: b.len() as u64,
+                sha256: sha256_hex(b),
+            })
+            .collect();
     }
 
     /// The pack of `write_source`, read back from `dir`.
