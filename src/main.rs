@@ -20,10 +20,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("erreur : {err:#}");
-            if let Some(hint) = cmd::hint(&err) {
-                eprintln!("conseil : {hint}");
-            }
+            cmd::report(&err);
             ExitCode::FAILURE
         }
     }

@@ -261,16 +261,14 @@ fn a_burst_of_busy_kept_alive_connections_is_served_while_they_stay_busy() {
         })
         .collect();
     let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    // (Whether any request was stranded depends on thread timing; when one was, its client
+    // was told to reconnect: `closed` counts those answers.)
     let waited: Vec<_> = results.iter().map(|(first, ..)| *first).collect();
     assert!(
         waited
             .iter()
             .all(|w| w.is_some_and(|w| w < Duration::from_secs(2))),
-        "time to each client's first page: {waited:?}"
-    );
-    assert!(
-        results.iter().any(|&(_, _, closed)| closed > 0),
-        "no response asked its client to reconnect: {results:?}"
+        "(time to first page, pages, answers with Connection: close) per client: {results:?}"
     );
 }
 

@@ -35,6 +35,30 @@ pub(crate) fn open_store(config: &Config) -> Result<Store> {
     Ok(store)
 }
 
+/// Prints a failed command's error on stderr, in French, with what to do next if known.
+pub fn report(err: &anyhow::Error) {
+    eprintln!("erreur : {}", describe(err));
+    if let Some(hint) = hint(err) {
+        eprintln!("conseil : {hint}");
+    }
+}
+
+/// The error and its causes on one line, outermost first. The system's own words for a
+/// failed file operation are given in French, and a cause already said is not repeated.
+pub fn describe(err: &anyhow::Error) -> String {
+    let mut said: Vec<String> = Vec::new();
+    for cause in err.chain() {
+        let text = match cause.downcast_ref::<std::io::Error>() {
+            Some(io) => crate::i18n::io_error(io),
+            None => cause.to_string(),
+        };
+        if !said.last().is_some_and(|last| last.contains(&text)) {
+            said.push(text);
+        }
+    }
+    said.join(" : ")
+}
+
 /// What to do next, for errors whose cause is known: a full disk, a read-only stick…
 pub fn hint(err: &anyhow::Error) -> Option<&'static str> {
     use std::io::ErrorKind;
@@ -66,4 +90,30 @@ pub fn hint(err: &anyhow::Error) -> Option<&'static str> {
         }
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_chain_is_said_once_in_french() {
+        let missing = std::io::Error::from(std::io::ErrorKind::NotFound);
+        let err = anyhow::Error::new(crate::packs::verify::PackError::from(missing))
+            .context("paquet `cle/a.kitpack` refusé");
+        assert_eq!(
+            describe(&err),
+            "paquet `cle/a.kitpack` refusé : lecture impossible : fichier ou dossier introuvable"
+        );
+        let pulled = std::io::Error::from_raw_os_error(libc::EIO);
+        let err = anyhow::Error::new(pulled).context("copie de `b.kitpack`");
+        assert!(
+            describe(&err).contains("clé USB retirée"),
+            "{}",
+            describe(&err)
+        );
+        // A cause that repeats the message above it is not said twice.
+        let err = anyhow::anyhow!("disque plein").context("échec : disque plein");
+        assert_eq!(describe(&err), "échec : disque plein");
+    }
 }

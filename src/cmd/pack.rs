@@ -149,10 +149,7 @@ fn import(config: &Config, path: &Path, options: &ImportOptions) -> Result<()> {
             }
             Err(e) => {
                 failed += 1;
-                eprintln!("erreur : {e:#}");
-                if let Some(hint) = super::hint(&e) {
-                    eprintln!("conseil : {hint}");
-                }
+                super::report(&e);
             }
         }
     }
@@ -228,7 +225,7 @@ fn export(config: &Config, args: &[String], all: bool) -> Result<()> {
     for id in &ids {
         progress.step(format!("export de `{id}`"));
         let written = packs::export(&store, &config.data_dir, id, Path::new(dest))
-            .map_err(|e| anyhow!("export de `{id}` impossible : {e:#}"))?;
+            .map_err(|e| anyhow!("export de `{id}` impossible : {}", super::describe(&e)))?;
         println!("exporté : {}", written.display());
     }
     progress.finish();

@@ -285,9 +285,13 @@ impl Resolver for PackResolver<'_> {
 }
 
 fn read_text(source: &dyn Source, path: &str) -> Result<String, ContentError> {
-    let bytes = source
-        .read(path)
-        .map_err(|e| ContentError::new(path, None, format!("lecture impossible : {e}")))?;
+    let bytes = source.read(path).map_err(|e| {
+        ContentError::new(
+            path,
+            None,
+            format!("lecture impossible : {}", crate::i18n::io_error(&e)),
+        )
+    })?;
     String::from_utf8(bytes.into_owned())
         .map_err(|_| ContentError::new(path, None, "le texte n'est pas en UTF-8"))
 }

@@ -122,6 +122,26 @@ impl Catalog {
     }
 }
 
+/// What the system says of a failed file operation, in French for the usual cases (a
+/// missing file, a pulled USB stick, a full disk), in the system's own words otherwise.
+pub fn io_error(e: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    if e.raw_os_error() == Some(libc::EIO) {
+        return "erreur de lecture ou d'écriture du support (clé USB retirée ou abîmée ?)".into();
+    }
+    let said = match e.kind() {
+        ErrorKind::NotFound => "fichier ou dossier introuvable",
+        ErrorKind::PermissionDenied => "accès refusé",
+        ErrorKind::UnexpectedEof => "fichier incomplet, coupé avant la fin",
+        ErrorKind::StorageFull => "disque plein",
+        ErrorKind::ReadOnlyFilesystem => "disque en lecture seule",
+        ErrorKind::IsADirectory => "c'est un dossier, pas un fichier",
+        ErrorKind::NotADirectory => "un élément du chemin n'est pas un dossier",
+        _ => return e.to_string(),
+    };
+    said.into()
+}
+
 /// Replaces `{name}` placeholders in a catalog text.
 pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
     let mut out = template.to_owned();

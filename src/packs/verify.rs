@@ -21,7 +21,8 @@ use crate::content::is_slug;
 /// Why a pack is refused. Each message says what is wrong and, where known, what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum PackError {
-    #[error("lecture impossible : {0}")]
+    /// The cause (the system's words) follows in the error chain.
+    #[error("lecture impossible")]
     Io(#[from] std::io::Error),
     #[error("ce n'est pas un paquet lisible (zip abîmé ou incomplet : {0})")]
     NotAZip(String),
