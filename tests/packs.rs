@@ -175,6 +175,66 @@ fn upgrade_keeps_the_previous_version_for_rollback_then_remove() {
     assert!(!cli(&data, &["pack", "remove", "starter"]).status.success());
 }
 
+/// The starter can be upgraded by a signed pack with its id, then rolled back to the
+/// version built into the kit, which stays trusted and is not reinstalled at the next start.
+#[test]
+fn the_starter_rolls_back_from_a_signed_upgrade_to_the_built_in_version() {
+    let (root, data, key) = trusted_kit_dir();
+    let src = root.path().join("starter");
+    let embedded = Path::new(env!("CARGO_MANIFEST_DIR")).join("content/starter");
+    for entry in walkdir::WalkDir::new(&embedded) {
+        let entry = entry.unwrap();
+        let to = src.join(entry.path().strip_prefix(&embedded).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &to).unwrap();
+        }
+    }
+    let toml = std::fs::read_to_string(src.join("pack.toml")).unwrap();
+    std::fs::write(
+        src.join("pack.toml"),
+        toml.replacen("version = \"1.0.0\"", "version = \"1.1.0\"", 1),
+    )
+    .unwrap();
+    let tutorial = src.join("tutorials/mot-de-passe-solide.md");
+    let text = std::fs::read_to_string(&tutorial).unwrap();
+    std::fs::write(&tutorial, format!("{text}\nVersion quinze.\n")).unwrap();
+    let pack = root.path().join("starter-1.1.0.kitpack");
+    build(&src, &pack, Some(&key));
+
+    let mut kit = Kit::spawn_in(&data);
+    let page = "/tutoriels/mot-de-passe-solide/tout";
+    let out = cli(&data, &["pack", "import", pack.to_str().unwrap()]);
+    assert!(
+        stdout(&out).contains("starter 1.0.0 → 1.1.0"),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(kit.get(page).text().contains("Version quinze"));
+
+    let out = cli(&data, &["pack", "rollback", "starter"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!kit.get(page).text().contains("Version quinze"));
+    let list = list_json(&data);
+    assert!(list.contains("\"version\": \"1.0.0\""), "{list}");
+    assert!(list.contains("\"trusted\": true"), "{list}");
+    kit.stop();
+
+    let mut kit = Kit::spawn_in(&data);
+    assert!(
+        !kit.log().contains("installed starter pack"),
+        "{}",
+        kit.log()
+    );
+    assert!(list_json(&data).contains("\"previous_version\": \"1.1.0\""));
+    let out = cli(&data, &["pack", "rollback", "starter"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(kit.get(page).text().contains("Version quinze"));
+    kit.stop();
+}
+
 #[test]
 fn a_folder_imports_newest_first_and_export_round_trips_to_another_kit() {
     let (root, data, key) = trusted_kit_dir();

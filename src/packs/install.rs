@@ -390,9 +390,14 @@ pub fn rollback(store: &mut Store, data_dir: &Path, id: &str) -> Result<InstallR
         .clone()
         .ok_or_else(|| anyhow!("le paquet `{id}` n'a pas de version précédente"))?;
     let dir = pack_dir(data_dir, id)?;
-    let source = DirSource::open(&dir.join(&previous))
-        .with_context(|| format!("version {previous} de `{id}` introuvable sur le disque"))?;
-    let loaded = content::load(&source, FILES_URL)?;
+    // The built-in starter's folder holds only the files it serves; its text is in the binary.
+    let loaded = if is_embedded_starter(id, &previous) && dir.join(&previous).is_dir() {
+        content::load(&super::starter::Starter, FILES_URL)?
+    } else {
+        let source = DirSource::open(&dir.join(&previous))
+            .with_context(|| format!("version {previous} de `{id}` introuvable sur le disque"))?;
+        content::load(&source, FILES_URL)?
+    };
     let kitpack = original_kitpack(&dir, &previous);
     let (digest, publisher, trusted) = match verify::open(&kitpack, &|_| true, true) {
         Ok(open) => (
@@ -403,6 +408,11 @@ pub fn rollback(store: &mut Store, data_dir: &Path, id: &str) -> Result<InstallR
                 .as_deref()
                 .is_some_and(|k| store.is_trusted(k).unwrap_or(false)),
         ),
+        // The built-in starter has no `.kitpack`: it is trusted, and keeps the digest that
+        // tells the next start it is already installed.
+        Err(_) if is_embedded_starter(id, &previous) => {
+            (super::starter::Starter.digest(), None, true)
+        }
         Err(_) => (String::from("rollback"), None, false),
     };
     let items = index_items(&loaded)?;
@@ -425,6 +435,14 @@ pub fn rollback(store: &mut Store, data_dir: &Path, id: &str) -> Result<InstallR
         items: items.len(),
         files: loaded.files.len(),
     })
+}
+
+/// Whether `id` at `version` is the starter pack compiled into this binary.
+fn is_embedded_starter(id: &str, version: &str) -> bool {
+    id == super::starter::STARTER_ID
+        && super::starter::Starter
+            .meta()
+            .is_ok_and(|meta| meta.version.to_string() == version)
 }
 
 /// Removes a pack from the index, then its files.
