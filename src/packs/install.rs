@@ -350,7 +350,9 @@ pub fn install_source(
     }
     fs::create_dir_all(&staging)
         .with_context(|| format!("impossible de créer `{}`", staging.display()))?;
-    for rel in &loaded.files {
+    // The whole source, as an imported pack's folder holds it, so that a rollback to this
+    // version reads it back from the disk like any other.
+    for rel in &source.paths() {
         let target = safe_join(&staging, rel).ok_or_else(|| anyhow!("`{rel}` : chemin refusé"))?;
         if let Some(parent) = target.parent() {
             fs::create_dir_all(parent)?;
@@ -379,6 +381,26 @@ pub fn install_source(
     )
 }
 
+/// The digest of a pack installed from a source rather than a signed file: its paths and
+/// bytes, in path order. The same files give the same digest read from the binary or from
+/// the version's folder.
+pub fn source_digest(source: &dyn Source) -> std::io::Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut paths = source.paths();
+    paths.sort();
+    let mut hasher = Sha256::new();
+    for path in &paths {
+        let bytes = source.read(path)?;
+        hasher.update(path.as_bytes());
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(&bytes);
+    }
+    Ok(hasher.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
 /// Goes back to the version kept at the last upgrade (and keeps the current one, so a
 /// second rollback undoes the first).
 pub fn rollback(store: &mut Store, data_dir: &Path, id: &str) -> Result<InstallReport> {
@@ -390,14 +412,9 @@ pub fn rollback(store: &mut Store, data_dir: &Path, id: &str) -> Result<InstallR
         .clone()
         .ok_or_else(|| anyhow!("le paquet `{id}` n'a pas de version précédente"))?;
     let dir = pack_dir(data_dir, id)?;
-    // The built-in starter's folder holds only the files it serves; its text is in the binary.
-    let loaded = if is_embedded_starter(id, &previous) && dir.join(&previous).is_dir() {
-        content::load(&super::starter::Starter, FILES_URL)?
-    } else {
-        let source = DirSource::open(&dir.join(&previous))
-            .with_context(|| format!("version {previous} de `{id}` introuvable sur le disque"))?;
-        content::load(&source, FILES_URL)?
-    };
+    let source = DirSource::open(&dir.join(&previous))
+        .with_context(|| format!("version {previous} de `{id}` introuvable sur le disque"))?;
+    let loaded = content::load(&source, FILES_URL)?;
     let kitpack = original_kitpack(&dir, &previous);
     let (digest, publisher, trusted) = match verify::open(&kitpack, &|_| true, true) {
         Ok(open) => (
@@ -408,11 +425,9 @@ pub fn rollback(store: &mut Store, data_dir: &Path, id: &str) -> Result<InstallR
                 .as_deref()
                 .is_some_and(|k| store.is_trusted(k).unwrap_or(false)),
         ),
-        // The built-in starter has no `.kitpack`: it is trusted, and keeps the digest that
-        // tells the next start it is already installed.
-        Err(_) if is_embedded_starter(id, &previous) => {
-            (super::starter::Starter.digest(), None, true)
-        }
+        // No signed file: this version came from the kit itself (`install_source`, the
+        // starter), trusted as it was then, with the digest its files gave then.
+        Err(_) if !kitpack.exists() => (source_digest(&source)?, None, true),
         Err(_) => (String::from("rollback"), None, false),
     };
     let items = index_items(&loaded)?;
@@ -435,14 +450,6 @@ pub fn rollback(store: &mut Store, data_dir: &Path, id: &str) -> Result<InstallR
         items: items.len(),
         files: loaded.files.len(),
     })
-}
-
-/// Whether `id` at `version` is the starter pack compiled into this binary.
-fn is_embedded_starter(id: &str, version: &str) -> bool {
-    id == super::starter::STARTER_ID
-        && super::starter::Starter
-            .meta()
-            .is_ok_and(|meta| meta.version.to_string() == version)
 }
 
 /// Removes a pack from the index, then its files.

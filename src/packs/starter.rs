@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use rust_embed::RustEmbed;
 
-use super::install::{install_source, InstallReport};
+use super::install::{install_source, source_digest, InstallReport};
 use crate::content::{PackMeta, Source};
 use crate::store::Store;
 
@@ -34,23 +34,10 @@ impl Source for Starter {
 }
 
 impl Starter {
-    /// A fingerprint of every embedded file (from the hashes rust-embed computed at build
-    /// time), so a rebuilt binary with changed content reinstalls even at the same version.
+    /// A fingerprint of every embedded file, so a rebuilt binary with changed content
+    /// reinstalls even at the same version.
     pub fn digest(&self) -> String {
-        let mut paths = self.paths();
-        paths.sort();
-        // FNV-1a over paths and content hashes: stable across builds and Rust versions.
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        for path in &paths {
-            let sha = StarterFiles::get(path)
-                .map(|f| f.metadata.sha256_hash())
-                .unwrap_or_default();
-            for byte in path.bytes().chain([0]).chain(sha) {
-                hash ^= u64::from(byte);
-                hash = hash.wrapping_mul(0x0100_0000_01b3);
-            }
-        }
-        format!("{hash:016x}")
+        source_digest(self).expect("embedded files are always readable")
     }
 
     pub fn meta(&self) -> Result<PackMeta> {
