@@ -143,10 +143,7 @@ impl BoxNetwork {
 
     /// `http://ADDRESS` (with the port when it is not 80).
     pub fn base_url(&self) -> String {
-        match self.public_port {
-            80 => format!("http://{}", self.address),
-            port => format!("http://{}:{port}", self.address),
-        }
+        crate::web::captive::http_origin(&self.address.to_string(), self.public_port)
     }
 }
 

@@ -307,6 +307,11 @@ pub fn portal_origin(config: &FileConfig, listening: SocketAddr) -> String {
         (None, IpAddr::V6(ip)) if !ip.is_unspecified() => format!("[{ip}]"),
         _ => format!("{}.local", config.network.hostname),
     };
+    http_origin(&host, port)
+}
+
+/// `http://HOST`, with `:PORT` unless it is 80: how the kit writes its address for phones.
+pub fn http_origin(host: &str, port: u16) -> String {
     if port == 80 {
         format!("http://{host}")
     } else {

@@ -63,12 +63,7 @@ pub fn route(w: &mut Worker, req: &RequestInfo<'_>) -> HttpResult {
         // Depends on the phone (entered or not): never kept.
         [".well-known", "captive-portal"] => captive::api(w, req),
         // As many pages as queries: not worth keeping.
-        ["recherche"] => {
-            w.store.begin_read()?;
-            let reply = learner::search(w, req.target);
-            w.store.end_read();
-            reply
-        }
+        ["recherche"] => in_one_read(w, |w| learner::search(w, req.target)),
         _ => learner_page(w, req, &segments),
     }
 }
@@ -86,8 +81,7 @@ fn learner_page(w: &mut Worker, req: &RequestInfo<'_>, segments: &[&str]) -> Htt
     if let Some(reply) = w.pages.get(&key, req.if_none_match) {
         return Ok(reply);
     }
-    w.store.begin_read()?;
-    let reply = match segments {
+    let reply = in_one_read(w, |w| match segments {
         [] => learner::home(w),
         ["themes", slug] => learner::theme(w, slug, req.target),
         ["tutoriels", slug] => learner::tutorial(w, slug),
@@ -97,7 +91,14 @@ fn learner_page(w: &mut Worker, req: &RequestInfo<'_>, segments: &[&str]) -> Htt
         ["ateliers", slug] => learner::workshop(w, slug),
         ["bienvenue"] => captive::welcome(w),
         _ => Err(HttpError::NotFound),
-    };
+    })?;
+    Ok(w.pages.keep(&key, reply, req.if_none_match))
+}
+
+/// Runs a handler in one read transaction: all its queries see the same library.
+fn in_one_read(w: &mut Worker, handler: impl FnOnce(&mut Worker) -> HttpResult) -> HttpResult {
+    w.store.begin_read()?;
+    let reply = handler(w);
     w.store.end_read();
-    Ok(w.pages.keep(&key, reply?, req.if_none_match))
+    reply
 }

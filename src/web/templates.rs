@@ -106,10 +106,7 @@ pub fn pager(shared: &Shared, base: &str, number: usize, pages: usize) -> Markup
             format!("{base}?page={n}")
         }
     };
-    let label = fill(
-        &t.page_of,
-        &[("n", &number.to_string()), ("total", &pages.to_string())],
-    );
+    let label = page_label(shared, number, pages);
     html! {
         @if pages > 1 {
             nav.pager aria-label=(label) {
@@ -130,11 +127,15 @@ pub fn paged_title(shared: &Shared, title: &str, number: usize, pages: usize) ->
     if number == 1 {
         return title.to_owned();
     }
-    let of = fill(
+    format!("{title} — {}", page_label(shared, number, pages))
+}
+
+/// "Page N sur M".
+fn page_label(shared: &Shared, number: usize, pages: usize) -> String {
+    fill(
         &shared.catalog.page_of,
         &[("n", &number.to_string()), ("total", &pages.to_string())],
-    );
-    format!("{title} — {of}")
+    )
 }
 
 /// The search form, prefilled with what was typed.
