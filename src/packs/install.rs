@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 
-use super::format::{sha256_hex, Manifest, EXTENSION};
+use super::format::{sha256_hex, to_hex, Manifest, EXTENSION};
 use super::progress::Progress;
 use super::verify;
 use crate::content::dir::DirSource;
@@ -395,10 +395,7 @@ pub fn source_digest(source: &dyn Source) -> std::io::Result<String> {
         hasher.update((bytes.len() as u64).to_le_bytes());
         hasher.update(&bytes);
     }
-    Ok(hasher.finalize()[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    Ok(to_hex(&hasher.finalize()[..8]))
 }
 
 /// Goes back to the version kept at the last upgrade (and keeps the current one, so a

@@ -21,7 +21,7 @@ pub fn hostapd(wifi: &WifiConfig) -> String {
         .chars()
         .map(|c| if c.is_control() { '?' } else { c })
         .collect();
-    let hex: String = wifi.ssid.bytes().map(|b| format!("{b:02x}")).collect();
+    let hex = crate::packs::format::to_hex(wifi.ssid.as_bytes());
     let _ = write!(
         out,
         "\ninterface={interface}\n\

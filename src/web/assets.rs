@@ -51,12 +51,7 @@ impl Assets {
             let Some(file) = Embedded::get(&name) else {
                 continue;
             };
-            let hash: String = file
-                .metadata
-                .sha256_hash()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
+            let hash = crate::packs::format::to_hex(&file.metadata.sha256_hash());
             let (stem, ext) = name.rsplit_once('.').unwrap_or((&name, ""));
             let hashed = format!("{stem}.{}.{ext}", &hash[..12]);
             url_of.insert(name.to_string(), format!("{PREFIX}{hashed}"));
