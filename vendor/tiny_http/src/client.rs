@@ -6,11 +6,16 @@ use std::io::{BufReader, BufWriter, ErrorKind, Read};
 
 use std::net::SocketAddr;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Instant;
 
 use crate::common::{HTTPVersion, Method};
-use crate::util::RefinedTcpStream;
+use crate::limits::{ConnState, Limits, TimedReader};
+use crate::util::{RefinedTcpStream, Slot};
 use crate::util::{SequentialReader, SequentialReaderBuilder, SequentialWriterBuilder};
 use crate::Request;
+
+type Source = BufReader<TimedReader>;
 
 /// A ClientConnection is an object that will store a socket to a client
 /// and return Request objects.
@@ -20,20 +25,31 @@ pub struct ClientConnection {
 
     // sequence of Readers to the stream, so that the data is not read in
     //  the wrong order
-    source: SequentialReaderBuilder<BufReader<RefinedTcpStream>>,
+    source: SequentialReaderBuilder<Source>,
 
     // sequence of Writers to the stream, to avoid writing response #2 before
     //  response #1
     sink: SequentialWriterBuilder<BufWriter<RefinedTcpStream>>,
 
     // Reader to read the next header from
-    next_header_source: SequentialReader<BufReader<RefinedTcpStream>>,
+    next_header_source: SequentialReader<Source>,
 
     // set to true if we know that the previous request is the last one
     no_more_requests: bool,
 
     // true if the connection goes through SSL
     secure: bool,
+
+    // what this connection's requests share with it (deadlines, unread body, close)
+    state: Arc<ConnState>,
+
+    limits: Arc<Limits>,
+
+    // this connection's place among the open ones, if they are counted
+    slot: Option<Slot>,
+
+    // the first byte of the request being read has come
+    head_started: bool,
 }
 
 /// Error that can happen when reading a request.
@@ -43,7 +59,23 @@ enum ReadError {
     WrongHeader(HTTPVersion),
     /// the client sent an unrecognized `Expect` header
     ExpectationFailed(HTTPVersion),
+    /// the request line is longer than allowed
+    RequestLineTooLong,
+    /// the head has more bytes or lines than allowed
+    HeadTooLarge,
+    /// the head did not arrive in time once started
+    HeadTimedOut,
+    /// a `Transfer-Encoding` other than `chunked`
+    UnsupportedTransferEncoding(HTTPVersion),
+    /// `Content-Length` unreadable, repeated with other values, or beside `Transfer-Encoding`
+    BadFraming(HTTPVersion),
     ReadIoError(IoError),
+}
+
+/// Why reading a line of the head stopped.
+enum LineError {
+    TooLong,
+    Io(IoError),
 }
 
 impl ClientConnection {
@@ -51,9 +83,17 @@ impl ClientConnection {
     pub fn new(
         write_socket: RefinedTcpStream,
         mut read_socket: RefinedTcpStream,
+        limits: Arc<Limits>,
+        slot: Option<Slot>,
     ) -> ClientConnection {
         let remote_addr = read_socket.peer_addr();
         let secure = read_socket.secure();
+        // A client that stops reading must not hold the thread writing to it for ever.
+        write_socket
+            .set_write_timeout(Some(limits.write_timeout))
+            .ok();
+        let state = Arc::new(ConnState::new(&limits));
+        let read_socket = TimedReader::new(read_socket, Arc::clone(&state));
 
         let mut source = SequentialReaderBuilder::new(BufReader::with_capacity(1024, read_socket));
         let first_header = source.next().unwrap();
@@ -65,49 +105,118 @@ impl ClientConnection {
             next_header_source: first_header,
             no_more_requests: false,
             secure,
+            state,
+            limits,
+            slot,
+            head_started: false,
         }
     }
 
-    /// true if the connection is HTTPS
-    pub fn secure(&self) -> bool {
-        self.secure
-    }
-
-    /// Reads the next line from self.next_header_source.
+    /// Reads the next line from self.next_header_source, at most `max` bytes long and
+    /// within what is left of the head's `budget`.
     ///
     /// Reads until `CRLF` is reached. The next read will start
-    ///  at the first byte of the new line.
-    fn read_next_line(&mut self) -> IoResult<AsciiString> {
+    ///  at the first byte of the new line. With `first`, the head's time-out starts once
+    ///  the line's first byte has come.
+    fn read_next_line(
+        &mut self,
+        max: usize,
+        budget: &mut usize,
+        first: bool,
+    ) -> Result<AsciiString, LineError> {
         let mut buf = Vec::new();
         let mut prev_byte_was_cr = false;
 
         loop {
-            let byte = self.next_header_source.by_ref().bytes().next();
-
-            let byte = match byte {
-                Some(b) => b?,
-                None => return Err(IoError::new(ErrorKind::ConnectionAborted, "Unexpected EOF")),
+            let mut byte = [0u8];
+            let byte = match self.next_header_source.read(&mut byte) {
+                Ok(0) => {
+                    let eof = IoError::new(ErrorKind::ConnectionAborted, "Unexpected EOF");
+                    return Err(LineError::Io(eof));
+                }
+                Ok(_) => byte[0],
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e) => return Err(LineError::Io(e)),
             };
+            if first && buf.is_empty() {
+                self.head_started = true;
+                // The client is sending a request: from now on it has `head_timeout`.
+                self.state
+                    .set_deadline(Some(Instant::now() + self.limits.head_timeout));
+                if let Some(slot) = &self.slot {
+                    slot.set_waiting(false);
+                }
+            }
 
             if byte == b'\n' && prev_byte_was_cr {
                 buf.pop(); // removing the '\r'
-                return AsciiString::from_ascii(buf)
-                    .map_err(|_| IoError::new(ErrorKind::InvalidInput, "Header is not in ASCII"));
+                return AsciiString::from_ascii(buf).map_err(|_| {
+                    LineError::Io(IoError::new(
+                        ErrorKind::InvalidInput,
+                        "Header is not in ASCII",
+                    ))
+                });
             }
 
             prev_byte_was_cr = byte == b'\r';
 
+            if buf.len() >= max || *budget == 0 {
+                return Err(LineError::TooLong);
+            }
+            *budget -= 1;
             buf.push(byte);
         }
+    }
+
+    /// Waits until the previous request is done with the stream, then discards what its
+    /// handler left unread of its body: within `max_discarded_body` bytes and
+    /// `discard_timeout`, else the connection must close (`Err`).
+    fn finish_previous(&mut self) -> IoResult<()> {
+        let gone = || IoError::other("connection closing");
+        self.next_header_source.wait_turn()?;
+        if self.state.must_close() {
+            return Err(gone());
+        }
+        let rest = self.state.take_unread_body();
+        if rest == 0 {
+            return Ok(());
+        }
+        if rest > self.limits.max_discarded_body {
+            return Err(gone());
+        }
+        self.state
+            .set_deadline(Some(Instant::now() + self.limits.discard_timeout));
+        let discarded = std::io::copy(
+            &mut (&mut self.next_header_source).take(rest as u64),
+            &mut std::io::sink(),
+        )?;
+        if discarded as usize != rest {
+            return Err(gone());
+        }
+        Ok(())
     }
 
     /// Reads a request from the stream.
     /// Blocks until the header has been read.
     fn read(&mut self) -> Result<Request, ReadError> {
+        self.finish_previous().map_err(ReadError::ReadIoError)?;
+        if let Some(slot) = &self.slot {
+            slot.set_waiting(true);
+        }
+        self.head_started = false;
+        self.state
+            .set_deadline(Some(Instant::now() + self.limits.idle_timeout));
+        let mut budget = self.limits.max_head;
+
         let (method, path, version, headers) = {
             // reading the request line
             let (method, path, version) = {
-                let line = self.read_next_line().map_err(ReadError::ReadIoError)?;
+                let line =
+                    match self.read_next_line(self.limits.max_request_line, &mut budget, true) {
+                        Ok(line) => line,
+                        Err(LineError::TooLong) => return Err(ReadError::RequestLineTooLong),
+                        Err(LineError::Io(e)) => return Err(self.head_read_error(e)),
+                    };
 
                 parse_request_line(
                     line.as_str().trim(), // TODO: remove this conversion
@@ -118,11 +227,18 @@ impl ClientConnection {
             let headers = {
                 let mut headers = Vec::new();
                 loop {
-                    let line = self.read_next_line().map_err(ReadError::ReadIoError)?;
+                    let line = match self.read_next_line(self.limits.max_head, &mut budget, false) {
+                        Ok(line) => line,
+                        Err(LineError::TooLong) => return Err(ReadError::HeadTooLarge),
+                        Err(LineError::Io(e)) => return Err(self.head_read_error(e)),
+                    };
 
                     if line.is_empty() {
                         break;
                     };
+                    if headers.len() >= self.limits.max_headers {
+                        return Err(ReadError::HeadTooLarge);
+                    }
                     headers.push(match FromStr::from_str(line.as_str().trim()) {
                         // TODO: remove this conversion
                         Ok(h) => h,
@@ -153,19 +269,46 @@ impl ClientConnection {
             *self.remote_addr.as_ref().unwrap(),
             data_source,
             writer,
+            Some(Arc::clone(&self.state)),
         )
         .map_err(|e| {
             use crate::request;
             match e {
                 request::RequestCreationError::CreationIoError(e) => ReadError::ReadIoError(e),
                 request::RequestCreationError::ExpectationFailed => {
-                    ReadError::ExpectationFailed(version)
+                    ReadError::ExpectationFailed(version.clone())
                 }
+                request::RequestCreationError::UnsupportedTransferEncoding => {
+                    ReadError::UnsupportedTransferEncoding(version.clone())
+                }
+                request::RequestCreationError::BadFraming => ReadError::BadFraming(version.clone()),
             }
         })?;
+        // The handler's reads of the body wait at most `body_read_timeout` each.
+        self.state.set_deadline(None);
 
         // return the request
         Ok(request)
+    }
+
+    /// A time-out once the head has started is the client's fault (`408`); any other error,
+    /// or a time-out while the connection was idle, just ends the connection.
+    fn head_read_error(&self, e: IoError) -> ReadError {
+        if e.kind() == ErrorKind::TimedOut && self.head_started {
+            ReadError::HeadTimedOut
+        } else {
+            ReadError::ReadIoError(e)
+        }
+    }
+
+    /// Writes a short error response, then ends the connection.
+    fn refuse(&mut self, status: u16, version: HTTPVersion) -> Option<Request> {
+        use crate::{Response, StatusCode};
+        let writer = self.sink.next().unwrap();
+        let response = Response::new_empty(StatusCode(status))
+            .with_header(crate::Header::from_bytes(&b"Connection"[..], &b"close"[..]).unwrap());
+        response.raw_print(writer, version, &[], false, None).ok();
+        None
     }
 }
 
@@ -175,8 +318,6 @@ impl Iterator for ClientConnection {
     /// Blocks until the next Request is available.
     /// Returns None when no new Requests will come from the client.
     fn next(&mut self) -> Option<Request> {
-        use crate::{Response, StatusCode};
-
         // the client sent a "connection: close" header in this previous request
         //  or is using HTTP 1.0, meaning that no new request will come
         if self.no_more_requests {
@@ -185,48 +326,34 @@ impl Iterator for ClientConnection {
 
         loop {
             let rq = match self.read() {
+                // we don't know where the next request would start, so we have to close
                 Err(ReadError::WrongRequestLine) => {
-                    let writer = self.sink.next().unwrap();
-                    let response = Response::new_empty(StatusCode(400));
-                    response
-                        .raw_print(writer, HTTPVersion(1, 1), &[], false, None)
-                        .ok();
-                    return None; // we don't know where the next request would start,
-                                 // se we have to close
+                    return self.refuse(400, HTTPVersion(1, 1));
                 }
-
-                Err(ReadError::WrongHeader(ver)) => {
-                    let writer = self.sink.next().unwrap();
-                    let response = Response::new_empty(StatusCode(400));
-                    response.raw_print(writer, ver, &[], false, None).ok();
-                    return None; // we don't know where the next request would start,
-                                 // se we have to close
+                Err(ReadError::WrongHeader(ver)) => return self.refuse(400, ver),
+                Err(ReadError::BadFraming(ver)) => return self.refuse(400, ver),
+                Err(ReadError::RequestLineTooLong) => {
+                    return self.refuse(414, HTTPVersion(1, 1));
                 }
-
-                Err(ReadError::ReadIoError(ref err)) if err.kind() == ErrorKind::TimedOut => {
-                    // request timeout
-                    let writer = self.sink.next().unwrap();
-                    let response = Response::new_empty(StatusCode(408));
-                    response
-                        .raw_print(writer, HTTPVersion(1, 1), &[], false, None)
-                        .ok();
-                    return None; // closing the connection
+                Err(ReadError::HeadTooLarge) => return self.refuse(431, HTTPVersion(1, 1)),
+                Err(ReadError::HeadTimedOut) => return self.refuse(408, HTTPVersion(1, 1)),
+                Err(ReadError::UnsupportedTransferEncoding(ver)) => {
+                    return self.refuse(501, ver);
                 }
+                // TODO: should be recoverable, but needs handling in case of body
+                Err(ReadError::ExpectationFailed(ver)) => return self.refuse(417, ver),
 
-                Err(ReadError::ExpectationFailed(ver)) => {
-                    let writer = self.sink.next().unwrap();
-                    let response = Response::new_empty(StatusCode(417));
-                    response.raw_print(writer, ver, &[], true, None).ok();
-                    return None; // TODO: should be recoverable, but needs handling in case of body
+                Err(ReadError::ReadIoError(e)) => {
+                    log::debug!("Closing a connection: {}", e);
+                    return None;
                 }
-
-                Err(ReadError::ReadIoError(_)) => return None,
 
                 Ok(rq) => rq,
             };
 
             // checking HTTP version
             if *rq.http_version() > (1, 1) {
+                use crate::{Response, StatusCode};
                 let writer = self.sink.next().unwrap();
                 let response = Response::from_string(
                     "This server only supports HTTP versions 1.0 and 1.1".to_owned(),

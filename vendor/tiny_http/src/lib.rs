@@ -112,6 +112,7 @@ use util::MessagesQueue;
 
 pub use common::{HTTPVersion, Header, HeaderField, Method, StatusCode};
 pub use connection::{ConfigListenAddr, ListenAddr, Listener};
+pub use limits::Limits;
 pub use request::{ReadWrite, Request};
 pub use response::{Response, ResponseBox};
 pub use test::TestRequest;
@@ -119,6 +120,7 @@ pub use test::TestRequest;
 mod client;
 mod common;
 mod connection;
+mod limits;
 mod request;
 mod response;
 mod ssl;
@@ -140,6 +142,9 @@ pub struct Server {
 
     // result of TcpListener::local_addr()
     listening_addr: ListenAddr,
+
+    // the open connections
+    registry: Arc<util::Registry>,
 }
 
 enum Message {
@@ -243,7 +248,19 @@ impl Server {
         listener: L,
         ssl_config: Option<SslConfig>,
     ) -> Result<Server, Box<dyn Error + Send + Sync + 'static>> {
+        Self::from_listener_with_limits(listener, ssl_config, Limits::default())
+    }
+
+    /// Builds a new server using the specified listener, with the given bounds on what
+    /// each client may cost (see [`Limits`]).
+    pub fn from_listener_with_limits<L: Into<Listener>>(
+        listener: L,
+        ssl_config: Option<SslConfig>,
+        limits: Limits,
+    ) -> Result<Server, Box<dyn Error + Send + Sync + 'static>> {
         let listener = listener.into();
+        let limits = Arc::new(limits);
+        let registry = Arc::new(util::Registry::new(limits.max_connections));
         // building the "close" variable
         let close_trigger = Arc::new(AtomicBool::new(false));
 
@@ -285,74 +302,91 @@ impl Server {
 
         let inside_close_trigger = close_trigger.clone();
         let inside_messages = messages.clone();
-        thread::spawn(move || {
-            // a tasks pool is used to dispatch the connections into threads
-            let tasks_pool = util::TaskPool::new();
+        let inside_registry = Arc::clone(&registry);
+        thread::Builder::new()
+            .name("tiny-http-accept".into())
+            .spawn(move || {
+                // a tasks pool is used to dispatch the connections into threads
+                let tasks_pool = util::TaskPool::new();
+                let registry = inside_registry;
 
-            log::debug!("Running accept thread");
-            while !inside_close_trigger.load(Relaxed) {
-                let new_client = match server.accept() {
-                    Ok((sock, _)) => {
-                        use util::RefinedTcpStream;
-                        let (read_closable, write_closable) = match ssl {
-                            None => RefinedTcpStream::new(sock),
-                            #[cfg(any(feature = "ssl-openssl", feature = "ssl-rustls"))]
-                            Some(ref ssl) => {
-                                // trying to apply SSL over the connection
-                                // if an error occurs, we just close the socket and resume listening
-                                let sock = match ssl.accept(sock) {
-                                    Ok(s) => s,
-                                    Err(_) => continue,
-                                };
-
-                                RefinedTcpStream::new(sock)
-                            }
-                            #[cfg(not(any(feature = "ssl-openssl", feature = "ssl-rustls")))]
-                            Some(ref _ssl) => unreachable!(),
-                        };
-
-                        Ok(ClientConnection::new(write_closable, read_closable))
-                    }
-                    Err(e) => Err(e),
-                };
-
-                match new_client {
-                    Ok(client) => {
-                        let messages = inside_messages.clone();
-                        let mut client = Some(client);
-                        tasks_pool.spawn(Box::new(move || {
-                            if let Some(client) = client.take() {
-                                // Synchronization is needed for HTTPS requests to avoid a deadlock
-                                if client.secure() {
-                                    let (sender, receiver) = mpsc::channel();
-                                    for rq in client {
-                                        messages.push(rq.with_notify_sender(sender.clone()).into());
-                                        receiver.recv().unwrap();
-                                    }
-                                } else {
-                                    for rq in client {
-                                        messages.push(rq.into());
-                                    }
-                                }
-                            }
-                        }));
-                    }
-
-                    Err(e) => {
-                        log::error!("Error accepting new client: {}", e);
-                        inside_messages.push(e.into());
+                log::debug!("Running accept thread");
+                while !inside_close_trigger.load(Relaxed) {
+                    let sock = match server.accept() {
+                        Ok((sock, _)) => sock,
+                        Err(e) => {
+                            // Out of file descriptors or memory, a connection reset before it
+                            // was taken: none of these is a reason to stop serving. A short
+                            // pause lets a lack of resources pass without spinning.
+                            log::warn!("Error accepting new client: {}", e);
+                            thread::sleep(ACCEPT_ERROR_PAUSE);
+                            continue;
+                        }
+                    };
+                    if inside_close_trigger.load(Relaxed) {
                         break;
                     }
+
+                    use util::RefinedTcpStream;
+                    let closer = sock.try_clone().ok();
+                    let Some(slot) = registry.admit(closer) else {
+                        log::warn!("Too many connections, all busy: refusing a new one");
+                        refuse_busy(sock);
+                        continue;
+                    };
+                    let halves = match ssl {
+                        None => RefinedTcpStream::new(sock),
+                        #[cfg(any(feature = "ssl-openssl", feature = "ssl-rustls"))]
+                        Some(ref ssl) => {
+                            // trying to apply SSL over the connection
+                            // if an error occurs, we just close the socket and resume listening
+                            let sock = match ssl.accept(sock) {
+                                Ok(s) => s,
+                                Err(_) => continue,
+                            };
+
+                            RefinedTcpStream::new(sock)
+                        }
+                        #[cfg(not(any(feature = "ssl-openssl", feature = "ssl-rustls")))]
+                        Some(ref _ssl) => unreachable!(),
+                    };
+                    let (read_closable, write_closable) = match halves {
+                        Ok(halves) => halves,
+                        Err(e) => {
+                            log::warn!("Cannot take a new client: {}", e);
+                            continue;
+                        }
+                    };
+                    let client = ClientConnection::new(
+                        write_closable,
+                        read_closable,
+                        Arc::clone(&limits),
+                        Some(slot),
+                    );
+
+                    let messages = inside_messages.clone();
+                    let mut client = Some(client);
+                    let spawned = tasks_pool.spawn(Box::new(move || {
+                        if let Some(client) = client.take() {
+                            serve_connection(client, &messages);
+                        }
+                    }));
+                    if let Err(e) = spawned {
+                        // The task, and with it the connection, was dropped: that client is
+                        // refused, the others go on being served.
+                        log::warn!("Cannot start a thread for a new client: {}", e);
+                        thread::sleep(ACCEPT_ERROR_PAUSE);
+                    }
                 }
-            }
-            log::debug!("Terminating accept thread");
-        });
+                log::debug!("Terminating accept thread");
+            })?;
 
         // result
         Ok(Server {
             messages,
             close: close_trigger,
             listening_addr: local_addr,
+            registry,
         })
     }
 
@@ -372,8 +406,7 @@ impl Server {
 
     /// Returns the number of clients currently connected to the server.
     pub fn num_connections(&self) -> usize {
-        unimplemented!()
-        //self.requests_receiver.lock().len()
+        self.registry.len()
     }
 
     /// Blocks until an HTTP request has been submitted and returns it.
@@ -409,6 +442,38 @@ impl Server {
     pub fn unblock(&self) {
         self.messages.unblock();
     }
+}
+
+/// After an accept error or a failed thread start, the accept loop waits this long.
+const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(20);
+
+/// Hands the connection's requests to the server one at a time: the next request is read
+/// only once the previous one is answered, so a client that sends many requests without
+/// reading the answers holds one request in the queue, not the whole server.
+fn serve_connection(client: ClientConnection, messages: &MessagesQueue<Message>) {
+    use request::Finished;
+    let (sender, receiver) = mpsc::channel();
+    for rq in client {
+        messages.push(rq.with_notify_sender(sender.clone()).into());
+        match receiver.recv() {
+            Ok(Finished::Done) => {}
+            Ok(Finished::Write(write)) => write(),
+            Err(_) => break,
+        }
+    }
+}
+
+/// Answers `503` to a connection there is no room for, without waiting on the client.
+fn refuse_busy(sock: Connection) {
+    use std::io::Write;
+    const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\
+        Retry-After: 1\r\nContent-Length: 0\r\n\r\n";
+    let mut sock = sock;
+    if let Connection::Tcp(tcp) = &sock {
+        tcp.set_nonblocking(true).ok();
+    }
+    sock.write_all(BUSY).ok();
+    sock.shutdown(Shutdown::Both).ok();
 }
 
 impl Iterator for IncomingRequests<'_> {

@@ -6,8 +6,10 @@ use std::net::SocketAddr;
 use std::str::FromStr;
 
 use std::sync::mpsc::Sender;
+use std::sync::Arc;
 
-use crate::util::{EqualReader, FusedReader};
+use crate::limits::ConnState;
+use crate::util::{ChunkedBody, EqualReader, FusedReader};
 use crate::{HTTPVersion, Header, Method, Response, StatusCode};
 use chunked_transfer::Decoder;
 
@@ -73,11 +75,22 @@ pub struct Request {
     must_send_continue: bool,
 
     // If Some, a message must be sent after responding
-    notify_when_responded: Option<Sender<()>>,
+    notify_when_responded: Option<Sender<Finished>>,
+
+    // shared with the connection this request came from
+    conn: Option<Arc<ConnState>>,
+}
+
+/// What a request tells its connection's thread when it is done with the stream.
+pub(crate) enum Finished {
+    /// The response was written (or the request dropped): read the next request.
+    Done,
+    /// Write this response first: the handler went on without waiting for a slow client.
+    Write(Box<dyn FnOnce() + Send>),
 }
 
 struct NotifyOnDrop<R> {
-    sender: Sender<()>,
+    sender: Sender<Finished>,
     inner: R,
 }
 
@@ -96,7 +109,8 @@ impl<R: Write> Write for NotifyOnDrop<R> {
 }
 impl<R> Drop for NotifyOnDrop<R> {
     fn drop(&mut self) {
-        self.sender.send(()).unwrap();
+        // The connection's thread may be gone (server stopping): nothing left to tell.
+        self.sender.send(Finished::Done).ok();
     }
 }
 
@@ -108,6 +122,13 @@ pub enum RequestCreationError {
 
     /// Error while reading data from the socket during the creation of the `Request`.
     CreationIoError(IoError),
+
+    /// A `Transfer-Encoding` other than `chunked`: the body's end cannot be found.
+    UnsupportedTransferEncoding,
+
+    /// `Content-Length` that is not a number, appears twice with different values, or comes
+    /// with `Transfer-Encoding`: the body's end is ambiguous (request smuggling).
+    BadFraming,
 }
 
 impl From<IoError> for RequestCreationError {
@@ -135,28 +156,41 @@ pub fn new_request<R, W>(
     remote_addr: Option<SocketAddr>,
     mut source_data: R,
     writer: W,
+    conn: Option<Arc<ConnState>>,
 ) -> Result<Request, RequestCreationError>
 where
     R: Read + Send + 'static,
     W: Write + Send + 'static,
 {
-    // finding the transfer-encoding header
+    // finding the transfer-encoding header: only `chunked` has a known end
     let transfer_encoding = headers
         .iter()
         .find(|h: &&Header| h.field.equiv("Transfer-Encoding"))
         .map(|h| h.value.clone());
+    if let Some(te) = &transfer_encoding {
+        if !te.as_str().trim().eq_ignore_ascii_case("chunked") {
+            return Err(RequestCreationError::UnsupportedTransferEncoding);
+        }
+    }
 
-    // finding the content-length header
-    let content_length = if transfer_encoding.is_some() {
-        // if transfer-encoding is specified, the Content-Length
-        // header must be ignored (RFC2616 #4.4)
-        None
-    } else {
-        headers
-            .iter()
-            .find(|h: &&Header| h.field.equiv("Content-Length"))
-            .and_then(|h| FromStr::from_str(h.value.as_str()).ok())
-    };
+    // finding the content-length header: every copy must agree, and it must be a number
+    let mut content_length = None;
+    for h in headers.iter().filter(|h| h.field.equiv("Content-Length")) {
+        let value = h.value.as_str().trim();
+        let parsed = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+            usize::from_str(value).ok()
+        } else {
+            None
+        };
+        match (parsed, content_length) {
+            (None, _) => return Err(RequestCreationError::BadFraming),
+            (Some(n), Some(seen)) if n != seen => return Err(RequestCreationError::BadFraming),
+            (Some(n), _) => content_length = Some(n),
+        }
+    }
+    if transfer_encoding.is_some() && content_length.is_some() {
+        return Err(RequestCreationError::BadFraming);
+    }
 
     // true if the client sent a `Expect: 100-continue` header
     let expects_continue = {
@@ -212,13 +246,14 @@ where
 
             Box::new(Cursor::new(buffer)) as Box<dyn Read + Send + 'static>
         } else {
-            let (data_reader, _) = EqualReader::new(source_data, content_length); // TODO:
+            let data_reader = EqualReader::new(source_data, content_length, conn.clone());
             Box::new(FusedReader::new(data_reader)) as Box<dyn Read + Send + 'static>
         }
     } else if transfer_encoding.is_some() {
         // if a transfer-encoding was specified, then "chunked" is ALWAYS applied
         // over the message (RFC2616 #3.6)
-        Box::new(FusedReader::new(Decoder::new(source_data))) as Box<dyn Read + Send + 'static>
+        let body = ChunkedBody::new(Decoder::new(source_data), conn.clone());
+        Box::new(FusedReader::new(body)) as Box<dyn Read + Send + 'static>
     } else {
         // if we have neither a Content-Length nor a Transfer-Encoding,
         // assuming that we have no data
@@ -238,6 +273,7 @@ where
         body_length: content_length,
         must_send_continue: expects_continue,
         notify_when_responded: None,
+        conn,
     })
 }
 
@@ -425,9 +461,42 @@ impl Request {
     {
         let res = self.respond_impl(response);
         if let Some(sender) = self.notify_when_responded.take() {
-            sender.send(()).unwrap();
+            sender.send(Finished::Done).ok();
         }
         res
+    }
+
+    /// Hands the response to the thread of the connection the request came from, which
+    /// writes it, and returns at once: a client that reads slowly (or never) then holds only
+    /// its own connection's thread, never the caller's. Write errors are not reported.
+    ///
+    /// Requests that did not come from a connection (`TestRequest`) are answered here.
+    pub fn respond_in_background<R>(mut self, response: Response<R>)
+    where
+        R: Read + Send + 'static,
+    {
+        let Some(sender) = self.notify_when_responded.take() else {
+            let _ = self.respond_impl(response);
+            return;
+        };
+        let mut writer = self.extract_writer_impl();
+        let (version, method) = (self.http_version.clone(), self.method.clone());
+        let headers = std::mem::take(&mut self.headers);
+        let conn = self.conn.clone();
+        let job = move || {
+            let _ = Self::write_response(
+                &mut writer,
+                response,
+                version,
+                &headers,
+                &method,
+                conn.as_deref(),
+            );
+        };
+        if let Err(refused) = sender.send(Finished::Write(Box::new(job))) {
+            // The connection's thread is gone: nobody is left to write to.
+            drop(refused);
+        }
     }
 
     fn respond_impl<R>(&mut self, response: Response<R>) -> Result<(), IoError>
@@ -435,18 +504,47 @@ impl Request {
         R: Read,
     {
         let mut writer = self.extract_writer_impl();
-
-        let do_not_send_body = self.method == Method::Head;
-
-        Self::ignore_client_closing_errors(response.raw_print(
-            writer.by_ref(),
+        Self::write_response(
+            &mut writer,
+            response,
             self.http_version.clone(),
             &self.headers,
+            &self.method,
+            self.conn.as_deref(),
+        )
+    }
+
+    /// Writes `response` and flushes. The connection is marked for closing if the response
+    /// said `Connection: close`, or if writing failed (part of a response may be out: the
+    /// stream cannot carry another one).
+    fn write_response<R: Read>(
+        writer: &mut Box<dyn Write + Send + 'static>,
+        response: Response<R>,
+        version: HTTPVersion,
+        request_headers: &[Header],
+        method: &Method,
+        conn: Option<&ConnState>,
+    ) -> Result<(), IoError> {
+        let do_not_send_body = *method == Method::Head;
+        let closing = response
+            .headers()
+            .iter()
+            .any(|h| h.field.equiv("Connection") && h.value.as_str().eq_ignore_ascii_case("close"));
+
+        let sent = Self::ignore_client_closing_errors(response.raw_print(
+            writer.by_ref(),
+            version,
+            request_headers,
             do_not_send_body,
             None,
-        ))?;
-
-        Self::ignore_client_closing_errors(writer.flush())
+        ))
+        .and_then(|()| Self::ignore_client_closing_errors(writer.flush()));
+        if closing || sent.is_err() {
+            if let Some(conn) = conn {
+                conn.close_after_response();
+            }
+        }
+        sent
     }
 
     fn ignore_client_closing_errors(result: io::Result<()>) -> io::Result<()> {
@@ -459,7 +557,7 @@ impl Request {
         })
     }
 
-    pub(crate) fn with_notify_sender(mut self, sender: Sender<()>) -> Self {
+    pub(crate) fn with_notify_sender(mut self, sender: Sender<Finished>) -> Self {
         self.notify_when_responded = Some(sender);
         self
     }
@@ -481,7 +579,7 @@ impl Drop for Request {
             let response = Response::empty(500);
             let _ = self.respond_impl(response); // ignoring any potential error
             if let Some(sender) = self.notify_when_responded.take() {
-                sender.send(()).unwrap();
+                sender.send(Finished::Done).ok();
             }
         }
     }

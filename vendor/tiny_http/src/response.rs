@@ -16,7 +16,8 @@ use std::time::SystemTime;
 /// Some headers cannot be changed. Trying to define the value
 /// of one of these will have no effect:
 ///
-///  - `Connection`
+///  - `Connection`, except `Connection: close`, which is sent and closes the connection
+///    after the response
 ///  - `Trailer`
 ///  - `Transfer-Encoding`
 ///  - `Upgrade`
@@ -253,6 +254,17 @@ where
         H: Into<Header>,
     {
         let header = header.into();
+
+        // `Connection: close` is the handler's to decide (and the connection then closes);
+        // other `Connection` values are the library's.
+        let closes = header.field.equiv("Connection")
+            && header.value.as_str().trim().eq_ignore_ascii_case("close");
+        if closes {
+            if !self.headers.iter().any(|h| h.field.equiv("Connection")) {
+                self.headers.push(header);
+            }
+            return;
+        }
 
         // ignoring forbidden headers
         if header.field.equiv("Connection")

@@ -1,36 +1,30 @@
 use std::io::Read;
 use std::io::Result as IoResult;
-use std::sync::mpsc::channel;
-use std::sync::mpsc::{Receiver, Sender};
+use std::sync::Arc;
+
+use crate::limits::{ConnState, UNKNOWN_REST};
 
 /// A `Reader` that reads exactly the number of bytes from a sub-reader.
 ///
-/// If the limit is reached, it returns EOF. If the limit is not reached
-/// when the destructor is called, the remaining bytes will be read and
-/// thrown away.
+/// If the limit is reached, it returns EOF. If the limit is not reached when the reader is
+/// dropped, the count of bytes left is handed to the connection, whose own thread discards
+/// them (within its bounds) or closes the connection. Dropping never reads: the thread
+/// that drops a request (a handler's) is never held by a client that does not send.
 pub struct EqualReader<R>
 where
     R: Read,
 {
     reader: R,
     size: usize,
-    last_read_signal: Sender<IoResult<()>>,
+    conn: Option<Arc<ConnState>>,
 }
 
 impl<R> EqualReader<R>
 where
     R: Read,
 {
-    pub fn new(reader: R, size: usize) -> (EqualReader<R>, Receiver<IoResult<()>>) {
-        let (tx, rx) = channel();
-
-        let r = EqualReader {
-            reader,
-            size,
-            last_read_signal: tx,
-        };
-
-        (r, rx)
+    pub(crate) fn new(reader: R, size: usize, conn: Option<Arc<ConnState>>) -> EqualReader<R> {
+        EqualReader { reader, size, conn }
     }
 }
 
@@ -50,6 +44,14 @@ where
         };
 
         match self.reader.read(buf) {
+            Ok(0) => {
+                // The client closed before sending the whole body.
+                self.size = 0;
+                if let Some(conn) = &self.conn {
+                    conn.close_after_response();
+                }
+                Ok(0)
+            }
             Ok(len) => {
                 self.size -= len;
                 Ok(len)
@@ -64,23 +66,50 @@ where
     R: Read,
 {
     fn drop(&mut self) {
-        let mut remaining_to_read = self.size;
+        if self.size > 0 {
+            if let Some(conn) = &self.conn {
+                conn.body_left_unread(self.size);
+            }
+        }
+    }
+}
 
-        while remaining_to_read > 0 {
-            let mut buf = vec![0; remaining_to_read];
+/// Wraps a chunked body: dropped before its end, it tells the connection that the next
+/// request cannot be found (the rest has no known length), so the connection closes.
+pub struct ChunkedBody<R: Read> {
+    inner: R,
+    done: bool,
+    conn: Option<Arc<ConnState>>,
+}
 
-            match self.reader.read(&mut buf) {
-                Err(e) => {
-                    self.last_read_signal.send(Err(e)).ok();
-                    break;
-                }
-                Ok(0) => {
-                    self.last_read_signal.send(Ok(())).ok();
-                    break;
-                }
-                Ok(other) => {
-                    remaining_to_read -= other;
-                }
+impl<R: Read> ChunkedBody<R> {
+    pub(crate) fn new(inner: R, conn: Option<Arc<ConnState>>) -> ChunkedBody<R> {
+        ChunkedBody {
+            inner,
+            done: false,
+            conn,
+        }
+    }
+}
+
+impl<R: Read> Read for ChunkedBody<R> {
+    fn read(&mut self, buf: &mut [u8]) -> IoResult<usize> {
+        if self.done {
+            return Ok(0);
+        }
+        let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            self.done = true;
+        }
+        Ok(n)
+    }
+}
+
+impl<R: Read> Drop for ChunkedBody<R> {
+    fn drop(&mut self) {
+        if !self.done {
+            if let Some(conn) = &self.conn {
+                conn.body_left_unread(UNKNOWN_REST);
             }
         }
     }
@@ -98,7 +127,7 @@ mod tests {
         let mut org_reader = Cursor::new("hello world".to_string().into_bytes());
 
         {
-            let (mut equal_reader, _) = EqualReader::new(org_reader.by_ref(), 5);
+            let mut equal_reader = EqualReader::new(org_reader.by_ref(), 5, None);
 
             let mut string = String::new();
             equal_reader.read_to_string(&mut string).unwrap();
@@ -111,21 +140,45 @@ mod tests {
     }
 
     #[test]
-    fn test_not_enough() {
+    fn dropping_a_body_reader_reads_nothing_and_reports_the_rest() {
+        use crate::limits::{ConnState, Limits};
         use std::io::Cursor;
+        use std::sync::Arc;
 
         let mut org_reader = Cursor::new("hello world".to_string().into_bytes());
+        let conn = Arc::new(ConnState::new(&Limits::default()));
 
         {
-            let (mut equal_reader, _) = EqualReader::new(org_reader.by_ref(), 5);
+            let mut equal_reader = EqualReader::new(org_reader.by_ref(), 5, Some(conn.clone()));
 
             let mut vec = [0];
             equal_reader.read_exact(&mut vec).unwrap();
             assert_eq!(vec[0], b'h');
         }
 
+        assert_eq!(conn.take_unread_body(), 4);
         let mut string = String::new();
         org_reader.read_to_string(&mut string).unwrap();
-        assert_eq!(string, " world");
+        assert_eq!(string, "ello world");
+    }
+
+    #[test]
+    fn a_chunked_body_dropped_midway_asks_to_close() {
+        use super::ChunkedBody;
+        use crate::limits::{ConnState, Limits, UNKNOWN_REST};
+        use std::io::Cursor;
+        use std::sync::Arc;
+
+        let conn = Arc::new(ConnState::new(&Limits::default()));
+        drop(ChunkedBody::new(
+            Cursor::new(vec![1u8; 10]),
+            Some(conn.clone()),
+        ));
+        assert_eq!(conn.take_unread_body(), UNKNOWN_REST);
+
+        let mut whole = ChunkedBody::new(Cursor::new(vec![1u8; 10]), Some(conn.clone()));
+        std::io::copy(&mut whole, &mut std::io::sink()).unwrap();
+        drop(whole);
+        assert_eq!(conn.take_unread_body(), 0);
     }
 }

@@ -1,0 +1,167 @@
+//! What one client may cost the server: bounds on request heads, time-outs on reads and
+//! writes, how much of an unread body is discarded to keep a connection, and how many
+//! connections are open at once.
+//!
+//! Without these, one client could grow the process without bound (a request line with no
+//! end), hold a thread forever (a body announced and never sent, a response never read), or
+//! take every thread and file descriptor (connections that never close).
+
+use std::io::{self, Read};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::util::RefinedTcpStream;
+
+/// The bounds a [`Server`](crate::Server) puts on each client.
+///
+/// `Limits::default()` suits a small public server; every field may be changed.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Longest request line (method, target, version), in bytes: longer gets `414`.
+    pub max_request_line: usize,
+    /// Largest request head (request line and all header lines), in bytes: larger gets `431`.
+    pub max_head: usize,
+    /// Most header lines in one request: more gets `431`.
+    pub max_headers: usize,
+    /// How long a kept-alive connection may wait for the first byte of its next request.
+    pub idle_timeout: Duration,
+    /// How long a request head may take to arrive once its first byte came: longer gets `408`
+    /// and the connection is closed (a client trickling its head one byte at a time).
+    pub head_timeout: Duration,
+    /// How long one read of a request body by the handler may wait for data.
+    pub body_read_timeout: Duration,
+    /// How long one write of a response may wait for the client to take data.
+    pub write_timeout: Duration,
+    /// A handler that leaves at most this many bytes of a body unread keeps the connection:
+    /// the connection's own thread discards them. Above it, the connection is closed.
+    pub max_discarded_body: usize,
+    /// How long discarding an unread body may take before the connection is closed.
+    pub discard_timeout: Duration,
+    /// Most connections open at once. When full, the connection that has waited longest
+    /// between requests is closed to make room; if none is waiting, the new one is refused.
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_request_line: 8 * 1024,
+            max_head: 16 * 1024,
+            max_headers: 100,
+            idle_timeout: Duration::from_secs(30),
+            head_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
+            write_timeout: Duration::from_secs(30),
+            max_discarded_body: 64 * 1024,
+            discard_timeout: Duration::from_secs(2),
+            max_connections: 1024,
+        }
+    }
+}
+
+/// Marks an unread body of unknown length (a chunked body left mid-way): the connection
+/// cannot find the next request and must close.
+pub(crate) const UNKNOWN_REST: usize = usize::MAX;
+
+/// What a connection's thread and the requests it handed out share.
+pub(crate) struct ConnState {
+    /// Reads on the connection's own thread must end by then (head, discarded body).
+    deadline: Mutex<Option<Instant>>,
+    /// When no deadline is set: the longest a read may wait (a handler reading a body).
+    body_read_timeout: Duration,
+    /// Bytes of the last request's body that its handler left unread.
+    unread_body: AtomicUsize,
+    /// The last response said `Connection: close`.
+    close: AtomicBool,
+}
+
+impl ConnState {
+    pub(crate) fn new(limits: &Limits) -> ConnState {
+        ConnState {
+            deadline: Mutex::new(None),
+            body_read_timeout: limits.body_read_timeout,
+            unread_body: AtomicUsize::new(0),
+            close: AtomicBool::new(false),
+        }
+    }
+
+    pub(crate) fn set_deadline(&self, deadline: Option<Instant>) {
+        *self.deadline.lock().unwrap_or_else(|e| e.into_inner()) = deadline;
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        *self.deadline.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records that a request's body was dropped with `rest` bytes unread.
+    pub(crate) fn body_left_unread(&self, rest: usize) {
+        self.unread_body.store(rest, Ordering::Release);
+    }
+
+    /// Takes the count of unread body bytes left by the last request.
+    pub(crate) fn take_unread_body(&self) -> usize {
+        self.unread_body.swap(0, Ordering::AcqRel)
+    }
+
+    /// The response asked for the connection to be closed after it.
+    pub(crate) fn close_after_response(&self) {
+        self.close.store(true, Ordering::Release);
+    }
+
+    pub(crate) fn must_close(&self) -> bool {
+        self.close.load(Ordering::Acquire)
+    }
+}
+
+/// The read half of a connection, whose reads end at the connection's deadline (or after
+/// the body read time-out when none is set). A time-out is reported as `TimedOut`.
+pub(crate) struct TimedReader {
+    inner: RefinedTcpStream,
+    state: std::sync::Arc<ConnState>,
+    /// The time-out last given to the socket, to skip setting it again.
+    applied: Option<Duration>,
+}
+
+impl TimedReader {
+    pub(crate) fn new(inner: RefinedTcpStream, state: std::sync::Arc<ConnState>) -> TimedReader {
+        TimedReader {
+            inner,
+            state,
+            applied: None,
+        }
+    }
+}
+
+impl Read for TimedReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let timeout = match self.state.deadline() {
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "read deadline passed",
+                    ));
+                }
+                left
+            }
+            None => self.state.body_read_timeout,
+        };
+        // Rounded so that a deadline does not set the socket option on every read.
+        let timeout = timeout.max(Duration::from_millis(1));
+        let rounded = Duration::from_millis(timeout.as_millis().min(u64::MAX as u128) as u64);
+        if self.applied != Some(rounded) {
+            self.inner
+                .set_read_timeout(Some(rounded.max(Duration::from_millis(1))))?;
+            self.applied = Some(rounded);
+        }
+        match self.inner.read(buf) {
+            // SO_RCVTIMEO expiring shows as EAGAIN on Unix and ETIMEDOUT-like on Windows.
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                Err(io::Error::new(io::ErrorKind::TimedOut, "read timed out"))
+            }
+            other => other,
+        }
+    }
+}
