@@ -140,12 +140,11 @@ impl ClientConnection {
             };
             if first && buf.is_empty() {
                 self.head_started = true;
-                // The client is sending a request: from now on it has `head_timeout`.
+                // The client is sending a request: from now on it has `head_timeout`. The
+                // connection still counts as waiting (it may be closed to make room) until
+                // its head is whole: a client trickling heads cannot hold places.
                 self.state
                     .set_deadline(Some(Instant::now() + self.limits.head_timeout));
-                if let Some(slot) = &self.slot {
-                    slot.set_waiting(false);
-                }
             }
 
             if byte == b'\n' && prev_byte_was_cr {
@@ -286,6 +285,9 @@ impl ClientConnection {
         })?;
         // The handler's reads of the body wait at most `body_read_timeout` each.
         self.state.set_deadline(None);
+        if let Some(slot) = &self.slot {
+            slot.set_waiting(false);
+        }
 
         // return the request
         Ok(request)

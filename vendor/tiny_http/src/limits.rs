@@ -39,7 +39,9 @@ pub struct Limits {
     /// How long discarding an unread body may take before the connection is closed.
     pub discard_timeout: Duration,
     /// Most connections open at once. When full, the connection that has waited longest
-    /// between requests is closed to make room; if none is waiting, the new one is refused.
+    /// for a whole request head (idle between requests, or still sending its head) is
+    /// closed to make room; if every one has a request being handled, the new one gets
+    /// `503`.
     pub max_connections: usize,
 }
 
