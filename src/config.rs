@@ -35,6 +35,9 @@ pub struct ServerConfig {
     pub workers: usize,
     /// Seconds a connection may stay silent before it is closed.
     pub idle_timeout_secs: u64,
+    /// Most phone connections open at once; when full, the longest idle is closed first.
+    /// Each costs a thread (~16 KB) and a file descriptor: 512 suits a 1 GB box.
+    pub max_connections: usize,
 }
 
 /// How phones find the kit on its network.
@@ -159,6 +162,7 @@ impl Default for ServerConfig {
         ServerConfig {
             workers: 8,
             idle_timeout_secs: 10,
+            max_connections: 512,
         }
     }
 }
@@ -206,6 +210,10 @@ pub(crate) fn parse(text: &str) -> Result<FileConfig> {
     anyhow::ensure!(
         (1..=3600).contains(&file.server.idle_timeout_secs),
         "`server.idle_timeout_secs` doit être entre 1 et 3600"
+    );
+    anyhow::ensure!(
+        (16..=16384).contains(&file.server.max_connections),
+        "`server.max_connections` doit être entre 16 et 16384"
     );
     anyhow::ensure!(
         is_hostname(&file.network.hostname),
@@ -266,6 +274,7 @@ mod tests {
                 "[server]\nidle_timeout_secs = 0",
                 "`server.idle_timeout_secs`",
             ),
+            ("[server]\nmax_connections = 1", "`server.max_connections`"),
             ("[network]\nhostname = \"Mon Kit\"", "`network.hostname`"),
             ("[network]\naddress = \"10.42.0\"", "invalid IPv4"),
             ("[wifi]\nssid = \"\"", "`wifi.ssid`"),

@@ -47,6 +47,7 @@ pub fn run(args: &ServeArgs, config: &Config) -> Result<()> {
             .map(usize::from)
             .unwrap_or(config.file.server.workers),
         idle_timeout: Duration::from_secs(config.file.server.idle_timeout_secs),
+        max_connections: config.file.server.max_connections,
         notify: crate::notify::Notifier::from_env(),
     };
     let _announcement = announce(args, config, listening);

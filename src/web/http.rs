@@ -2,7 +2,7 @@
 //! a status in one place and to a French error page in `templates`.
 
 use std::borrow::Cow;
-use std::io::{Cursor, Read, Write};
+use std::io::{Cursor, Read};
 use std::sync::Arc;
 
 use crate::store::StoreError;
@@ -101,6 +101,12 @@ impl Reply {
             .header("Cache-Control", "no-store")
     }
 
+    /// `204 No Content`: done, nothing to show.
+    pub fn no_content() -> Reply {
+        Reply::bytes(204, "text/plain; charset=utf-8", Cow::Borrowed(b""))
+            .header("Cache-Control", "no-store")
+    }
+
     pub fn not_modified(etag: String) -> Reply {
         Reply::bytes(304, "text/plain; charset=utf-8", Cow::Borrowed(b"")).header("ETag", etag)
     }
@@ -127,31 +133,6 @@ impl Reply {
             Some(self.len),
             None,
         )
-    }
-
-    /// Writes the whole response with `Connection: close`, which tiny_http's own `respond`
-    /// cannot send (it drops a `Connection` header). The client then ends the connection
-    /// after reading it, so tiny_http frees the thread that connection held.
-    pub fn write_closing(mut self, out: &mut dyn Write, head_only: bool) -> std::io::Result<()> {
-        let status = tiny_http::StatusCode(self.status);
-        let mut head = format!(
-            "HTTP/1.1 {} {}\r\n",
-            self.status,
-            status.default_reason_phrase()
-        );
-        for header in self.checked_headers() {
-            head.push_str(&format!("{}: {}\r\n", header.field, header.value));
-        }
-        let no_body = head_only || matches!(self.status, 100..=199 | 204 | 304);
-        if !matches!(self.status, 100..=199 | 204) {
-            head.push_str(&format!("Content-Length: {}\r\n", self.len));
-        }
-        head.push_str("Connection: close\r\n\r\n");
-        out.write_all(head.as_bytes())?;
-        if !no_body {
-            std::io::copy(&mut (&mut self.body).take(self.len as u64), out)?;
-        }
-        out.flush()
     }
 }
 

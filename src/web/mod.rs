@@ -5,8 +5,8 @@ pub mod captive;
 mod files;
 mod http;
 mod learner;
+mod liveness;
 mod pages;
-mod reaper;
 mod router;
 mod server;
 mod templates;
@@ -37,9 +37,6 @@ pub struct Shared {
 pub struct Worker {
     pub store: Store,
     pub shared: Arc<Shared>,
-    /// Set by the reaper while requests wait for a connection thread: every response then
-    /// closes its connection, to free threads (see `reaper`).
-    pub starving: Arc<std::sync::atomic::AtomicBool>,
     /// Learner pages this worker rendered for the current library.
     pub pages: pages::PageCache,
 }

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use super::assets::PREFIX as ASSETS_PREFIX;
 use super::captive;
 use super::files;
-use super::http::{HttpError, HttpResult};
+use super::http::{HttpError, HttpResult, Reply};
 use super::learner;
 use super::url::Target;
 use super::Worker;
@@ -58,6 +58,8 @@ pub fn route(w: &mut Worker, req: &RequestInfo<'_>) -> HttpResult {
         // 500 page and leaves the server running. Absent from release builds.
         #[cfg(debug_assertions)]
         ["_kit", "test-panic"] => panic!("deliberate panic for the tests"),
+        // The kit asking itself whether it answers (see `liveness`).
+        ["_kit", "alive"] => Ok(Reply::no_content()),
         [prefix, name] if *prefix == assets => w.shared.assets.serve(name, req.if_none_match),
         [prefix, rest @ ..] if *prefix == files::PREFIX => files::serve(&w.shared, rest),
         // Depends on the phone (entered or not): never kept.

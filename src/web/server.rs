@@ -1,6 +1,7 @@
-//! The HTTP server loop: tiny_http accepts and parses, a fixed pool of workers (each with its
-//! own SQLite connection) answers. Limits are checked before routing, a handler panic becomes
-//! a 500 page, and the reaper closes connections that go quiet.
+//! The HTTP server loop: tiny_http (our patched copy) accepts, parses and bounds what each
+//! client may cost; a fixed pool of workers (each with its own SQLite connection) answers.
+//! Limits are checked before routing, a handler panic becomes a 500 page, and the liveness
+//! watch feeds systemd's watchdog only while the portal answers itself.
 
 use std::net::{SocketAddr, TcpListener};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -27,17 +28,35 @@ pub const MAX_HEADER_BYTES: usize = 8 * 1024;
 pub const MAX_HEADERS: usize = 64;
 /// Largest request body we accept (bytes); learner pages take none.
 pub const MAX_BODY: usize = 64 * 1024;
-/// Above this announced body size, a refused request is not handed back to tiny_http: when
-/// it discards an unread body it first allocates a buffer of the announced size, and a
-/// forged `Content-Length` would abort the process (see `refuse_without_draining`).
-const MAX_DRAINED_BODY: usize = 16 * 1024 * 1024;
 
 pub struct ServeOptions {
     pub workers: usize,
     /// A connection that neither sends nor receives anything for this long is closed.
     pub idle_timeout: Duration,
+    /// Most client connections open at once (each costs a thread and a descriptor).
+    pub max_connections: usize,
     /// Tells systemd when the kit is ready, alive (watchdog) and stopping.
     pub notify: crate::notify::Notifier,
+}
+
+impl ServeOptions {
+    /// What one client may cost the HTTP layer. The head bounds sit above our own
+    /// (`MAX_URL`, `MAX_HEADER_BYTES`, `MAX_HEADERS`), so that a head a little too big gets
+    /// our French page, and only an absurd one is cut off by tiny_http itself.
+    fn limits(&self) -> tiny_http::Limits {
+        tiny_http::Limits {
+            max_request_line: 4 * MAX_URL,
+            max_head: 4 * MAX_HEADER_BYTES,
+            max_headers: 4 * MAX_HEADERS,
+            idle_timeout: self.idle_timeout,
+            head_timeout: self.idle_timeout,
+            body_read_timeout: self.idle_timeout,
+            write_timeout: self.idle_timeout,
+            max_discarded_body: MAX_BODY,
+            discard_timeout: Duration::from_secs(2),
+            max_connections: self.max_connections,
+        }
+    }
 }
 
 /// Opens the listening socket (before the rest of the kit is set up, so that the real
@@ -73,67 +92,32 @@ pub fn serve(
     shutdown: Arc<AtomicBool>,
 ) -> Result<()> {
     let addr = listener.local_addr().context("adresse d'écoute inconnue")?;
-    let starving = Arc::new(AtomicBool::new(false));
-    super::reaper::spawn(
-        addr.port(),
-        opts.idle_timeout,
-        Arc::clone(&starving),
-        Arc::clone(&shutdown),
-    );
-
-    let mut announced = false;
-    loop {
-        // tiny_http ends its accept loop on the first accept error (e.g. no file descriptor
-        // left). It gets a duplicate of our listening socket, so when that happens the
-        // socket and its waiting connections survive, and a new server takes over.
-        let dead = Arc::new(AtomicBool::new(false));
-        let server = Arc::new(
-            tiny_http::Server::from_listener(
-                listener
-                    .try_clone()
-                    .context("impossible de dupliquer la socket d'écoute")?,
-                None,
-            )
+    let server = Arc::new(
+        tiny_http::Server::from_listener_with_limits(listener, None, opts.limits())
             .map_err(|e| anyhow!("impossible de démarrer le serveur HTTP : {e}"))?,
-        );
-        let mut workers = Vec::with_capacity(opts.workers);
-        for i in 0..opts.workers.max(1) {
-            let mut worker = Worker {
-                store: Store::open_reader(&shared.db_path)?,
-                shared: Arc::clone(&shared),
-                starving: Arc::clone(&starving),
-                pages: Default::default(),
-            };
-            let server = Arc::clone(&server);
-            let (shutdown, dead) = (Arc::clone(&shutdown), Arc::clone(&dead));
-            let port = addr.port();
-            let handle = thread::Builder::new()
-                .name(format!("worker-{i}"))
-                .spawn(move || worker_loop(&mut worker, &server, port, &shutdown, &dead))
-                .context("impossible de lancer un fil de travail")?;
-            workers.push(handle);
-        }
-        if !announced {
-            log::info!("listening on http://{addr}");
-            opts.notify.ready();
-            announced = true;
-        }
-        while !shutdown.load(Ordering::Relaxed) && !dead.load(Ordering::Relaxed) {
-            opts.notify.keep_alive();
-            thread::sleep(Duration::from_millis(50));
-        }
-        if shutdown.load(Ordering::Relaxed) {
-            opts.notify.stopping();
-            log::info!("stopping: finishing requests in progress");
-        }
-        for handle in workers {
-            let _ = handle.join();
-        }
-        if shutdown.load(Ordering::Relaxed) {
-            break;
-        }
-        log::error!("the HTTP accept loop stopped; starting a new one");
-        thread::sleep(Duration::from_millis(200));
+    );
+    let mut workers = Vec::with_capacity(opts.workers);
+    for i in 0..opts.workers.max(1) {
+        let mut worker = Worker {
+            store: Store::open_reader(&shared.db_path)?,
+            shared: Arc::clone(&shared),
+            pages: Default::default(),
+        };
+        let server = Arc::clone(&server);
+        let shutdown = Arc::clone(&shutdown);
+        let handle = thread::Builder::new()
+            .name(format!("worker-{i}"))
+            .spawn(move || worker_loop(&mut worker, &server, &shutdown))
+            .context("impossible de lancer un fil de travail")?;
+        workers.push(handle);
+    }
+    log::info!("listening on http://{addr}");
+    opts.notify.ready();
+    super::liveness::watch(addr, &opts.notify, &shutdown);
+    opts.notify.stopping();
+    log::info!("stopping: finishing requests in progress");
+    for handle in workers {
+        let _ = handle.join();
     }
     log::info!("stopped");
     Ok(())
@@ -174,19 +158,13 @@ fn raise_open_files_limit() {
     }
 }
 
-fn worker_loop(
-    worker: &mut Worker,
-    server: &tiny_http::Server,
-    port: u16,
-    shutdown: &AtomicBool,
-    dead: &AtomicBool,
-) {
+fn worker_loop(worker: &mut Worker, server: &tiny_http::Server, shutdown: &AtomicBool) {
     let mut last_request = Instant::now();
     let mut trimmed = true;
-    while !shutdown.load(Ordering::Relaxed) && !dead.load(Ordering::Relaxed) {
+    while !shutdown.load(Ordering::Relaxed) {
         match server.recv_timeout(Duration::from_millis(200)) {
             Ok(Some(request)) => {
-                handle(worker, request, port);
+                handle(worker, request);
                 last_request = Instant::now();
                 trimmed = false;
             }
@@ -197,10 +175,9 @@ fn worker_loop(
                 trimmed = true;
             }
             Ok(None) => {}
-            Err(e) => {
-                log::error!("accepting connections failed: {e}");
-                dead.store(true, Ordering::Relaxed);
-            }
+            // tiny_http reports no error through its queue any more (accept errors are
+            // handled in its accept loop); should one come, it concerns one connection.
+            Err(e) => log::warn!("receiving a request failed: {e}"),
         }
     }
 }
@@ -253,24 +230,7 @@ fn respond_to(worker: &mut Worker, request: &tiny_http::Request) -> Result<Reply
     route(worker, &info)
 }
 
-/// Answers a request whose announced body is too big to be discarded safely, then cuts the
-/// connection and keeps tiny_http's body reader alive for good instead of dropping it.
-///
-/// tiny_http 0.12 discards an unread body by allocating `vec![0; remaining]`: with a forged
-/// `Content-Length: 9000000000000000000` that allocation fails and aborts the process. The
-/// reader is only reachable through `upgrade`, which writes our response and hands it over.
-/// Leaking it costs one parked tiny_http thread and one shut-down socket per such request,
-/// which only a hostile client sends; the alternative is one request killing the kit.
-fn refuse_without_draining(request: tiny_http::Request, reply: Reply, port: u16) {
-    let peer = request.remote_addr().copied();
-    let stream = request.upgrade("close", reply.into_response());
-    if let Some(peer) = peer {
-        super::reaper::close_connection(port, peer);
-    }
-    std::mem::forget(stream);
-}
-
-fn handle(worker: &mut Worker, request: tiny_http::Request, port: u16) {
+fn handle(worker: &mut Worker, request: tiny_http::Request) {
     let started = Instant::now();
     let outcome = catch_unwind(AssertUnwindSafe(|| respond_to(worker, &request)));
     let reply = match outcome {
@@ -295,6 +255,12 @@ fn handle(worker: &mut Worker, request: tiny_http::Request, port: u16) {
             error_page(&worker.shared, &HttpError::Internal(detail))
         }
     };
+    // A body too big to discard ends the connection: say so.
+    let reply = if request.body_length().is_some_and(|n| n > MAX_BODY) {
+        reply.header("Connection", "close")
+    } else {
+        reply
+    };
     let status = reply.status;
     let method = request.method().clone();
     let url = if log::log_enabled!(log::Level::Debug) {
@@ -302,31 +268,9 @@ fn handle(worker: &mut Worker, request: tiny_http::Request, port: u16) {
     } else {
         String::new()
     };
-    if request.body_length().is_some_and(|n| n > MAX_DRAINED_BODY) {
-        log::warn!(
-            "{method} with a {:?}-byte body refused, connection cut",
-            request.body_length()
-        );
-        refuse_without_draining(request, reply, port);
-        return;
-    }
-    // Dropping a request whose body was not read makes tiny_http read and discard it; a
-    // panic there must not take the worker down with it.
-    // While the reaper sees requests waiting for a pool thread, each response closes its
-    // connection, so that busy kept-alive connections also give their threads back.
-    let closing = worker.starving.load(Ordering::Relaxed);
-    let sent = catch_unwind(AssertUnwindSafe(|| {
-        if closing {
-            let head_only = *request.method() == Method::Head;
-            reply.write_closing(&mut request.into_writer(), head_only)
-        } else {
-            request.respond(reply.into_response())
-        }
-    }));
-    match sent {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => log::debug!("client went away: {e}"),
-        Err(_) => log::warn!("discarding a request body failed"),
-    }
+    // Written by the connection's own thread: a phone that reads slowly (or never) holds
+    // that thread only, never this worker. A body left unread is discarded there too,
+    // within bounds, or the connection is closed.
+    request.respond_in_background(reply.into_response());
     log::debug!("{method} {url} {status} {:?}", started.elapsed());
 }

@@ -48,7 +48,13 @@ impl Kit {
 
     /// Starts the kit; `Err` carries its output when it exits or stays silent.
     pub fn try_spawn_in(data_dir: &Path) -> Result<Kit, String> {
-        let mut child = Command::new(BIN)
+        Kit::try_spawn_through(Command::new(BIN), data_dir)
+    }
+
+    /// Starts the kit through `launcher` (the binary itself, or a command such as `prlimit`
+    /// or `setpriv` whose last argument is the binary).
+    pub fn try_spawn_through(mut launcher: Command, data_dir: &Path) -> Result<Kit, String> {
+        let mut child = launcher
             .env_clear()
             .args(["--data-dir"])
             .arg(data_dir)
@@ -85,6 +91,11 @@ impl Kit {
                 Err(log.lock().unwrap().join("\n"))
             }
         }
+    }
+
+    /// The kit's process id (to read its threads, descriptors and memory in `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running kit").id()
     }
 
     pub fn log(&self) -> String {
