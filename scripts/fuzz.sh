@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 
 seconds="${1:-60}"
 cargo_fuzz_version=0.13.2
-targets=(pack_open content_load url_parse captive_host)
+targets=(pack_open content_load url_parse captive_host http_head)
 
 if [ "$(cargo fuzz --version 2>/dev/null)" != "cargo-fuzz $cargo_fuzz_version" ]; then
   cargo install --locked --version "$cargo_fuzz_version" cargo-fuzz
