@@ -108,6 +108,19 @@ wrk_summary() {
     END { printf "%.0f %.2f %.2f %d\n", rps, p50, p99, err }'
 }
 
+# wrk_max: reads wrk output; prints the maximum latency in ms.
+wrk_max() {
+  awk '
+    function ms(v) {
+      if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0
+      if (v ~ /m$/) return v * 60000; if (v ~ /s$/) return v * 1000; return v
+    }
+    $1 == "Latency" && !done { printf "%.2f\n", ms($4); done = 1 }'
+}
+
+# census PID: "threads fds rss_kb" of the process.
+census() { python3 "$ROOT/scripts/bench_tools.py" census "$1"; }
+
 # verdict OK?: PASS or MISS.
 verdict() { if [ "$1" = 1 ]; then echo PASS; else echo MISS; fi; }
 

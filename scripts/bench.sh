@@ -32,6 +32,14 @@ make_library "$WORK/data" "$WORK/gen" "$ITEMS" 20
 echo "timing $STARTS restarts to the first 200…" >&2
 FIRST200="$(python3 "$TOOLS" first200 "$KIT" "$WORK/data" "$STARTS" | median)"
 
+# A room of phones on a kit just started: no warm-up, 60 connections at once.
+echo "a fresh kit under wrk -c60 for 5 s…" >&2
+start_kit "$WORK/data" "$WORK/kit-fresh.log"
+wrk -t2 -c60 -d5s --latency "$KIT_URL/" >"$WORK/wrk-fresh.txt"
+read -r _ _ FRESH_P99 FRESH_ERR < <(wrk_summary <"$WORK/wrk-fresh.txt")
+FRESH_MAX="$(wrk_max <"$WORK/wrk-fresh.txt")"
+stop_kit
+
 start_kit "$WORK/data" "$WORK/kit.log"
 sleep 2
 RSS_IDLE="$(status_kb "$KIT_PID" VmRSS)"
@@ -130,6 +138,40 @@ SLOWEST="$(python3 "$TOOLS" slowest 3 <"$WORK/search")"
 sleep 10
 RSS_SETTLED="$(status_kb "$KIT_PID" VmRSS)"
 
+# The hardening attacks from one client (bench_tools.py attack), 15 s: threads and file
+# descriptors before, at their peak, and how long until they are back to the idle figure.
+echo "attacks: threads, descriptors, memory…" >&2
+PORT="${KIT_URL##*:}"
+read -r T_IDLE FD_IDLE _ < <(census "$KIT_PID")
+python3 "$TOOLS" attack 127.0.0.1 "$PORT" 15 >"$WORK/attack-all" &
+ATTACKER=$!
+BENCH_PIDS+=("$ATTACKER")
+T_PEAK=0 FD_PEAK=0
+while kill -0 "$ATTACKER" 2>/dev/null; do
+  read -r t fd _ < <(census "$KIT_PID")
+  T_PEAK=$((t > T_PEAK ? t : T_PEAK)) FD_PEAK=$((fd > FD_PEAK ? fd : FD_PEAK))
+  sleep 0.2
+done
+BACK_S=-
+for i in $(seq 1 75); do
+  read -r T_NOW FD_NOW _ < <(census "$KIT_PID")
+  if [ "$T_NOW" -le $((T_IDLE + 4)) ] && [ "$FD_NOW" -le $((FD_IDLE + 4)) ]; then
+    BACK_S="$(awk -v i="$i" 'BEGIN { printf "%.1f", i / 5 }')"
+    break
+  fi
+  sleep 0.2
+done
+# RSS while one client streams request heads with no end, 10 s.
+python3 "$TOOLS" attack 127.0.0.1 "$PORT" 10 endless >"$WORK/attack-endless" &
+ATTACKER=$!
+BENCH_PIDS+=("$ATTACKER")
+RSS_ENDLESS=0
+while kill -0 "$ATTACKER" 2>/dev/null; do
+  r="$(status_kb "$KIT_PID" VmRSS)"
+  RSS_ENDLESS=$((r > RSS_ENDLESS ? r : RSS_ENDLESS))
+  sleep 0.2
+done
+
 KIT_RPS="$(col kit-tutorial 1)" NGINX_RPS="$(col nginx 1)" KIWIX_RPS="$(col kiwix 1)"
 R_NGINX="$(awk -v a="$KIT_RPS" -v b="$NGINX_RPS" 'BEGIN { printf "%.2f", a / b }')"
 R_KIWIX="$(awk -v a="$KIT_RPS" -v b="$KIWIX_RPS" 'BEGIN { printf "%.1f", a / b }')"
@@ -160,8 +202,12 @@ generated tutorials in 20 themes. wrk -t2 -c50 -d$DURATION --latency, median of 
 | tutorial req/s ÷ kiwix-serve | ${R_KIWIX}× | ≥ 5× | $(verdict "$(le 5 "$R_KIWIX")") |
 | p99, home / tutorial | $(col kit-home 3) / $(col kit-tutorial 3) ms | ≤ 20 ms | $(verdict $(($(le "$(col kit-home 3)" 20) * $(le "$(col kit-tutorial 3)" 20)))) |
 | kit wrk errors (non-2xx/3xx, socket), all runs | $ERRORS | 0 | $(verdict "$(le "$ERRORS" 0)") |
+| fresh kit, \`wrk -t2 -c60 -d5s\` on \`/\`: max / p99 latency, errors | $FRESH_MAX / $FRESH_P99 ms, $FRESH_ERR | max ≤ 100 ms, p99 ≤ 20 ms | $(verdict $(($(le "$FRESH_MAX" 100) * $(le "$FRESH_P99" 20) * $(le "$FRESH_ERR" 0)))) |
+| threads / fds: idle, peak under attack, back | $T_IDLE / $FD_IDLE, $T_PEAK / $FD_PEAK, $T_NOW / $FD_NOW after ${BACK_S} s | back ≤ 15 s | $(verdict "$([ "$BACK_S" != - ] && echo 1 || echo 0)") |
+| RSS max under an endless request head (10 s) | $(mb "$RSS_ENDLESS") MB | ≤ 64 MB | $(verdict "$(le "$RSS_ENDLESS" 65536)") |
 $WEIGHT_ROWS| search p50 / p95 / p99 / max ($((${#QUERIES[@]} * 10)) queries, one client) | $S50 / $S95 / $S99 / $SMAX ms | p95 ≤ 10 ms | $(verdict "$(le "$S95" 10)") |
 
+Attacks (one client, 15 s): $(cat "$WORK/attack-all"); endless head: $(cat "$WORK/attack-endless").
 Slowest searches: ${SLOWEST:-none}. Load after: $(cut -d' ' -f1-3 /proc/loadavg).
 EOF
 if [ -n "${KEEP:-}" ]; then # raw wrk outputs and search timings, for a closer look

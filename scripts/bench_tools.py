@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Small measuring tools for the benchmark scripts (standard library only):
-first200, latency, png, slowloris, probe. Run with a subcommand; see each function."""
+first200, latency, png, slowloris, probe, attack, census. Run with a subcommand; see each
+function."""
 
 import http.client
+import os
 import socket
 import statistics
 import struct
@@ -147,6 +149,106 @@ def probe(base: str, seconds: str, *paths: str) -> None:
         time.sleep(0.05)
 
 
+def _connect(host: str, port: int) -> socket.socket:
+    s = socket.create_connection((host, port), timeout=5)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    return s
+
+
+def _unread_bodies(host: str, port: int, stop: float, counts: dict) -> None:
+    """Case 1: GETs announcing 50 kB they never send, 20 every half second, 200 held."""
+    held: list = []
+    while time.monotonic() < stop:
+        for _ in range(20):
+            try:
+                s = _connect(host, port)
+                s.sendall(b"GET / HTTP/1.1\r\nHost: kit\r\nContent-Length: 50000\r\n\r\n")
+                held.append(s)
+                counts["unread"] += 1
+            except OSError:
+                counts["refused"] += 1
+        while len(held) > 200:
+            held.pop(0).close()
+        time.sleep(0.5)
+    for s in held:
+        s.close()
+
+
+def _never_reads(host: str, port: int, stop: float, counts: dict) -> None:
+    """Case 2: one connection pipelines 1000 requests, then one with a body, and never reads;
+    a new one every 10 s."""
+    burst = b"GET /recherche?q=mot HTTP/1.1\r\nHost: kit\r\n\r\n" * 1000
+    burst += b"POST /entrer HTTP/1.1\r\nHost: kit\r\nContent-Length: 5\r\n\r\nabcde"
+    while time.monotonic() < stop:
+        try:
+            s = _connect(host, port)
+            s.settimeout(2)
+            try:
+                s.sendall(burst)
+            except OSError:
+                pass
+            counts["never_read"] += 1
+            time.sleep(min(10, max(0, stop - time.monotonic())))
+            s.close()
+        except OSError:
+            counts["refused"] += 1
+            time.sleep(1)
+
+
+def _huge_bodies(host: str, port: int, stop: float, counts: dict) -> None:
+    """Case 3: requests announcing 100 GB, about 20 a second."""
+    while time.monotonic() < stop:
+        try:
+            s = _connect(host, port)
+            s.sendall(b"POST / HTTP/1.1\r\nHost: kit\r\nContent-Length: 100000000000\r\n\r\n")
+            s.recv(64)
+            s.close()
+            counts["huge"] += 1
+        except OSError:
+            counts["refused"] += 1
+        time.sleep(0.05)
+
+
+def _endless_head(host: str, port: int, stop: float, counts: dict) -> None:
+    """Case 5: a request line streamed with no end, as fast as the kit takes it."""
+    chunk = b"a" * 65536
+    while time.monotonic() < stop:
+        try:
+            s = _connect(host, port)
+            s.sendall(b"GET /")
+            s.settimeout(1)
+            while time.monotonic() < stop:
+                s.sendall(chunk)
+                counts["endless_kb"] += 64
+        except OSError:
+            counts["endless_cut"] += 1
+            time.sleep(0.1)
+
+
+def attack(host: str, port: str, seconds: str, kinds: str = "unread,never_read,huge,endless") -> None:
+    """Runs the hardening issue's attacks from one client for `seconds`, each in a thread:
+    unread (case 1), never_read (2), huge (3), endless (5). Prints what was sent."""
+    runners = {"unread": _unread_bodies, "never_read": _never_reads, "huge": _huge_bodies,
+               "endless": _endless_head}
+    counts = {k: 0 for k in ("unread", "never_read", "huge", "endless_kb", "endless_cut", "refused")}
+    stop = time.monotonic() + float(seconds)
+    threads = [threading.Thread(target=runners[k], args=(host, int(port), stop, counts))
+               for k in kinds.split(",")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print(" ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+def census(pid: str) -> None:
+    """Prints `threads fds rss_kb` of process `pid`."""
+    with open(f"/proc/{pid}/status") as f:
+        fields = dict(line.split(":", 1) for line in f)
+    fds = len(os.listdir(f"/proc/{pid}/fd"))
+    print(fields["Threads"].strip(), fds, fields["VmRSS"].split()[0])
+
+
 def summary(*_args: str) -> None:
     """Reads ms values on stdin (first field); prints `count p50 p95 p99 max`."""
     values = sorted(float(line.split()[0]) for line in sys.stdin if line[:1].isdigit())
@@ -168,7 +270,8 @@ def slowest(n: str) -> None:
 
 
 if __name__ == "__main__":
-    commands = {f.__name__: f for f in (first200, latency, png, slowloris, probe, summary, slowest)}
+    commands = {f.__name__: f for f in (first200, latency, png, slowloris, probe, attack, census,
+                                         summary, slowest)}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(f"usage: {sys.argv[0]} {{{','.join(commands)}}} ARGS…")
     commands[sys.argv[1]](*sys.argv[2:])

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Loads the kit like a room of phones (wrk, mixed learner pages), then holds slow and silent
-# connections while a normal client browses; prints errors, latency and memory.
-# Usage: scripts/load.sh [SECONDS]   (default 60; env CONNS, ITEMS, SLOW, SLOW_SECS)
+# connections while a normal client browses, then runs the hardening attacks while 50 phones
+# browse; prints errors, latency and memory.
+# Usage: scripts/load.sh [SECONDS]   (default 60; env CONNS, ITEMS, SLOW, SLOW_SECS, ATTACK_SECS)
 set -euo pipefail
 source "$(dirname "$0")/bench-lib.sh"
 
@@ -10,6 +11,7 @@ CONNS="${CONNS:-100}"          # simulated phones
 ITEMS="${ITEMS:-2000}"         # generated tutorials besides the starter pack
 SLOW="${SLOW:-200}"            # slowloris connections
 SLOW_SECS="${SLOW_SECS:-30}"   # how long each attack lasts
+ATTACK_SECS="${ATTACK_SECS:-20}" # each of the two runs: 50 phones alone, then attacked
 
 need wrk wrk
 need curl curl
@@ -90,6 +92,31 @@ echo "slowloris: $SLOW trickling connections for ${SLOW_SECS}s…" >&2
 attack trickle 2
 echo "slowloris: $SLOW silent connections for ${SLOW_SECS}s…" >&2
 attack silent 0
+# The hardening issue's attacks from one client (unread bodies, a pipeliner that never reads,
+# 100 GB bodies, an endless head: bench_tools.py attack) while 50 phones browse the mix.
+wrk50() { wrk -t2 -c50 -d"${ATTACK_SECS}s" --timeout 5s --latency -s "$WORK/mix.lua" "$KIT_URL"; }
+echo "50 phones for ${ATTACK_SECS}s alone, then under attack…" >&2
+wrk50 >"$WORK/wrk-calm.txt"
+read -r CALM_RPS CALM_P50 CALM_P99 CALM_ERR < <(wrk_summary <"$WORK/wrk-calm.txt")
+read -r T_IDLE FD_IDLE _ < <(census "$KIT_PID")
+python3 "$TOOLS" attack 127.0.0.1 "$PORT" "$((ATTACK_SECS + 2))" >"$WORK/attack-all" &
+ATTACKER=$!
+BENCH_PIDS+=("$ATTACKER")
+sleep 1
+wrk50 >"$WORK/wrk-attacked.txt"
+wait "$ATTACKER"
+read -r ATT_RPS ATT_P50 ATT_P99 ATT_ERR < <(wrk_summary <"$WORK/wrk-attacked.txt")
+P99_RATIO="$(awk -v a="$ATT_P99" -v b="$CALM_P99" 'BEGIN { printf "%.2f", a / b }')"
+BACK_S=-
+for i in $(seq 1 30); do
+  read -r T_NOW FD_NOW _ < <(census "$KIT_PID")
+  if [ "$T_NOW" -le $((T_IDLE + 4)) ] && [ "$FD_NOW" -le $((FD_IDLE + 4)) ]; then
+    BACK_S="$(awk -v i="$i" 'BEGIN { printf "%.1f", i / 2 }')"
+    break
+  fi
+  sleep 0.5
+done
+
 probe_row() { # probe_row NAME LABEL
   local n p50 p99 max errs rss threads
   read -r n p50 _ p99 max < <(python3 "$TOOLS" summary <"$WORK/probe-$1")
@@ -131,7 +158,18 @@ $(probe_row calm "alone")
 $(probe_row trickle "$SLOW trickling")
 $(probe_row silent "$SLOW silent")
 
-Load after: $(cut -d' ' -f1-3 /proc/loadavg). Client p99 alone: $PROBE_CALM_P99 ms.
+Client p99 alone: $PROBE_CALM_P99 ms.
+
+50 phones (\`wrk -t2 -c50 -d${ATTACK_SECS}s\`, same mix) alone, then while one client runs the
+hardening attacks (\`bench_tools.py attack\`: $(cat "$WORK/attack-all")):
+
+| run | req/s | p50 / p99 ms | errors | target | verdict |
+| --- | --- | --- | --- | --- | --- |
+| 50 phones alone | $CALM_RPS | $CALM_P50 / $CALM_P99 | $CALM_ERR | — | — |
+| 50 phones, attacked | $ATT_RPS | $ATT_P50 / $ATT_P99 | $ATT_ERR | p99 ≤ 2× alone ($P99_RATIO×), 0 errors | $(verdict $(($(le "$P99_RATIO" 2) * $(le "$ATT_ERR" 0)))) |
+| threads / fds idle before → back after the attacks | $T_IDLE / $FD_IDLE → $T_NOW / $FD_NOW in ${BACK_S} s | ≤ 15 s | $(verdict "$([ "$BACK_S" != - ] && echo 1 || echo 0)") |
+
+Load after: $(cut -d' ' -f1-3 /proc/loadavg).
 EOF
 if [ -n "${KEEP:-}" ]; then # raw outputs, for a closer look
   mkdir -p "$KEEP" && cp "$WORK"/wrk.txt "$WORK"/mix.lua "$WORK"/rss-* "$WORK"/probe-* "$KEEP/"
