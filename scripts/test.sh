@@ -24,6 +24,8 @@ step "Rust tests"
 # refusal fails them instead of skipping them.
 if [ "$(id -u)" -eq 0 ]; then export MEDNUM_REQUIRE_ROOT_TESTS=1; fi
 cargo test --locked --all-targets
+# Our patched tiny_http (vendor/tiny_http, docs/tiny-http-patches.md) and its own tests.
+cargo test --locked -p tiny_http
 
 step "browser tests"
 bash tests/e2e/run.sh
