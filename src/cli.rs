@@ -99,6 +99,8 @@ pub enum PackCommand {
         /// Accepte une version plus ancienne que celle installée.
         #[arg(long)]
         allow_downgrade: bool,
+        #[command(flatten)]
+        wait: WaitArgs,
     },
     /// Liste les paquets installés.
     List {
@@ -110,11 +112,15 @@ pub enum PackCommand {
     Remove {
         /// L'identifiant du paquet (voir `pack list`).
         id: String,
+        #[command(flatten)]
+        wait: WaitArgs,
     },
     /// Revient à la version précédente d'un paquet (gardée à chaque mise à jour).
     Rollback {
         /// L'identifiant du paquet (voir `pack list`).
         id: String,
+        #[command(flatten)]
+        wait: WaitArgs,
     },
     /// Copie les paquets installés (fichiers signés d'origine) dans un dossier, par exemple
     /// une clé USB, pour les installer sur un autre kit.
@@ -129,6 +135,15 @@ pub enum PackCommand {
         #[arg(long)]
         all: bool,
     },
+}
+
+/// For the commands that change the library: one at a time per data dir.
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// Si une autre installation est en cours sur ce kit, échoue tout de suite au lieu de
+    /// l'attendre (pour les scripts).
+    #[arg(long, env = "MEDNUM_KIT_NO_WAIT")]
+    pub no_wait: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -675,3 +675,93 @@ fn a_theme_with_many_tutorials_is_shown_thirty_at_a_time() {
         .contains("class=\"pager\""));
     assert!(!kit.get("/ateliers").text().contains("class=\"pager\""));
 }
+
+/// The test holds the library's lock as an import in progress would: a second writer
+/// with `--no-wait` fails at once and changes nothing; without it, it says once that it
+/// waits, waits, and does its work when the lock is free. Readers are not held up.
+#[test]
+fn a_second_writer_waits_for_the_library_lock_or_with_no_wait_fails_at_once() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    use std::time::Duration;
+
+    let (root, data, key) = trusted_kit_dir();
+    let src = root.path().join("src");
+    write_source(&src, "fiches", "1.0.0", "patience");
+    let pack = root.path().join("fiches.kitpack");
+    build(&src, &pack, Some(&key));
+    let held = std::fs::File::open(data.join(".lock")).expect("the lock file of the data dir");
+    held.lock().unwrap();
+
+    let before_list = list_json(&data);
+    let before_tree = tree(root.path());
+    let pack_arg = pack.to_str().unwrap();
+    for args in [
+        ["pack", "import", pack_arg, "--no-wait"],
+        ["pack", "remove", "fiches", "--no-wait"],
+        ["pack", "rollback", "fiches", "--no-wait"],
+    ] {
+        let out = cli(&data, &args);
+        let err = stderr(&out);
+        assert!(
+            !out.status.success(),
+            "{args:?} ran while the lock was held"
+        );
+        assert!(
+            err.contains("une autre installation est en cours") && err.contains(".lock"),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("(attente)"), "{args:?} said it waits: {err}");
+    }
+    assert_eq!(list_json(&data), before_list);
+    assert_eq!(tree(root.path()), before_tree);
+
+    let mut waiting = Command::new(support::BIN)
+        .env_clear()
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["pack", "import", pack_arg])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stderr_pipe = waiting.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut lines = Vec::new();
+        for line in std::io::BufReader::new(stderr_pipe)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line.clone());
+            lines.push(line);
+        }
+        lines
+    });
+    let first = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the second import said nothing");
+    assert_eq!(first, "Une autre installation est en cours… (attente)");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        waiting.try_wait().unwrap().is_none(),
+        "the second import did not wait"
+    );
+    assert_eq!(list_json(&data), before_list);
+
+    held.unlock().unwrap();
+    let out = waiting.wait_with_output().unwrap();
+    let lines = reader.join().unwrap();
+    assert!(out.status.success(), "{lines:?}");
+    assert!(
+        stdout(&out).contains("installé : fiches 1.0.0"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        lines.iter().filter(|l| l.contains("(attente)")).count(),
+        1,
+        "{lines:?}"
+    );
+    assert!(list_json(&data).contains("\"id\": \"fiches\""));
+}

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Context, Result};
 
 use super::format::{sha256_hex, to_hex, Manifest, EXTENSION};
+use super::lock::LibraryLock;
 use super::progress::Progress;
 use super::verify;
 use crate::content::dir::DirSource;
@@ -112,11 +113,12 @@ fn free_bytes(dir: &Path) -> Option<u64> {
 /// everything passed.
 pub fn import_file(
     store: &mut Store,
-    data_dir: &Path,
+    lock: &LibraryLock,
     file: &Path,
     options: &ImportOptions,
     progress: &Progress,
 ) -> Result<Imported> {
+    let data_dir = lock.data_dir();
     let shown = file.display();
     progress.step(format!("vérification de `{shown}`"));
     let mut open = verify::open(
@@ -337,10 +339,11 @@ fn remove_path(path: &Path) -> Result<()> {
 /// Installs a pack from a source that needs no verification (the embedded starter).
 pub fn install_source(
     store: &mut Store,
-    data_dir: &Path,
+    lock: &LibraryLock,
     source: &dyn Source,
     digest: &str,
 ) -> Result<InstallReport> {
+    let data_dir = lock.data_dir();
     let loaded = content::load(source, FILES_URL)?;
     let version = loaded.meta.version.to_string();
     let dir = pack_dir(data_dir, &loaded.meta.id)?;
@@ -400,7 +403,8 @@ pub fn source_digest(source: &dyn Source) -> std::io::Result<String> {
 
 /// Goes back to the version kept at the last upgrade (and keeps the current one, so a
 /// second rollback undoes the first).
-pub fn rollback(store: &mut Store, data_dir: &Path, id: &str) -> Result<InstallReport> {
+pub fn rollback(store: &mut Store, lock: &LibraryLock, id: &str) -> Result<InstallReport> {
+    let data_dir = lock.data_dir();
     let row = store
         .pack(id)?
         .ok_or_else(|| anyhow!("aucun paquet `{id}` installé (voir `mednum-kit pack list`)"))?;
@@ -450,7 +454,8 @@ pub fn rollback(store: &mut Store, data_dir: &Path, id: &str) -> Result<InstallR
 }
 
 /// Removes a pack from the index, then its files.
-pub fn remove(store: &mut Store, data_dir: &Path, id: &str) -> Result<()> {
+pub fn remove(store: &mut Store, lock: &LibraryLock, id: &str) -> Result<()> {
+    let data_dir = lock.data_dir();
     if id == super::starter::STARTER_ID {
         bail!("le paquet `{id}` fait partie du kit : il ne peut pas être supprimé");
     }
@@ -491,9 +496,10 @@ pub fn export(store: &Store, data_dir: &Path, id: &str, dest: &Path) -> Result<P
 }
 
 /// Cleans what an interrupted install left: staging folders, versions the index does not
-/// use, folders of packs the index does not know. Returns how many entries went.
-pub fn clean_leftovers(store: &Store, data_dir: &Path) -> Result<usize> {
-    let root = packs_root(data_dir);
+/// use, folders of packs the index does not know. Returns how many entries went. The lock
+/// matters most here: a first-time import in progress looks exactly like such a leftover.
+pub fn clean_leftovers(store: &Store, lock: &LibraryLock) -> Result<usize> {
+    let root = packs_root(lock.data_dir());
     let Ok(entries) = fs::read_dir(&root) else {
         return Ok(0);
     };
