@@ -115,10 +115,17 @@ pub enum PackCommand {
         #[command(flatten)]
         wait: WaitArgs,
     },
-    /// Revient à la version précédente d'un paquet (gardée à chaque mise à jour).
+    /// Revient à la version précédente d'un paquet (gardée à chaque mise à jour). Elle est
+    /// vérifiée comme à l'import (signature, taille et empreinte de chaque fichier) ; si
+    /// elle a changé sur le disque, ou si son fichier `.kitpack` d'origine manque, le retour
+    /// est refusé et la version installée reste.
     Rollback {
         /// L'identifiant du paquet (voir `pack list`).
         id: String,
+        /// Accepte une version non signée ou signée par une clé inconnue (installée ainsi
+        /// pour tester vos propres contenus).
+        #[arg(long)]
+        allow_untrusted: bool,
         #[command(flatten)]
         wait: WaitArgs,
     },

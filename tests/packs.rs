@@ -214,9 +214,15 @@ fn the_starter_rolls_back_from_a_signed_upgrade_to_the_built_in_version() {
     );
     assert!(kit.get(page).text().contains("Version quinze"));
 
+    // The built-in version comes back from the binary, not from its folder on the disk.
+    let kept = data.join("packs/starter/1.0.0/tutorials/mot-de-passe-solide.md");
+    let mut text = std::fs::read_to_string(&kept).unwrap();
+    text.push_str("\nTexte ajouté en douce.\n");
+    std::fs::write(&kept, text).unwrap();
     let out = cli(&data, &["pack", "rollback", "starter"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(!kit.get(page).text().contains("Version quinze"));
+    let shown = kit.get(page).text();
+    assert!(!shown.contains("Version quinze") && !shown.contains("en douce"));
     let list = list_json(&data);
     assert!(list.contains("\"version\": \"1.0.0\""), "{list}");
     assert!(list.contains("\"trusted\": true"), "{list}");
@@ -764,4 +770,106 @@ fn a_second_writer_waits_for_the_library_lock_or_with_no_wait_fails_at_once() {
         "{lines:?}"
     );
     assert!(list_json(&data).contains("\"id\": \"fiches\""));
+}
+
+/// Before, rollback indexed the kept version's files as they were on the disk: an edited
+/// file was served as if signed, and with its `.kitpack` deleted the pack showed as built
+/// into the kit and trusted, with it replaced by garbage the rollback still passed. Now
+/// each case is refused, naming the file, and the installed version stays and is served.
+#[test]
+fn rollback_refuses_a_kept_version_that_no_longer_matches_its_signed_file() {
+    let (root, data, key) = trusted_kit_dir();
+    for (version, word) in [("1.0.0", "ancien"), ("2.0.0", "nouveau")] {
+        let src = root.path().join(format!("src-{version}"));
+        write_source(&src, "fiches", version, word);
+        let pack = root.path().join(format!("fiches-{version}.kitpack"));
+        build(&src, &pack, Some(&key));
+        let out = cli(&data, &["pack", "import", pack.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let kit = Kit::spawn_in(&data);
+    let step = "/tutoriels/tutoriel-fiches/etape/1";
+    let kept = data.join("packs/fiches/1.0.0");
+    let kitpack = data.join("packs/fiches/1.0.0.kitpack");
+    let tutorial = kept.join("tutorials/tutoriel-fiches.md");
+    let signed_file = std::fs::read(&kitpack).unwrap();
+    let signed_text = std::fs::read(&tutorial).unwrap();
+    let restore = || {
+        std::fs::write(&kitpack, &signed_file).unwrap();
+        std::fs::write(&tutorial, &signed_text).unwrap();
+        let _ = std::fs::remove_file(kept.join("images/ajout.svg"));
+    };
+    let before = list_json(&data);
+    assert!(before.contains("\"version\": \"2.0.0\""), "{before}");
+
+    type Break<'a> = Box<dyn Fn() + 'a>;
+    let cases: Vec<(&str, Break, &[&str])> = vec![
+        (
+            "file edited",
+            Box::new(|| {
+                let mut text = signed_text.clone();
+                text.extend_from_slice("\nTexte ajouté en douce.\n".as_bytes());
+                std::fs::write(&tutorial, text).unwrap();
+            }),
+            &["tutorials/tutoriel-fiches.md", "octets au lieu de"],
+        ),
+        (
+            "file edited, same size",
+            Box::new(|| {
+                let mut text = signed_text.clone();
+                let last = text.len() - 2;
+                text[last] = b'X';
+                std::fs::write(&tutorial, text).unwrap();
+            }),
+            &["tutorials/tutoriel-fiches.md", "empreinte sha256"],
+        ),
+        (
+            "file added",
+            Box::new(|| std::fs::write(kept.join("images/ajout.svg"), "<svg/>").unwrap()),
+            &["images/ajout.svg", "absent du manifeste"],
+        ),
+        (
+            ".kitpack deleted",
+            Box::new(|| std::fs::remove_file(&kitpack).unwrap()),
+            &["1.0.0.kitpack", "manque"],
+        ),
+        (
+            ".kitpack replaced by garbage",
+            Box::new(|| std::fs::write(&kitpack, vec![0x5a; 4096]).unwrap()),
+            &["1.0.0.kitpack", "zip abîmé"],
+        ),
+    ];
+    for (name, make, reasons) in &cases {
+        make();
+        let out = cli(&data, &["pack", "rollback", "fiches"]);
+        let err = stderr(&out);
+        assert!(
+            !out.status.success(),
+            "{name}: rolled back\n{}",
+            stdout(&out)
+        );
+        for reason in *reasons {
+            assert!(
+                err.contains(reason),
+                "{name}: message lacks {reason:?}: {err}"
+            );
+        }
+        assert!(
+            err.contains("la version 2.0.0 reste installée"),
+            "{name}: {err}"
+        );
+        assert_eq!(list_json(&data), before, "{name}: library changed");
+        assert!(kit.get(step).text().contains("nouveau"), "{name}");
+        restore();
+    }
+
+    // The kept version as it was signed rolls back.
+    let out = cli(&data, &["pack", "rollback", "fiches"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(kit.get(step).text().contains("ancien"));
+    let list = list_json(&data);
+    assert!(
+        list.contains("\"version\": \"1.0.0\"") && list.contains("\"trusted\": true"),
+        "{list}"
+    );
 }

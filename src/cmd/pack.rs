@@ -47,10 +47,14 @@ pub fn run(command: &PackCommand, config: &Config) -> Result<()> {
             println!("paquet `{id}` retiré");
             Ok(())
         }
-        PackCommand::Rollback { id, wait } => {
+        PackCommand::Rollback {
+            id,
+            allow_untrusted,
+            wait,
+        } => {
             let lock = lock_library(config, wait.no_wait)?;
             let mut store = open_store_locked(config, &lock)?;
-            let report = packs::rollback(&mut store, &lock, id)?;
+            let report = packs::rollback(&mut store, &lock, id, *allow_untrusted)?;
             println!(
                 "paquet `{id}` revenu à la version {} (la version {} reste disponible)",
                 report.version,

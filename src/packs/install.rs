@@ -13,7 +13,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use super::format::{sha256_hex, to_hex, Manifest, EXTENSION};
 use super::lock::LibraryLock;
 use super::progress::Progress;
-use super::verify;
+use super::{starter, verify};
 use crate::content::dir::DirSource;
 use crate::content::{self, LoadedPack, Source};
 use crate::paths::safe_join;
@@ -287,10 +287,15 @@ fn commit(
         fs::remove_dir_all(&final_dir)
             .with_context(|| format!("impossible d'effacer `{}`", final_dir.display()))?;
     }
-    if let Some(kitpack) = kitpack {
-        let target = original_kitpack(&dir, pack.version);
-        fs::rename(kitpack, &target)
-            .with_context(|| format!("impossible de renommer `{}`", kitpack.display()))?;
+    let target = original_kitpack(&dir, pack.version);
+    match kitpack {
+        Some(kitpack) => fs::rename(kitpack, &target)
+            .with_context(|| format!("impossible de renommer `{}`", kitpack.display()))?,
+        // Installed from a source (the starter built into the kit): a signed file of the
+        // same version left from before is not this version's, and would be exported or
+        // checked as if it were.
+        None if target.exists() => remove_path(&target)?,
+        None => {}
     }
     fs::rename(staging, &final_dir)
         .with_context(|| format!("impossible de renommer `{}`", staging.display()))?;
@@ -337,11 +342,14 @@ fn remove_path(path: &Path) -> Result<()> {
 }
 
 /// Installs a pack from a source that needs no verification (the embedded starter).
+///
+/// `previous` is the installed version to keep for rollback, if any.
 pub fn install_source(
     store: &mut Store,
     lock: &LibraryLock,
     source: &dyn Source,
     digest: &str,
+    previous: Option<&str>,
 ) -> Result<InstallReport> {
     let data_dir = lock.data_dir();
     let loaded = content::load(source, FILES_URL)?;
@@ -377,7 +385,7 @@ pub fn install_source(
             version: &version,
             title: &loaded.meta.title,
             digest,
-            previous_version: None,
+            previous_version: previous.filter(|p| *p != version),
             publisher: None,
             trusted: true,
         },
@@ -403,7 +411,19 @@ pub fn source_digest(source: &dyn Source) -> std::io::Result<String> {
 
 /// Goes back to the version kept at the last upgrade (and keeps the current one, so a
 /// second rollback undoes the first).
-pub fn rollback(store: &mut Store, lock: &LibraryLock, id: &str) -> Result<InstallReport> {
+///
+/// The kept version is checked as an import is before it is indexed: its original signed
+/// file must be there, open, carry a valid signature by a trusted key (or
+/// `allow_untrusted`) and name this pack and version, and the version's folder must hold
+/// exactly the files its manifest lists, with their sizes and sha256. Anything else is
+/// refused and the installed version stays. The starter's version built into the kit has
+/// no signed file: it comes back from the binary, never from the disk.
+pub fn rollback(
+    store: &mut Store,
+    lock: &LibraryLock,
+    id: &str,
+    allow_untrusted: bool,
+) -> Result<InstallReport> {
     let data_dir = lock.data_dir();
     let row = store
         .pack(id)?
@@ -413,34 +433,30 @@ pub fn rollback(store: &mut Store, lock: &LibraryLock, id: &str) -> Result<Insta
         .clone()
         .ok_or_else(|| anyhow!("le paquet `{id}` n'a pas de version précédente"))?;
     let dir = pack_dir(data_dir, id)?;
-    let source = DirSource::open(&dir.join(&previous))
-        .with_context(|| format!("version {previous} de `{id}` introuvable sur le disque"))?;
-    let loaded = content::load(&source, FILES_URL)?;
     let kitpack = original_kitpack(&dir, &previous);
-    let (digest, publisher, trusted) = match verify::open(&kitpack, &|_| true, true) {
-        Ok(open) => (
-            sha256_hex(&open.manifest_bytes),
-            open.manifest.publisher.clone(),
-            open.manifest
-                .publisher
-                .as_deref()
-                .is_some_and(|k| store.is_trusted(k).unwrap_or(false)),
-        ),
-        // No signed file: this version came from the kit itself (`install_source`, the
-        // starter), trusted as it was then, with the digest its files gave then.
-        Err(_) if !kitpack.exists() => (source_digest(&source)?, None, true),
-        Err(_) => (String::from("rollback"), None, false),
+    if id == starter::STARTER_ID && !kitpack.exists() && !starter::is_built_in(&row) {
+        return starter::reinstall(store, lock, Some(&row.version));
+    }
+    let refused = || {
+        format!(
+            "retour de `{id}` à la version {previous} refusé (la version {} reste installée ; \
+             pour retrouver la {previous}, réimportez son fichier `.kitpack` d'origine avec \
+             `--allow-downgrade`)",
+            row.version
+        )
     };
+    let (open, loaded) =
+        verify_kept(store, &dir, id, &previous, allow_untrusted).with_context(refused)?;
     let items = index_items(&loaded)?;
     store.replace_pack(
         &NewPack {
             id,
             version: &previous,
             title: &loaded.meta.title,
-            digest: &digest,
+            digest: &sha256_hex(&open.manifest_bytes),
             previous_version: Some(&row.version),
-            publisher: publisher.as_deref(),
-            trusted,
+            publisher: open.manifest.publisher.as_deref(),
+            trusted: open.trusted,
         },
         &items,
     )?;
@@ -453,10 +469,52 @@ pub fn rollback(store: &mut Store, lock: &LibraryLock, id: &str) -> Result<Insta
     })
 }
 
+/// The kept version `version` of pack `id` in `dir`, checked against its signed file, and
+/// its content loaded from the checked folder.
+fn verify_kept(
+    store: &Store,
+    dir: &Path,
+    id: &str,
+    version: &str,
+    allow_untrusted: bool,
+) -> Result<(verify::OpenPack, LoadedPack)> {
+    let kitpack = original_kitpack(dir, version);
+    let shown = kitpack.display();
+    if !kitpack.is_file() {
+        bail!(
+            "le fichier signé `{shown}` de cette version manque : sans lui, ses fichiers ne \
+             peuvent pas être vérifiés"
+        );
+    }
+    let open = verify::open(
+        &kitpack,
+        &|key| store.is_trusted(key).unwrap_or(false),
+        allow_untrusted,
+    )
+    .with_context(|| format!("fichier signé `{shown}`"))?;
+    let manifest = &open.manifest;
+    if manifest.id != id || manifest.version != version {
+        bail!(
+            "le fichier signé `{shown}` est celui de `{} {}`, pas de `{id} {version}`",
+            manifest.id,
+            manifest.version
+        );
+    }
+    let folder = dir.join(version);
+    verify::check_folder(manifest, &folder)
+        .with_context(|| format!("dossier `{}`", folder.display()))?;
+    let source = DirSource::open(&folder)?;
+    let loaded = content::load(&source, FILES_URL)
+        .with_context(|| format!("dossier `{}`", folder.display()))?;
+    check_matches_manifest(&loaded, manifest)?;
+    check_slugs_free(store, &loaded)?;
+    Ok((open, loaded))
+}
+
 /// Removes a pack from the index, then its files.
 pub fn remove(store: &mut Store, lock: &LibraryLock, id: &str) -> Result<()> {
     let data_dir = lock.data_dir();
-    if id == super::starter::STARTER_ID {
+    if id == starter::STARTER_ID {
         bail!("le paquet `{id}` fait partie du kit : il ne peut pas être supprimé");
     }
     if !store.remove_pack(id)? {
@@ -486,8 +544,8 @@ pub fn export(store: &Store, data_dir: &Path, id: &str, dest: &Path) -> Result<P
             .with_context(|| format!("impossible d'écrire `{}`", part.display()))?;
         fs::rename(&part, &target)
             .with_context(|| format!("impossible d'écrire `{}`", target.display()))?;
-    } else if id == super::starter::STARTER_ID {
-        super::build::build(&super::starter::Starter, &target, None)?;
+    } else if id == starter::STARTER_ID {
+        super::build::build(&starter::Starter, &target, None)?;
     } else {
         bail!("le fichier d'origine de `{id}` manque : réimportez-le");
     }

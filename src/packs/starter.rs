@@ -9,7 +9,7 @@ use rust_embed::RustEmbed;
 use super::install::{install_source, source_digest, InstallReport};
 use super::lock::LibraryLock;
 use crate::content::{PackMeta, Source};
-use crate::store::Store;
+use crate::store::{PackRow, Store};
 
 #[derive(RustEmbed)]
 #[folder = "content/starter/"]
@@ -62,13 +62,29 @@ pub fn needs_install(store: &Store) -> Result<bool> {
     Ok(!(up_to_date || newer_installed))
 }
 
+/// `true` when `row` is the starter pack built into this binary: never signed, and with
+/// the embedded files' digest.
+pub fn is_built_in(row: &PackRow) -> bool {
+    row.id == STARTER_ID && row.publisher.is_none() && row.digest == Starter.digest()
+}
+
+/// Installs the starter built into the kit from the binary's own copy, keeping `previous`
+/// (the installed version) for rollback.
+pub fn reinstall(
+    store: &mut Store,
+    lock: &LibraryLock,
+    previous: Option<&str>,
+) -> Result<InstallReport> {
+    install_source(store, lock, &Starter, &Starter.digest(), previous)
+}
+
 /// Installs the starter pack if [`needs_install`] says so. Returns `None` when there was
 /// nothing to do (asked again under the lock: another process may have done it meanwhile).
 pub fn ensure(store: &mut Store, lock: &LibraryLock) -> Result<Option<InstallReport>> {
     if !needs_install(store)? {
         return Ok(None);
     }
-    install_source(store, lock, &Starter, &Starter.digest()).map(Some)
+    reinstall(store, lock, None).map(Some)
 }
 
 #[cfg(test)]
