@@ -99,6 +99,13 @@ pub enum PackCommand {
         /// Accepte une version plus ancienne que celle installée.
         #[arg(long)]
         allow_downgrade: bool,
+        /// Accepte qu'un paquet déjà installé soit remplacé par un paquet du même
+        /// identifiant signé par une autre clé : le paquet appartient ensuite à cette clé.
+        /// Sans cette option, seule la clé qui a installé un paquet en premier peut le
+        /// mettre à jour. (La bibliothèque de départ `starter` n'est jamais concernée :
+        /// voir `trust add --starter`.)
+        #[arg(long)]
+        replace_publisher: bool,
         #[command(flatten)]
         wait: WaitArgs,
     },
@@ -108,7 +115,8 @@ pub enum PackCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Retire un paquet et ses contenus du portail.
+    /// Retire un paquet et ses contenus du portail. Pour `starter`, remet la bibliothèque
+    /// de départ intégrée au kit à la place d'une version publiée depuis.
     Remove {
         /// L'identifiant du paquet (voir `pack list`).
         id: String,
@@ -167,11 +175,20 @@ pub enum KeyCommand {
 #[derive(Debug, Subcommand)]
 pub enum TrustCommand {
     /// Fait confiance à une clé d'éditeur : 64 chiffres hexadécimaux, ou un fichier `.pub`.
+    ///
+    /// Un paquet appartient à la clé qui l'a installé en premier : une autre clé de
+    /// confiance ne peut pas le remplacer (sauf `pack import --replace-publisher`).
     Add {
         key: String,
         /// Un nom pour la reconnaître (l'éditeur).
         #[arg(long, default_value = "")]
         name: String,
+        /// Désigne aussi cette clé comme éditeur de la bibliothèque de départ (`starter`) :
+        /// elle seule pourra la mettre à jour. Une seule clé à la fois : la désignation
+        /// passe de l'ancienne clé à celle-ci. `pack remove starter` remet toujours la
+        /// bibliothèque intégrée au kit.
+        #[arg(long)]
+        starter: bool,
     },
     /// Liste les clés de confiance.
     List,

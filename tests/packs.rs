@@ -175,12 +175,10 @@ fn upgrade_keeps_the_previous_version_for_rollback_then_remove() {
     assert!(!cli(&data, &["pack", "remove", "starter"]).status.success());
 }
 
-/// The starter can be upgraded by a signed pack with its id, then rolled back to the
-/// version built into the kit, which stays trusted and is not reinstalled at the next start.
-#[test]
-fn the_starter_rolls_back_from_a_signed_upgrade_to_the_built_in_version() {
-    let (root, data, key) = trusted_kit_dir();
-    let src = root.path().join("starter");
+/// The starter built into the kit as a source at `version`, with `line` added to the
+/// tutorial `mot-de-passe-solide`, built into `ROOT/starter-VERSION.kitpack` signed by `key`.
+fn starter_pack(root: &Path, version: &str, line: &str, key: &Path) -> std::path::PathBuf {
+    let src = root.join(format!("starter-src-{version}"));
     let embedded = Path::new(env!("CARGO_MANIFEST_DIR")).join("content/starter");
     for entry in walkdir::WalkDir::new(&embedded) {
         let entry = entry.unwrap();
@@ -194,14 +192,34 @@ fn the_starter_rolls_back_from_a_signed_upgrade_to_the_built_in_version() {
     let toml = std::fs::read_to_string(src.join("pack.toml")).unwrap();
     std::fs::write(
         src.join("pack.toml"),
-        toml.replacen("version = \"1.0.0\"", "version = \"1.1.0\"", 1),
+        toml.replacen(
+            "version = \"1.0.0\"",
+            &format!("version = \"{version}\""),
+            1,
+        ),
     )
     .unwrap();
     let tutorial = src.join("tutorials/mot-de-passe-solide.md");
     let text = std::fs::read_to_string(&tutorial).unwrap();
-    std::fs::write(&tutorial, format!("{text}\nVersion quinze.\n")).unwrap();
-    let pack = root.path().join("starter-1.1.0.kitpack");
-    build(&src, &pack, Some(&key));
+    std::fs::write(&tutorial, format!("{text}\n{line}\n")).unwrap();
+    let pack = root.join(format!("starter-{version}.kitpack"));
+    build(&src, &pack, Some(key));
+    pack
+}
+
+/// The starter can be upgraded by a signed pack from the key designated for it, then
+/// rolled back to the version built into the kit, which stays trusted and is not
+/// reinstalled at the next start; rolling forward again needs the key still designated.
+#[test]
+fn the_starter_rolls_back_from_a_signed_upgrade_to_the_built_in_version() {
+    let (root, data, key) = trusted_kit_dir();
+    let public = root.path().join("editeur.key.pub");
+    let out = cli(
+        &data,
+        &["trust", "add", public.to_str().unwrap(), "--starter"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let pack = starter_pack(root.path(), "1.1.0", "Version quinze.", &key);
 
     let mut kit = Kit::spawn_in(&data);
     let page = "/tutoriels/mot-de-passe-solide/tout";
@@ -235,10 +253,179 @@ fn the_starter_rolls_back_from_a_signed_upgrade_to_the_built_in_version() {
         kit.log()
     );
     assert!(list_json(&data).contains("\"previous_version\": \"1.1.0\""));
+    // Another key designated meanwhile: the kept 1.1.0 may not come back.
+    let (_, other) = new_key(root.path(), "autre");
+    let out = cli(&data, &["trust", "add", &other, "--starter"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = cli(&data, &["pack", "rollback", "starter"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--starter"), "{}", stderr(&out));
+    assert!(!kit.get(page).text().contains("Version quinze"));
+    let out = cli(
+        &data,
+        &["trust", "add", public.to_str().unwrap(), "--starter"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
     let out = cli(&data, &["pack", "rollback", "starter"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(kit.get(page).text().contains("Version quinze"));
     kit.stop();
+}
+
+/// The short form of a key, as messages show it.
+fn short(key: &str) -> &str {
+    &key[..16]
+}
+
+/// Before, any trusted key could replace any installed pack id silently. Now an id belongs
+/// to the key that first installed it: another key's pack is refused, naming both keys,
+/// and nothing changes, unless the admin hands the id over with `--replace-publisher`.
+#[test]
+fn a_second_key_cannot_take_over_an_installed_pack_id_without_replace_publisher() {
+    let (root, data, key) = trusted_kit_dir();
+    let first_public = std::fs::read_to_string(root.path().join("editeur.key.pub")).unwrap();
+    let first_public = first_public.trim();
+    let (other_key, other_public) = new_key(root.path(), "autre");
+    let out = cli(
+        &data,
+        &["trust", "add", &other_public, "--name", "Autre éditeur"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let pack = |version: &str, word: &str, key: &Path| {
+        let src = root.path().join(format!("src-{version}"));
+        write_source(&src, "fiches", version, word);
+        let pack = root.path().join(format!("fiches-{version}.kitpack"));
+        build(&src, &pack, Some(key));
+        pack
+    };
+    let own = pack("1.0.0", "original", &key);
+    let taken = pack("2.0.0", "usurpé", &other_key);
+    let later = pack("3.0.0", "repris", &key);
+    let out = cli(&data, &["pack", "import", own.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let kit = Kit::spawn_in(&data);
+    let step = "/tutoriels/tutoriel-fiches/etape/1";
+
+    let before_list = list_json(&data);
+    let before_tree = tree(root.path());
+    let out = cli(&data, &["pack", "import", taken.to_str().unwrap()]);
+    let err = stderr(&out);
+    assert!(!out.status.success(), "taken over: {}", stdout(&out));
+    for said in [
+        "`fiches`",
+        "fiches-2.0.0.kitpack",
+        short(first_public),
+        "Éditeur test",
+        short(&other_public),
+        "Autre éditeur",
+        "--replace-publisher",
+    ] {
+        assert!(err.contains(said), "message lacks {said:?}: {err}");
+    }
+    assert_eq!(list_json(&data), before_list);
+    assert_eq!(tree(root.path()), before_tree);
+    assert!(kit.get(step).text().contains("original"));
+
+    let out = cli(
+        &data,
+        &[
+            "pack",
+            "import",
+            taken.to_str().unwrap(),
+            "--replace-publisher",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(kit.get(step).text().contains("usurpé"));
+    assert!(list_json(&data).contains(&format!("\"owner\": \"{other_public}\"")));
+    // The id is the other key's now: the first key's newer version is the one refused.
+    let out = cli(&data, &["pack", "import", later.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains(short(&other_public)),
+        "{}",
+        stderr(&out)
+    );
+    assert!(kit.get(step).text().contains("usurpé"));
+}
+
+/// The starter's id is reserved: a trusted key not designated for it cannot replace it,
+/// even with `--replace-publisher`. After an update from the designated key,
+/// `pack remove starter` brings back the built-in starter, which a restart keeps.
+#[test]
+fn only_the_designated_key_updates_the_starter_and_remove_brings_back_the_built_in_one() {
+    let (root, data, key) = trusted_kit_dir();
+    let public = std::fs::read_to_string(root.path().join("editeur.key.pub")).unwrap();
+    let public = public.trim().to_owned();
+    let pack = starter_pack(root.path(), "1.1.0", "Version quinze.", &key);
+    let mut kit = Kit::spawn_in(&data);
+    let page = "/tutoriels/mot-de-passe-solide/tout";
+
+    let before_list = list_json(&data);
+    let before_tree = tree(root.path());
+    for extra in [None, Some("--replace-publisher")] {
+        let mut args = vec!["pack", "import", pack.to_str().unwrap()];
+        args.extend(extra);
+        let out = cli(&data, &args);
+        let err = stderr(&out);
+        assert!(!out.status.success(), "{extra:?}: starter replaced");
+        for said in ["`starter`", short(&public), "--starter"] {
+            assert!(
+                err.contains(said),
+                "{extra:?}: message lacks {said:?}: {err}"
+            );
+        }
+        assert_eq!(list_json(&data), before_list);
+        assert_eq!(tree(root.path()), before_tree);
+    }
+    assert!(!kit.get(page).text().contains("Version quinze"));
+
+    let out = cli(&data, &["trust", "add", &public, "--starter"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listed = stdout(&cli(&data, &["trust", "list"]));
+    assert!(
+        listed.contains(&format!(
+            "{public}  Éditeur test  (éditeur de la bibliothèque de départ)"
+        )),
+        "{listed}"
+    );
+    let out = cli(&data, &["pack", "import", pack.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(kit.get(page).text().contains("Version quinze"));
+
+    let out = cli(&data, &["pack", "remove", "starter"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("intégrée au kit"), "{}", stdout(&out));
+    assert!(!kit.get(page).text().contains("Version quinze"));
+    let built_in = list_json(&data);
+    assert!(
+        built_in.contains("\"version\": \"1.0.0\"") && built_in.contains("\"publisher\": null"),
+        "{built_in}"
+    );
+    kit.stop();
+
+    let kit = Kit::spawn_in(&data);
+    assert!(
+        !kit.log().contains("installed starter pack"),
+        "{}",
+        kit.log()
+    );
+    assert!(!kit.get(page).text().contains("Version quinze"));
+    assert_eq!(list_json(&data), built_in);
+    let mut kept: Vec<String> = std::fs::read_dir(data.join("packs/starter"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    kept.sort();
+    assert_eq!(kept, ["1.0.0"]);
+    // Already the built-in one: nothing to remove.
+    let out = cli(&data, &["pack", "remove", "starter"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("fait partie du kit"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::content::dir::DirSource;
 use crate::packs::format::{short_key, EXTENSION};
 use crate::packs::progress::Progress;
-use crate::packs::{self, check, keys, verify, ImportOptions, Imported};
+use crate::packs::{self, check, keys, verify, ImportOptions, Imported, Removed};
 
 pub fn run(command: &PackCommand, config: &Config) -> Result<()> {
     match command {
@@ -31,11 +31,13 @@ pub fn run(command: &PackCommand, config: &Config) -> Result<()> {
             path,
             allow_untrusted,
             allow_downgrade,
+            replace_publisher,
             wait,
         } => {
             let options = ImportOptions {
                 allow_untrusted: *allow_untrusted,
                 allow_downgrade: *allow_downgrade,
+                replace_publisher: *replace_publisher,
             };
             import(config, path, &options, wait.no_wait)
         }
@@ -43,8 +45,14 @@ pub fn run(command: &PackCommand, config: &Config) -> Result<()> {
         PackCommand::Remove { id, wait } => {
             let lock = lock_library(config, wait.no_wait)?;
             let mut store = open_store_locked(config, &lock)?;
-            packs::remove(&mut store, &lock, id)?;
-            println!("paquet `{id}` retiré");
+            match packs::remove(&mut store, &lock, id)? {
+                Removed::Gone => println!("paquet `{id}` retiré"),
+                Removed::StarterRestored(report) => println!(
+                    "paquet `{id}` : la bibliothèque de départ intégrée au kit est remise \
+                     (version {})",
+                    report.version
+                ),
+            }
             Ok(())
         }
         PackCommand::Rollback {
@@ -194,6 +202,7 @@ fn list(config: &Config, json: bool) -> Result<()> {
                     "previous_version": p.previous_version,
                     "publisher": p.publisher,
                     "trusted": p.trusted,
+                    "owner": p.owner,
                 })
             })
             .collect();

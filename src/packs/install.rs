@@ -10,14 +10,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 
-use super::format::{sha256_hex, to_hex, Manifest, EXTENSION};
+use super::format::{sha256_hex, short_key, to_hex, Manifest, EXTENSION};
 use super::lock::LibraryLock;
 use super::progress::Progress;
 use super::{starter, verify};
 use crate::content::dir::DirSource;
 use crate::content::{self, LoadedPack, Source};
 use crate::paths::safe_join;
-use crate::store::{NewItem, NewPack, NewStep, Store};
+use crate::store::{NewItem, NewPack, NewStep, PackRow, Store};
 
 /// URL prefix under which installed pack files are served: `/contenus/<id>/<version>/<path>`.
 pub const FILES_URL: &str = "/contenus/";
@@ -51,6 +51,18 @@ pub enum Imported {
 pub struct ImportOptions {
     pub allow_untrusted: bool,
     pub allow_downgrade: bool,
+    /// Lets a pack signed by another key than the id's owner replace it, and become its
+    /// owner (never for the starter's reserved id).
+    pub replace_publisher: bool,
+}
+
+/// What `remove` did.
+#[derive(Debug)]
+pub enum Removed {
+    /// The pack and its files are gone.
+    Gone,
+    /// The starter cannot go: the one built into the kit is back in place of a published one.
+    StarterRestored(InstallReport),
 }
 
 pub(crate) fn fsync_dir(dir: &Path) -> Result<()> {
@@ -129,10 +141,32 @@ pub fn import_file(
     .with_context(|| format!("paquet `{shown}` refusé"))?;
     let manifest = open.manifest.clone();
     let installed = store.pack(&manifest.id)?;
+    let owner = if manifest.id == starter::STARTER_ID {
+        check_starter_publisher(store, &manifest)
+    } else {
+        check_owner(
+            store,
+            installed.as_ref(),
+            &manifest,
+            options.replace_publisher,
+        )
+    }
+    .with_context(|| format!("paquet `{shown}` refusé"))?;
     let offered = semver::Version::parse(&manifest.version)?;
     if let Some(installed) = &installed {
         let current = semver::Version::parse(&installed.version).ok();
         if current.as_ref() == Some(&offered) {
+            if installed.publisher != manifest.publisher {
+                // Its folder is in use: the other publisher's files cannot go there.
+                bail!(
+                    "paquet `{shown}` refusé : la version {} de `{}` est déjà installée, \
+                     publiée par {} ; ce fichier, d'un autre éditeur, doit porter une version \
+                     plus récente",
+                    manifest.version,
+                    manifest.id,
+                    key_label(store, installed.publisher.as_deref())?
+                );
+            }
             return Ok(Imported::AlreadyInstalled {
                 id: manifest.id,
                 version: manifest.version,
@@ -201,6 +235,7 @@ pub fn import_file(
                 previous_version: previous,
                 publisher: manifest.publisher.as_deref(),
                 trusted: open.trusted,
+                owner: owner.as_deref(),
             },
         )
     })();
@@ -210,6 +245,83 @@ pub fn import_file(
     }
     progress.finish();
     result.map(Imported::Installed)
+}
+
+/// A key as people see it: its short form, and the name it was trusted under.
+fn key_label(store: &Store, key: Option<&str>) -> Result<String> {
+    let Some(key) = key else {
+        return Ok("aucune clé (paquet non signé)".into());
+    };
+    let name = store.trusted_key_name(key)?.filter(|n| !n.is_empty());
+    Ok(match name {
+        Some(name) => format!("la clé `{}…` ({name})", short_key(key)),
+        None => format!("la clé `{}…`", short_key(key)),
+    })
+}
+
+/// An installed pack id belongs to its owner: the key that first installed it. A pack
+/// signed by another key (or unsigned, over a signed one) is refused unless the admin
+/// hands the id over with `--replace-publisher`. Returns the owner after this import.
+fn check_owner(
+    store: &Store,
+    installed: Option<&PackRow>,
+    manifest: &Manifest,
+    replace_publisher: bool,
+) -> Result<Option<String>> {
+    let offered = manifest.publisher.clone();
+    let Some(row) = installed else {
+        return Ok(offered);
+    };
+    if row.owner == offered || replace_publisher {
+        return Ok(offered);
+    }
+    let owner = match &row.owner {
+        Some(_) => format!(
+            "appartient à {}, qui l'a installé en premier",
+            key_label(store, row.owner.as_deref())?
+        ),
+        None => "a été installé en premier sans signature".into(),
+    };
+    let signer = match &offered {
+        Some(_) => format!(
+            "ce fichier est signé par {}",
+            key_label(store, offered.as_deref())?
+        ),
+        None => "ce fichier n'est pas signé".into(),
+    };
+    bail!(
+        "le paquet `{}` {owner}, mais {signer} : un autre éditeur ne peut pas le remplacer. \
+         Si ce changement d'éditeur est voulu, relancez avec `--replace-publisher` ; sinon, \
+         demandez à cet éditeur de donner un autre identifiant à son paquet",
+        manifest.id
+    )
+}
+
+/// The starter's id is reserved: only the key the admin designated for it
+/// (`trust add --starter`) may publish it. Returns that key, the owner.
+fn check_starter_publisher(store: &Store, manifest: &Manifest) -> Result<Option<String>> {
+    let designated = store.starter_publisher()?;
+    if manifest.publisher.is_some() && manifest.publisher == designated {
+        return Ok(designated);
+    }
+    let signer = match &manifest.publisher {
+        Some(_) => format!(
+            "ce fichier est signé par {}",
+            key_label(store, manifest.publisher.as_deref())?
+        ),
+        None => "ce fichier n'est pas signé".into(),
+    };
+    let designated = match &designated {
+        Some(_) => format!("c'est {}", key_label(store, designated.as_deref())?),
+        None => "aucune clé n'est désignée sur ce kit".into(),
+    };
+    bail!(
+        "l'identifiant `{}` est réservé à la bibliothèque de départ du kit, que seule la clé \
+         désignée pour elle peut mettre à jour : {designated}, mais {signer}. Si vous faites \
+         confiance à cet éditeur pour la bibliothèque de départ, désignez sa clé avec \
+         `mednum-kit trust add CLÉ --starter`",
+        manifest.id
+    )
 }
 
 /// The pack's own `pack.toml` and items must be what its signed manifest says.
@@ -388,6 +500,7 @@ pub fn install_source(
             previous_version: previous.filter(|p| *p != version),
             publisher: None,
             trusted: true,
+            owner: None,
         },
     )
 }
@@ -457,6 +570,8 @@ pub fn rollback(
             previous_version: Some(&row.version),
             publisher: open.manifest.publisher.as_deref(),
             trusted: open.trusted,
+            // Going back in versions does not hand the id back: the owner stays.
+            owner: row.owner.as_deref(),
         },
         &items,
     )?;
@@ -500,6 +615,9 @@ fn verify_kept(
             manifest.version
         );
     }
+    if id == starter::STARTER_ID {
+        check_starter_publisher(store, manifest)?;
+    }
     let folder = dir.join(version);
     verify::check_folder(manifest, &folder)
         .with_context(|| format!("dossier `{}`", folder.display()))?;
@@ -512,10 +630,22 @@ fn verify_kept(
 }
 
 /// Removes a pack from the index, then its files.
-pub fn remove(store: &mut Store, lock: &LibraryLock, id: &str) -> Result<()> {
+///
+/// The starter is part of the kit: removing it brings back the version built into the kit,
+/// from the binary's own copy, whoever published the installed one.
+pub fn remove(store: &mut Store, lock: &LibraryLock, id: &str) -> Result<Removed> {
     let data_dir = lock.data_dir();
     if id == starter::STARTER_ID {
-        bail!("le paquet `{id}` fait partie du kit : il ne peut pas être supprimé");
+        if store
+            .pack(id)?
+            .is_some_and(|row| !starter::is_built_in(&row))
+        {
+            return starter::reinstall(store, lock, None).map(Removed::StarterRestored);
+        }
+        bail!(
+            "le paquet `{id}` fait partie du kit : il ne peut pas être supprimé (c'est déjà \
+             la version intégrée au kit)"
+        );
     }
     if !store.remove_pack(id)? {
         bail!("aucun paquet `{id}` installé (voir `mednum-kit pack list`)");
@@ -524,7 +654,7 @@ pub fn remove(store: &mut Store, lock: &LibraryLock, id: &str) -> Result<()> {
     if dir.exists() {
         remove_path(&dir)?;
     }
-    Ok(())
+    Ok(Removed::Gone)
 }
 
 /// Writes the installed version of `id` as a `.kitpack` into `dest`: the original signed

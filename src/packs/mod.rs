@@ -13,6 +13,6 @@ pub mod verify;
 
 pub use install::{
     clean_leftovers, export, import_file, install_source, remove, rollback, ImportOptions,
-    Imported, InstallReport, FILES_URL,
+    Imported, InstallReport, Removed, FILES_URL,
 };
 pub use lock::{LibraryLock, LockError, Wait};

@@ -15,7 +15,8 @@ use crate::store::{PackRow, Store};
 #[folder = "content/starter/"]
 struct StarterFiles;
 
-/// The starter pack's id (it cannot be removed: every kit has it).
+/// The starter pack's id, reserved: every kit has it; `pack remove starter` brings back the
+/// built-in one, and only the key designated with `trust add --starter` may publish it.
 pub const STARTER_ID: &str = "starter";
 
 /// The embedded starter pack as a content source.
