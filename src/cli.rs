@@ -99,6 +99,15 @@ pub enum PackCommand {
         /// Accepte une version plus ancienne que celle installée.
         #[arg(long)]
         allow_downgrade: bool,
+        /// Accepte qu'un paquet déjà installé soit remplacé par un paquet du même
+        /// identifiant signé par une autre clé : le paquet appartient ensuite à cette clé.
+        /// Sans cette option, seule la clé qui a installé un paquet en premier peut le
+        /// mettre à jour. (La bibliothèque de départ `starter` n'est jamais concernée :
+        /// voir `trust add --starter`.)
+        #[arg(long)]
+        replace_publisher: bool,
+        #[command(flatten)]
+        wait: WaitArgs,
     },
     /// Liste les paquets installés.
     List {
@@ -106,15 +115,27 @@ pub enum PackCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Retire un paquet et ses contenus du portail.
+    /// Retire un paquet et ses contenus du portail. Pour `starter`, remet la bibliothèque
+    /// de départ intégrée au kit à la place d'une version publiée depuis.
     Remove {
         /// L'identifiant du paquet (voir `pack list`).
         id: String,
+        #[command(flatten)]
+        wait: WaitArgs,
     },
-    /// Revient à la version précédente d'un paquet (gardée à chaque mise à jour).
+    /// Revient à la version précédente d'un paquet (gardée à chaque mise à jour). Elle est
+    /// vérifiée comme à l'import (signature, taille et empreinte de chaque fichier) ; si
+    /// elle a changé sur le disque, ou si son fichier `.kitpack` d'origine manque, le retour
+    /// est refusé et la version installée reste.
     Rollback {
         /// L'identifiant du paquet (voir `pack list`).
         id: String,
+        /// Accepte une version non signée ou signée par une clé inconnue (installée ainsi
+        /// pour tester vos propres contenus).
+        #[arg(long)]
+        allow_untrusted: bool,
+        #[command(flatten)]
+        wait: WaitArgs,
     },
     /// Copie les paquets installés (fichiers signés d'origine) dans un dossier, par exemple
     /// une clé USB, pour les installer sur un autre kit.
@@ -131,6 +152,15 @@ pub enum PackCommand {
     },
 }
 
+/// For the commands that change the library: one at a time per data dir.
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// Si une autre installation est en cours sur ce kit, échoue tout de suite au lieu de
+    /// l'attendre (pour les scripts).
+    #[arg(long, env = "MEDNUM_KIT_NO_WAIT")]
+    pub no_wait: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum KeyCommand {
     /// Crée une paire de clés : la clé secrète dans FICHIER (gardez-la pour vous), la clé
@@ -145,11 +175,20 @@ pub enum KeyCommand {
 #[derive(Debug, Subcommand)]
 pub enum TrustCommand {
     /// Fait confiance à une clé d'éditeur : 64 chiffres hexadécimaux, ou un fichier `.pub`.
+    ///
+    /// Un paquet appartient à la clé qui l'a installé en premier : une autre clé de
+    /// confiance ne peut pas le remplacer (sauf `pack import --replace-publisher`).
     Add {
         key: String,
         /// Un nom pour la reconnaître (l'éditeur).
         #[arg(long, default_value = "")]
         name: String,
+        /// Désigne aussi cette clé comme éditeur de la bibliothèque de départ (`starter`) :
+        /// elle seule pourra la mettre à jour. Une seule clé à la fois : la désignation
+        /// passe de l'ancienne clé à celle-ci. `pack remove starter` remet toujours la
+        /// bibliothèque intégrée au kit.
+        #[arg(long)]
+        starter: bool,
     },
     /// Liste les clés de confiance.
     List,

@@ -266,3 +266,88 @@ fn a_full_disk_refuses_or_stops_the_import_and_keeps_the_old_version() {
     assert_eq!(state(&data), ("2.0.0".into(), state(&data).1));
     assert!(state(&data).1.contains("nouveau"));
 }
+
+/// Before the library lock, a second import (or a `serve` start) while a first-time import
+/// was extracting cleaned the new pack's folder away as a leftover, and both said they
+/// succeeded. Now both wait for the first, and the library is complete.
+#[test]
+fn an_import_and_a_serve_started_during_a_first_time_import_wait_and_delete_none_of_its_files() {
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    let (key, public) = new_key(root.path(), "k");
+    assert!(cli(&data, &["trust", "add", &public]).status.success());
+    const MB: usize = 32;
+    let big = build_big(root.path(), &key, "1.0.0", "premier", MB);
+    let other_src = root.path().join("src-autre");
+    write_source(&other_src, "autre", "1.0.0", "second");
+    let other = root.path().join("autre-1.0.0.kitpack");
+    let out = cli(
+        Path::new("/nonexistent"),
+        &[
+            "pack",
+            "build",
+            other_src.to_str().unwrap(),
+            "--out",
+            other.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let mut first = import_cmd(&data, &big).spawn().unwrap();
+    let packs = data.join("packs/fiches");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let staging_seen = loop {
+        let staging = std::fs::read_dir(&packs).is_ok_and(|entries| {
+            entries
+                .flatten()
+                .any(|e| e.file_name().to_string_lossy().starts_with(".staging-"))
+        });
+        if staging || Instant::now() > deadline || first.try_wait().unwrap().is_some() {
+            break staging;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    };
+    assert!(staging_seen, "the first import never started extracting");
+    let second = import_cmd(&data, &other)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Starts once both imports are done (it waits for the lock to clean leftovers).
+    let kit = Kit::spawn_in(&data);
+    assert!(first.wait().unwrap().success(), "the first import failed");
+    let second = second.wait_with_output().unwrap();
+    let said = String::from_utf8_lossy(&second.stderr);
+    assert!(second.status.success(), "the second import failed: {said}");
+    assert!(
+        said.contains("(attente)"),
+        "the second import did not wait: {said}"
+    );
+    assert!(
+        kit.log()
+            .contains("waiting for it before cleaning leftovers"),
+        "{}",
+        kit.log()
+    );
+
+    for i in 0..MB {
+        let photo = packs.join(format!("1.0.0/images/photo-{i:02}.png"));
+        assert_eq!(
+            std::fs::metadata(&photo).map(|m| m.len()).ok(),
+            Some(1 << 20),
+            "{} lost",
+            photo.display()
+        );
+    }
+    assert_no_leftovers(&packs);
+    assert!(kit
+        .get("/tutoriels/tutoriel-fiches/etape/1")
+        .text()
+        .contains("premier"));
+    assert!(kit
+        .get("/tutoriels/tutoriel-autre/etape/1")
+        .text()
+        .contains("second"));
+    assert_eq!(state(&data).0, "1.0.0");
+}

@@ -175,12 +175,10 @@ fn upgrade_keeps_the_previous_version_for_rollback_then_remove() {
     assert!(!cli(&data, &["pack", "remove", "starter"]).status.success());
 }
 
-/// The starter can be upgraded by a signed pack with its id, then rolled back to the
-/// version built into the kit, which stays trusted and is not reinstalled at the next start.
-#[test]
-fn the_starter_rolls_back_from_a_signed_upgrade_to_the_built_in_version() {
-    let (root, data, key) = trusted_kit_dir();
-    let src = root.path().join("starter");
+/// The starter built into the kit as a source at `version`, with `line` added to the
+/// tutorial `mot-de-passe-solide`, built into `ROOT/starter-VERSION.kitpack` signed by `key`.
+fn starter_pack(root: &Path, version: &str, line: &str, key: &Path) -> std::path::PathBuf {
+    let src = root.join(format!("starter-src-{version}"));
     let embedded = Path::new(env!("CARGO_MANIFEST_DIR")).join("content/starter");
     for entry in walkdir::WalkDir::new(&embedded) {
         let entry = entry.unwrap();
@@ -194,14 +192,34 @@ fn the_starter_rolls_back_from_a_signed_upgrade_to_the_built_in_version() {
     let toml = std::fs::read_to_string(src.join("pack.toml")).unwrap();
     std::fs::write(
         src.join("pack.toml"),
-        toml.replacen("version = \"1.0.0\"", "version = \"1.1.0\"", 1),
+        toml.replacen(
+            "version = \"1.0.0\"",
+            &format!("version = \"{version}\""),
+            1,
+        ),
     )
     .unwrap();
     let tutorial = src.join("tutorials/mot-de-passe-solide.md");
     let text = std::fs::read_to_string(&tutorial).unwrap();
-    std::fs::write(&tutorial, format!("{text}\nVersion quinze.\n")).unwrap();
-    let pack = root.path().join("starter-1.1.0.kitpack");
-    build(&src, &pack, Some(&key));
+    std::fs::write(&tutorial, format!("{text}\n{line}\n")).unwrap();
+    let pack = root.join(format!("starter-{version}.kitpack"));
+    build(&src, &pack, Some(key));
+    pack
+}
+
+/// The starter can be upgraded by a signed pack from the key designated for it, then
+/// rolled back to the version built into the kit, which stays trusted and is not
+/// reinstalled at the next start; rolling forward again needs the key still designated.
+#[test]
+fn the_starter_rolls_back_from_a_signed_upgrade_to_the_built_in_version() {
+    let (root, data, key) = trusted_kit_dir();
+    let public = root.path().join("editeur.key.pub");
+    let out = cli(
+        &data,
+        &["trust", "add", public.to_str().unwrap(), "--starter"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let pack = starter_pack(root.path(), "1.1.0", "Version quinze.", &key);
 
     let mut kit = Kit::spawn_in(&data);
     let page = "/tutoriels/mot-de-passe-solide/tout";
@@ -214,9 +232,15 @@ fn the_starter_rolls_back_from_a_signed_upgrade_to_the_built_in_version() {
     );
     assert!(kit.get(page).text().contains("Version quinze"));
 
+    // The built-in version comes back from the binary, not from its folder on the disk.
+    let kept = data.join("packs/starter/1.0.0/tutorials/mot-de-passe-solide.md");
+    let mut text = std::fs::read_to_string(&kept).unwrap();
+    text.push_str("\nTexte ajouté en douce.\n");
+    std::fs::write(&kept, text).unwrap();
     let out = cli(&data, &["pack", "rollback", "starter"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(!kit.get(page).text().contains("Version quinze"));
+    let shown = kit.get(page).text();
+    assert!(!shown.contains("Version quinze") && !shown.contains("en douce"));
     let list = list_json(&data);
     assert!(list.contains("\"version\": \"1.0.0\""), "{list}");
     assert!(list.contains("\"trusted\": true"), "{list}");
@@ -229,10 +253,179 @@ fn the_starter_rolls_back_from_a_signed_upgrade_to_the_built_in_version() {
         kit.log()
     );
     assert!(list_json(&data).contains("\"previous_version\": \"1.1.0\""));
+    // Another key designated meanwhile: the kept 1.1.0 may not come back.
+    let (_, other) = new_key(root.path(), "autre");
+    let out = cli(&data, &["trust", "add", &other, "--starter"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = cli(&data, &["pack", "rollback", "starter"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--starter"), "{}", stderr(&out));
+    assert!(!kit.get(page).text().contains("Version quinze"));
+    let out = cli(
+        &data,
+        &["trust", "add", public.to_str().unwrap(), "--starter"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
     let out = cli(&data, &["pack", "rollback", "starter"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(kit.get(page).text().contains("Version quinze"));
     kit.stop();
+}
+
+/// The short form of a key, as messages show it.
+fn short(key: &str) -> &str {
+    &key[..16]
+}
+
+/// Before, any trusted key could replace any installed pack id silently. Now an id belongs
+/// to the key that first installed it: another key's pack is refused, naming both keys,
+/// and nothing changes, unless the admin hands the id over with `--replace-publisher`.
+#[test]
+fn a_second_key_cannot_take_over_an_installed_pack_id_without_replace_publisher() {
+    let (root, data, key) = trusted_kit_dir();
+    let first_public = std::fs::read_to_string(root.path().join("editeur.key.pub")).unwrap();
+    let first_public = first_public.trim();
+    let (other_key, other_public) = new_key(root.path(), "autre");
+    let out = cli(
+        &data,
+        &["trust", "add", &other_public, "--name", "Autre éditeur"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let pack = |version: &str, word: &str, key: &Path| {
+        let src = root.path().join(format!("src-{version}"));
+        write_source(&src, "fiches", version, word);
+        let pack = root.path().join(format!("fiches-{version}.kitpack"));
+        build(&src, &pack, Some(key));
+        pack
+    };
+    let own = pack("1.0.0", "original", &key);
+    let taken = pack("2.0.0", "usurpé", &other_key);
+    let later = pack("3.0.0", "repris", &key);
+    let out = cli(&data, &["pack", "import", own.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let kit = Kit::spawn_in(&data);
+    let step = "/tutoriels/tutoriel-fiches/etape/1";
+
+    let before_list = list_json(&data);
+    let before_tree = tree(root.path());
+    let out = cli(&data, &["pack", "import", taken.to_str().unwrap()]);
+    let err = stderr(&out);
+    assert!(!out.status.success(), "taken over: {}", stdout(&out));
+    for said in [
+        "`fiches`",
+        "fiches-2.0.0.kitpack",
+        short(first_public),
+        "Éditeur test",
+        short(&other_public),
+        "Autre éditeur",
+        "--replace-publisher",
+    ] {
+        assert!(err.contains(said), "message lacks {said:?}: {err}");
+    }
+    assert_eq!(list_json(&data), before_list);
+    assert_eq!(tree(root.path()), before_tree);
+    assert!(kit.get(step).text().contains("original"));
+
+    let out = cli(
+        &data,
+        &[
+            "pack",
+            "import",
+            taken.to_str().unwrap(),
+            "--replace-publisher",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(kit.get(step).text().contains("usurpé"));
+    assert!(list_json(&data).contains(&format!("\"owner\": \"{other_public}\"")));
+    // The id is the other key's now: the first key's newer version is the one refused.
+    let out = cli(&data, &["pack", "import", later.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains(short(&other_public)),
+        "{}",
+        stderr(&out)
+    );
+    assert!(kit.get(step).text().contains("usurpé"));
+}
+
+/// The starter's id is reserved: a trusted key not designated for it cannot replace it,
+/// even with `--replace-publisher`. After an update from the designated key,
+/// `pack remove starter` brings back the built-in starter, which a restart keeps.
+#[test]
+fn only_the_designated_key_updates_the_starter_and_remove_brings_back_the_built_in_one() {
+    let (root, data, key) = trusted_kit_dir();
+    let public = std::fs::read_to_string(root.path().join("editeur.key.pub")).unwrap();
+    let public = public.trim().to_owned();
+    let pack = starter_pack(root.path(), "1.1.0", "Version quinze.", &key);
+    let mut kit = Kit::spawn_in(&data);
+    let page = "/tutoriels/mot-de-passe-solide/tout";
+
+    let before_list = list_json(&data);
+    let before_tree = tree(root.path());
+    for extra in [None, Some("--replace-publisher")] {
+        let mut args = vec!["pack", "import", pack.to_str().unwrap()];
+        args.extend(extra);
+        let out = cli(&data, &args);
+        let err = stderr(&out);
+        assert!(!out.status.success(), "{extra:?}: starter replaced");
+        for said in ["`starter`", short(&public), "--starter"] {
+            assert!(
+                err.contains(said),
+                "{extra:?}: message lacks {said:?}: {err}"
+            );
+        }
+        assert_eq!(list_json(&data), before_list);
+        assert_eq!(tree(root.path()), before_tree);
+    }
+    assert!(!kit.get(page).text().contains("Version quinze"));
+
+    let out = cli(&data, &["trust", "add", &public, "--starter"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listed = stdout(&cli(&data, &["trust", "list"]));
+    assert!(
+        listed.contains(&format!(
+            "{public}  Éditeur test  (éditeur de la bibliothèque de départ)"
+        )),
+        "{listed}"
+    );
+    let out = cli(&data, &["pack", "import", pack.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(kit.get(page).text().contains("Version quinze"));
+
+    let out = cli(&data, &["pack", "remove", "starter"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("intégrée au kit"), "{}", stdout(&out));
+    assert!(!kit.get(page).text().contains("Version quinze"));
+    let built_in = list_json(&data);
+    assert!(
+        built_in.contains("\"version\": \"1.0.0\"") && built_in.contains("\"publisher\": null"),
+        "{built_in}"
+    );
+    kit.stop();
+
+    let kit = Kit::spawn_in(&data);
+    assert!(
+        !kit.log().contains("installed starter pack"),
+        "{}",
+        kit.log()
+    );
+    assert!(!kit.get(page).text().contains("Version quinze"));
+    assert_eq!(list_json(&data), built_in);
+    let mut kept: Vec<String> = std::fs::read_dir(data.join("packs/starter"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    kept.sort();
+    assert_eq!(kept, ["1.0.0"]);
+    // Already the built-in one: nothing to remove.
+    let out = cli(&data, &["pack", "remove", "starter"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("fait partie du kit"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -674,4 +867,196 @@ fn a_theme_with_many_tutorials_is_shown_thirty_at_a_time() {
         .text()
         .contains("class=\"pager\""));
     assert!(!kit.get("/ateliers").text().contains("class=\"pager\""));
+}
+
+/// The test holds the library's lock as an import in progress would: a second writer
+/// with `--no-wait` fails at once and changes nothing; without it, it says once that it
+/// waits, waits, and does its work when the lock is free. Readers are not held up.
+#[test]
+fn a_second_writer_waits_for_the_library_lock_or_with_no_wait_fails_at_once() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    use std::time::Duration;
+
+    let (root, data, key) = trusted_kit_dir();
+    let src = root.path().join("src");
+    write_source(&src, "fiches", "1.0.0", "patience");
+    let pack = root.path().join("fiches.kitpack");
+    build(&src, &pack, Some(&key));
+    let held = std::fs::File::open(data.join(".lock")).expect("the lock file of the data dir");
+    held.lock().unwrap();
+
+    let before_list = list_json(&data);
+    let before_tree = tree(root.path());
+    let pack_arg = pack.to_str().unwrap();
+    for args in [
+        ["pack", "import", pack_arg, "--no-wait"],
+        ["pack", "remove", "fiches", "--no-wait"],
+        ["pack", "rollback", "fiches", "--no-wait"],
+    ] {
+        let out = cli(&data, &args);
+        let err = stderr(&out);
+        assert!(
+            !out.status.success(),
+            "{args:?} ran while the lock was held"
+        );
+        assert!(
+            err.contains("une autre installation est en cours") && err.contains(".lock"),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("(attente)"), "{args:?} said it waits: {err}");
+    }
+    assert_eq!(list_json(&data), before_list);
+    assert_eq!(tree(root.path()), before_tree);
+
+    let mut waiting = Command::new(support::BIN)
+        .env_clear()
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["pack", "import", pack_arg])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stderr_pipe = waiting.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut lines = Vec::new();
+        for line in std::io::BufReader::new(stderr_pipe)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line.clone());
+            lines.push(line);
+        }
+        lines
+    });
+    let first = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the second import said nothing");
+    assert_eq!(first, "Une autre installation est en cours… (attente)");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        waiting.try_wait().unwrap().is_none(),
+        "the second import did not wait"
+    );
+    assert_eq!(list_json(&data), before_list);
+
+    held.unlock().unwrap();
+    let out = waiting.wait_with_output().unwrap();
+    let lines = reader.join().unwrap();
+    assert!(out.status.success(), "{lines:?}");
+    assert!(
+        stdout(&out).contains("installé : fiches 1.0.0"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        lines.iter().filter(|l| l.contains("(attente)")).count(),
+        1,
+        "{lines:?}"
+    );
+    assert!(list_json(&data).contains("\"id\": \"fiches\""));
+}
+
+/// Before, rollback indexed the kept version's files as they were on the disk: an edited
+/// file was served as if signed, and with its `.kitpack` deleted the pack showed as built
+/// into the kit and trusted, with it replaced by garbage the rollback still passed. Now
+/// each case is refused, naming the file, and the installed version stays and is served.
+#[test]
+fn rollback_refuses_a_kept_version_that_no_longer_matches_its_signed_file() {
+    let (root, data, key) = trusted_kit_dir();
+    for (version, word) in [("1.0.0", "ancien"), ("2.0.0", "nouveau")] {
+        let src = root.path().join(format!("src-{version}"));
+        write_source(&src, "fiches", version, word);
+        let pack = root.path().join(format!("fiches-{version}.kitpack"));
+        build(&src, &pack, Some(&key));
+        let out = cli(&data, &["pack", "import", pack.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let kit = Kit::spawn_in(&data);
+    let step = "/tutoriels/tutoriel-fiches/etape/1";
+    let kept = data.join("packs/fiches/1.0.0");
+    let kitpack = data.join("packs/fiches/1.0.0.kitpack");
+    let tutorial = kept.join("tutorials/tutoriel-fiches.md");
+    let signed_file = std::fs::read(&kitpack).unwrap();
+    let signed_text = std::fs::read(&tutorial).unwrap();
+    let restore = || {
+        std::fs::write(&kitpack, &signed_file).unwrap();
+        std::fs::write(&tutorial, &signed_text).unwrap();
+        let _ = std::fs::remove_file(kept.join("images/ajout.svg"));
+    };
+    let before = list_json(&data);
+    assert!(before.contains("\"version\": \"2.0.0\""), "{before}");
+
+    type Break<'a> = Box<dyn Fn() + 'a>;
+    let cases: Vec<(&str, Break, &[&str])> = vec![
+        (
+            "file edited",
+            Box::new(|| {
+                let mut text = signed_text.clone();
+                text.extend_from_slice("\nTexte ajouté en douce.\n".as_bytes());
+                std::fs::write(&tutorial, text).unwrap();
+            }),
+            &["tutorials/tutoriel-fiches.md", "octets au lieu de"],
+        ),
+        (
+            "file edited, same size",
+            Box::new(|| {
+                let mut text = signed_text.clone();
+                let last = text.len() - 2;
+                text[last] = b'X';
+                std::fs::write(&tutorial, text).unwrap();
+            }),
+            &["tutorials/tutoriel-fiches.md", "empreinte sha256"],
+        ),
+        (
+            "file added",
+            Box::new(|| std::fs::write(kept.join("images/ajout.svg"), "<svg/>").unwrap()),
+            &["images/ajout.svg", "absent du manifeste"],
+        ),
+        (
+            ".kitpack deleted",
+            Box::new(|| std::fs::remove_file(&kitpack).unwrap()),
+            &["1.0.0.kitpack", "manque"],
+        ),
+        (
+            ".kitpack replaced by garbage",
+            Box::new(|| std::fs::write(&kitpack, vec![0x5a; 4096]).unwrap()),
+            &["1.0.0.kitpack", "zip abîmé"],
+        ),
+    ];
+    for (name, make, reasons) in &cases {
+        make();
+        let out = cli(&data, &["pack", "rollback", "fiches"]);
+        let err = stderr(&out);
+        assert!(
+            !out.status.success(),
+            "{name}: rolled back\n{}",
+            stdout(&out)
+        );
+        for reason in *reasons {
+            assert!(
+                err.contains(reason),
+                "{name}: message lacks {reason:?}: {err}"
+            );
+        }
+        assert!(
+            err.contains("la version 2.0.0 reste installée"),
+            "{name}: {err}"
+        );
+        assert_eq!(list_json(&data), before, "{name}: library changed");
+        assert!(kit.get(step).text().contains("nouveau"), "{name}");
+        restore();
+    }
+
+    // The kept version as it was signed rolls back.
+    let out = cli(&data, &["pack", "rollback", "fiches"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(kit.get(step).text().contains("ancien"));
+    let list = list_json(&data);
+    assert!(
+        list.contains("\"version\": \"1.0.0\"") && list.contains("\"trusted\": true"),
+        "{list}"
+    );
 }

@@ -10,18 +10,51 @@ pub mod trust;
 use anyhow::{Context, Result};
 
 use crate::config::Config;
+use crate::packs::{LibraryLock, Wait};
 use crate::store::Store;
 
-/// Opens the library of the data dir, creating both (with the starter pack) if needed.
+/// Said once on stderr when a command waits for another process's change to the library.
+const WAITING: &str = "Une autre installation est en cours… (attente)";
+
+/// Takes the library's write lock for a command that changes it: waits for another
+/// writer (saying so once), or with `no_wait` fails at once.
+pub(crate) fn lock_library(config: &Config, no_wait: bool) -> Result<LibraryLock> {
+    let wait = if no_wait { Wait::No } else { Wait::Yes };
+    Ok(LibraryLock::acquire(&config.data_dir, wait, &|| {
+        eprintln!("{WAITING}")
+    })?)
+}
+
+/// Opens the library of the data dir for reading, creating both (with the starter pack)
+/// if needed. The lock is taken only when the starter must be installed.
 pub(crate) fn open_store(config: &Config) -> Result<Store> {
+    let mut store = open_unlocked(config)?;
+    if crate::packs::starter::needs_install(&store)? {
+        let lock = lock_library(config, false)?;
+        ensure_starter(&mut store, &lock)?;
+    }
+    Ok(store)
+}
+
+/// Opens the library for a command that holds its write lock.
+pub(crate) fn open_store_locked(config: &Config, lock: &LibraryLock) -> Result<Store> {
+    let mut store = open_unlocked(config)?;
+    ensure_starter(&mut store, lock)?;
+    Ok(store)
+}
+
+fn open_unlocked(config: &Config) -> Result<Store> {
     std::fs::create_dir_all(&config.data_dir).with_context(|| {
         format!(
             "impossible de créer le dossier `{}`",
             config.data_dir.display()
         )
     })?;
-    let mut store = Store::open(&config.db_path())?;
-    if let Some(report) = crate::packs::starter::ensure(&mut store, &config.data_dir)
+    Ok(Store::open(&config.db_path())?)
+}
+
+fn ensure_starter(store: &mut Store, lock: &LibraryLock) -> Result<()> {
+    if let Some(report) = crate::packs::starter::ensure(store, lock)
         .context("installation de la bibliothèque de départ")?
     {
         log::info!(
@@ -32,7 +65,7 @@ pub(crate) fn open_store(config: &Config) -> Result<Store> {
             report.files
         );
     }
-    Ok(store)
+    Ok(())
 }
 
 /// Prints a failed command's error on stderr, in French, with what to do next if known.

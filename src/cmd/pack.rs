@@ -4,13 +4,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 
-use super::open_store;
+use super::{lock_library, open_store, open_store_locked};
 use crate::cli::PackCommand;
 use crate::config::Config;
 use crate::content::dir::DirSource;
 use crate::packs::format::{short_key, EXTENSION};
 use crate::packs::progress::Progress;
-use crate::packs::{self, check, keys, verify, ImportOptions, Imported};
+use crate::packs::{self, check, keys, verify, ImportOptions, Imported, Removed};
 
 pub fn run(command: &PackCommand, config: &Config) -> Result<()> {
     match command {
@@ -31,23 +31,38 @@ pub fn run(command: &PackCommand, config: &Config) -> Result<()> {
             path,
             allow_untrusted,
             allow_downgrade,
+            replace_publisher,
+            wait,
         } => {
             let options = ImportOptions {
                 allow_untrusted: *allow_untrusted,
                 allow_downgrade: *allow_downgrade,
+                replace_publisher: *replace_publisher,
             };
-            import(config, path, &options)
+            import(config, path, &options, wait.no_wait)
         }
         PackCommand::List { json } => list(config, *json),
-        PackCommand::Remove { id } => {
-            let mut store = open_store(config)?;
-            packs::remove(&mut store, &config.data_dir, id)?;
-            println!("paquet `{id}` retiré");
+        PackCommand::Remove { id, wait } => {
+            let lock = lock_library(config, wait.no_wait)?;
+            let mut store = open_store_locked(config, &lock)?;
+            match packs::remove(&mut store, &lock, id)? {
+                Removed::Gone => println!("paquet `{id}` retiré"),
+                Removed::StarterRestored(report) => println!(
+                    "paquet `{id}` : la bibliothèque de départ intégrée au kit est remise \
+                     (version {})",
+                    report.version
+                ),
+            }
             Ok(())
         }
-        PackCommand::Rollback { id } => {
-            let mut store = open_store(config)?;
-            let report = packs::rollback(&mut store, &config.data_dir, id)?;
+        PackCommand::Rollback {
+            id,
+            allow_untrusted,
+            wait,
+        } => {
+            let lock = lock_library(config, wait.no_wait)?;
+            let mut store = open_store_locked(config, &lock)?;
+            let report = packs::rollback(&mut store, &lock, id, *allow_untrusted)?;
             println!(
                 "paquet `{id}` revenu à la version {} (la version {} reste disponible)",
                 report.version,
@@ -115,9 +130,10 @@ fn packs_in(dir: &Path) -> Result<Vec<PathBuf>> {
         .collect())
 }
 
-fn import(config: &Config, path: &Path, options: &ImportOptions) -> Result<()> {
-    let mut store = open_store(config)?;
-    packs::clean_leftovers(&store, &config.data_dir)?;
+fn import(config: &Config, path: &Path, options: &ImportOptions, no_wait: bool) -> Result<()> {
+    let lock = lock_library(config, no_wait)?;
+    let mut store = open_store_locked(config, &lock)?;
+    packs::clean_leftovers(&store, &lock)?;
     let files = if path.is_dir() {
         let files = packs_in(path)?;
         if files.is_empty() {
@@ -130,7 +146,7 @@ fn import(config: &Config, path: &Path, options: &ImportOptions) -> Result<()> {
     let mut failed = 0;
     for file in &files {
         let progress = Progress::for_stderr();
-        match packs::import_file(&mut store, &config.data_dir, file, options, &progress) {
+        match packs::import_file(&mut store, &lock, file, options, &progress) {
             Ok(Imported::Installed(r)) => match &r.previous {
                 Some(previous) => println!(
                     "mis à jour : {} {} → {} ({} contenus)",
@@ -186,6 +202,7 @@ fn list(config: &Config, json: bool) -> Result<()> {
                     "previous_version": p.previous_version,
                     "publisher": p.publisher,
                     "trusted": p.trusted,
+                    "owner": p.owner,
                 })
             })
             .collect();

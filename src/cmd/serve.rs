@@ -22,12 +22,17 @@ pub fn run(args: &ServeArgs, config: &Config) -> Result<()> {
             .context("impossible d'installer l'arrêt propre")?;
     }
 
-    let store = super::open_store(config)?;
-    let cleaned = packs::clean_leftovers(&store, &config.data_dir)?;
+    // An import running now would look like leftovers: wait for it (one writer at a time).
+    let lock = packs::LibraryLock::acquire(&config.data_dir, packs::Wait::Yes, &|| {
+        log::info!("another install is running: waiting for it before cleaning leftovers")
+    })?;
+    let store = super::open_store_locked(config, &lock)?;
+    let cleaned = packs::clean_leftovers(&store, &lock)?;
     if cleaned > 0 {
         log::info!("cleaned {cleaned} leftover(s) of an interrupted install");
     }
     drop(store);
+    drop(lock);
     let db_path = config.db_path();
     let listener = web::bind(args.listen)?;
     let listening = listener.local_addr().context("adresse d'écoute inconnue")?;

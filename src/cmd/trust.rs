@@ -10,12 +10,22 @@ use crate::packs::{format::short_key, keys};
 pub fn run(command: &TrustCommand, config: &Config) -> Result<()> {
     let mut store = open_store(config)?;
     match command {
-        TrustCommand::Add { key, name } => {
+        TrustCommand::Add { key, name, starter } => {
             let key = keys::parse_public(key)?;
             if store.add_trusted_key(&key, name)? {
                 println!("clé {}… ajoutée aux clés de confiance", short_key(&key));
             } else {
                 println!("clé {}… déjà de confiance", short_key(&key));
+            }
+            if *starter {
+                let before = store.designate_starter_publisher(&key)?;
+                let instead = before
+                    .map(|b| format!(", à la place de la clé {}…", short_key(&b)))
+                    .unwrap_or_default();
+                println!(
+                    "clé {}… désignée pour publier la bibliothèque de départ `starter`{instead}",
+                    short_key(&key)
+                );
             }
         }
         TrustCommand::List => {
@@ -23,8 +33,14 @@ pub fn run(command: &TrustCommand, config: &Config) -> Result<()> {
             if keys.is_empty() {
                 println!("aucune clé de confiance : ajoutez-en une avec `mednum-kit trust add`");
             }
+            let starter = store.starter_publisher()?;
             for (key, name) in keys {
-                println!("{key}  {name}");
+                let mark = if starter.as_ref() == Some(&key) {
+                    "  (éditeur de la bibliothèque de départ)"
+                } else {
+                    ""
+                };
+                println!("{key}  {name}{mark}");
             }
         }
         TrustCommand::Remove { key } => {

@@ -10,13 +10,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 
-use super::format::{sha256_hex, to_hex, Manifest, EXTENSION};
+use super::format::{sha256_hex, short_key, to_hex, Manifest, EXTENSION};
+use super::lock::LibraryLock;
 use super::progress::Progress;
-use super::verify;
+use super::{starter, verify};
 use crate::content::dir::DirSource;
 use crate::content::{self, LoadedPack, Source};
 use crate::paths::safe_join;
-use crate::store::{NewItem, NewPack, NewStep, Store};
+use crate::store::{NewItem, NewPack, NewStep, PackRow, Store};
 
 /// URL prefix under which installed pack files are served: `/contenus/<id>/<version>/<path>`.
 pub const FILES_URL: &str = "/contenus/";
@@ -50,6 +51,18 @@ pub enum Imported {
 pub struct ImportOptions {
     pub allow_untrusted: bool,
     pub allow_downgrade: bool,
+    /// Lets a pack signed by another key than the id's owner replace it, and become its
+    /// owner (never for the starter's reserved id).
+    pub replace_publisher: bool,
+}
+
+/// What `remove` did.
+#[derive(Debug)]
+pub enum Removed {
+    /// The pack and its files are gone.
+    Gone,
+    /// The starter cannot go: the one built into the kit is back in place of a published one.
+    StarterRestored(InstallReport),
 }
 
 pub(crate) fn fsync_dir(dir: &Path) -> Result<()> {
@@ -112,11 +125,12 @@ fn free_bytes(dir: &Path) -> Option<u64> {
 /// everything passed.
 pub fn import_file(
     store: &mut Store,
-    data_dir: &Path,
+    lock: &LibraryLock,
     file: &Path,
     options: &ImportOptions,
     progress: &Progress,
 ) -> Result<Imported> {
+    let data_dir = lock.data_dir();
     let shown = file.display();
     progress.step(format!("vérification de `{shown}`"));
     let mut open = verify::open(
@@ -127,10 +141,32 @@ pub fn import_file(
     .with_context(|| format!("paquet `{shown}` refusé"))?;
     let manifest = open.manifest.clone();
     let installed = store.pack(&manifest.id)?;
+    let owner = if manifest.id == starter::STARTER_ID {
+        check_starter_publisher(store, &manifest)
+    } else {
+        check_owner(
+            store,
+            installed.as_ref(),
+            &manifest,
+            options.replace_publisher,
+        )
+    }
+    .with_context(|| format!("paquet `{shown}` refusé"))?;
     let offered = semver::Version::parse(&manifest.version)?;
     if let Some(installed) = &installed {
         let current = semver::Version::parse(&installed.version).ok();
         if current.as_ref() == Some(&offered) {
+            if installed.publisher != manifest.publisher {
+                // Its folder is in use: the other publisher's files cannot go there.
+                bail!(
+                    "paquet `{shown}` refusé : la version {} de `{}` est déjà installée, \
+                     publiée par {} ; ce fichier, d'un autre éditeur, doit porter une version \
+                     plus récente",
+                    manifest.version,
+                    manifest.id,
+                    key_label(store, installed.publisher.as_deref())?
+                );
+            }
             return Ok(Imported::AlreadyInstalled {
                 id: manifest.id,
                 version: manifest.version,
@@ -199,6 +235,7 @@ pub fn import_file(
                 previous_version: previous,
                 publisher: manifest.publisher.as_deref(),
                 trusted: open.trusted,
+                owner: owner.as_deref(),
             },
         )
     })();
@@ -208,6 +245,83 @@ pub fn import_file(
     }
     progress.finish();
     result.map(Imported::Installed)
+}
+
+/// A key as people see it: its short form, and the name it was trusted under.
+fn key_label(store: &Store, key: Option<&str>) -> Result<String> {
+    let Some(key) = key else {
+        return Ok("aucune clé (paquet non signé)".into());
+    };
+    let name = store.trusted_key_name(key)?.filter(|n| !n.is_empty());
+    Ok(match name {
+        Some(name) => format!("la clé `{}…` ({name})", short_key(key)),
+        None => format!("la clé `{}…`", short_key(key)),
+    })
+}
+
+/// An installed pack id belongs to its owner: the key that first installed it. A pack
+/// signed by another key (or unsigned, over a signed one) is refused unless the admin
+/// hands the id over with `--replace-publisher`. Returns the owner after this import.
+fn check_owner(
+    store: &Store,
+    installed: Option<&PackRow>,
+    manifest: &Manifest,
+    replace_publisher: bool,
+) -> Result<Option<String>> {
+    let offered = manifest.publisher.clone();
+    let Some(row) = installed else {
+        return Ok(offered);
+    };
+    if row.owner == offered || replace_publisher {
+        return Ok(offered);
+    }
+    let owner = match &row.owner {
+        Some(_) => format!(
+            "appartient à {}, qui l'a installé en premier",
+            key_label(store, row.owner.as_deref())?
+        ),
+        None => "a été installé en premier sans signature".into(),
+    };
+    let signer = match &offered {
+        Some(_) => format!(
+            "ce fichier est signé par {}",
+            key_label(store, offered.as_deref())?
+        ),
+        None => "ce fichier n'est pas signé".into(),
+    };
+    bail!(
+        "le paquet `{}` {owner}, mais {signer} : un autre éditeur ne peut pas le remplacer. \
+         Si ce changement d'éditeur est voulu, relancez avec `--replace-publisher` ; sinon, \
+         demandez à cet éditeur de donner un autre identifiant à son paquet",
+        manifest.id
+    )
+}
+
+/// The starter's id is reserved: only the key the admin designated for it
+/// (`trust add --starter`) may publish it. Returns that key, the owner.
+fn check_starter_publisher(store: &Store, manifest: &Manifest) -> Result<Option<String>> {
+    let designated = store.starter_publisher()?;
+    if manifest.publisher.is_some() && manifest.publisher == designated {
+        return Ok(designated);
+    }
+    let signer = match &manifest.publisher {
+        Some(_) => format!(
+            "ce fichier est signé par {}",
+            key_label(store, manifest.publisher.as_deref())?
+        ),
+        None => "ce fichier n'est pas signé".into(),
+    };
+    let designated = match &designated {
+        Some(_) => format!("c'est {}", key_label(store, designated.as_deref())?),
+        None => "aucune clé n'est désignée sur ce kit".into(),
+    };
+    bail!(
+        "l'identifiant `{}` est réservé à la bibliothèque de départ du kit, que seule la clé \
+         désignée pour elle peut mettre à jour : {designated}, mais {signer}. Si vous faites \
+         confiance à cet éditeur pour la bibliothèque de départ, désignez sa clé avec \
+         `mednum-kit trust add CLÉ --starter`",
+        manifest.id
+    )
 }
 
 /// The pack's own `pack.toml` and items must be what its signed manifest says.
@@ -285,10 +399,15 @@ fn commit(
         fs::remove_dir_all(&final_dir)
             .with_context(|| format!("impossible d'effacer `{}`", final_dir.display()))?;
     }
-    if let Some(kitpack) = kitpack {
-        let target = original_kitpack(&dir, pack.version);
-        fs::rename(kitpack, &target)
-            .with_context(|| format!("impossible de renommer `{}`", kitpack.display()))?;
+    let target = original_kitpack(&dir, pack.version);
+    match kitpack {
+        Some(kitpack) => fs::rename(kitpack, &target)
+            .with_context(|| format!("impossible de renommer `{}`", kitpack.display()))?,
+        // Installed from a source (the starter built into the kit): a signed file of the
+        // same version left from before is not this version's, and would be exported or
+        // checked as if it were.
+        None if target.exists() => remove_path(&target)?,
+        None => {}
     }
     fs::rename(staging, &final_dir)
         .with_context(|| format!("impossible de renommer `{}`", staging.display()))?;
@@ -335,12 +454,16 @@ fn remove_path(path: &Path) -> Result<()> {
 }
 
 /// Installs a pack from a source that needs no verification (the embedded starter).
+///
+/// `previous` is the installed version to keep for rollback, if any.
 pub fn install_source(
     store: &mut Store,
-    data_dir: &Path,
+    lock: &LibraryLock,
     source: &dyn Source,
     digest: &str,
+    previous: Option<&str>,
 ) -> Result<InstallReport> {
+    let data_dir = lock.data_dir();
     let loaded = content::load(source, FILES_URL)?;
     let version = loaded.meta.version.to_string();
     let dir = pack_dir(data_dir, &loaded.meta.id)?;
@@ -374,9 +497,10 @@ pub fn install_source(
             version: &version,
             title: &loaded.meta.title,
             digest,
-            previous_version: None,
+            previous_version: previous.filter(|p| *p != version),
             publisher: None,
             trusted: true,
+            owner: None,
         },
     )
 }
@@ -400,7 +524,20 @@ pub fn source_digest(source: &dyn Source) -> std::io::Result<String> {
 
 /// Goes back to the version kept at the last upgrade (and keeps the current one, so a
 /// second rollback undoes the first).
-pub fn rollback(store: &mut Store, data_dir: &Path, id: &str) -> Result<InstallReport> {
+///
+/// The kept version is checked as an import is before it is indexed: its original signed
+/// file must be there, open, carry a valid signature by a trusted key (or
+/// `allow_untrusted`) and name this pack and version, and the version's folder must hold
+/// exactly the files its manifest lists, with their sizes and sha256. Anything else is
+/// refused and the installed version stays. The starter's version built into the kit has
+/// no signed file: it comes back from the binary, never from the disk.
+pub fn rollback(
+    store: &mut Store,
+    lock: &LibraryLock,
+    id: &str,
+    allow_untrusted: bool,
+) -> Result<InstallReport> {
+    let data_dir = lock.data_dir();
     let row = store
         .pack(id)?
         .ok_or_else(|| anyhow!("aucun paquet `{id}` installé (voir `mednum-kit pack list`)"))?;
@@ -409,34 +546,32 @@ pub fn rollback(store: &mut Store, data_dir: &Path, id: &str) -> Result<InstallR
         .clone()
         .ok_or_else(|| anyhow!("le paquet `{id}` n'a pas de version précédente"))?;
     let dir = pack_dir(data_dir, id)?;
-    let source = DirSource::open(&dir.join(&previous))
-        .with_context(|| format!("version {previous} de `{id}` introuvable sur le disque"))?;
-    let loaded = content::load(&source, FILES_URL)?;
     let kitpack = original_kitpack(&dir, &previous);
-    let (digest, publisher, trusted) = match verify::open(&kitpack, &|_| true, true) {
-        Ok(open) => (
-            sha256_hex(&open.manifest_bytes),
-            open.manifest.publisher.clone(),
-            open.manifest
-                .publisher
-                .as_deref()
-                .is_some_and(|k| store.is_trusted(k).unwrap_or(false)),
-        ),
-        // No signed file: this version came from the kit itself (`install_source`, the
-        // starter), trusted as it was then, with the digest its files gave then.
-        Err(_) if !kitpack.exists() => (source_digest(&source)?, None, true),
-        Err(_) => (String::from("rollback"), None, false),
+    if id == starter::STARTER_ID && !kitpack.exists() && !starter::is_built_in(&row) {
+        return starter::reinstall(store, lock, Some(&row.version));
+    }
+    let refused = || {
+        format!(
+            "retour de `{id}` à la version {previous} refusé (la version {} reste installée ; \
+             pour retrouver la {previous}, réimportez son fichier `.kitpack` d'origine avec \
+             `--allow-downgrade`)",
+            row.version
+        )
     };
+    let (open, loaded) =
+        verify_kept(store, &dir, id, &previous, allow_untrusted).with_context(refused)?;
     let items = index_items(&loaded)?;
     store.replace_pack(
         &NewPack {
             id,
             version: &previous,
             title: &loaded.meta.title,
-            digest: &digest,
+            digest: &sha256_hex(&open.manifest_bytes),
             previous_version: Some(&row.version),
-            publisher: publisher.as_deref(),
-            trusted,
+            publisher: open.manifest.publisher.as_deref(),
+            trusted: open.trusted,
+            // Going back in versions does not hand the id back: the owner stays.
+            owner: row.owner.as_deref(),
         },
         &items,
     )?;
@@ -449,10 +584,68 @@ pub fn rollback(store: &mut Store, data_dir: &Path, id: &str) -> Result<InstallR
     })
 }
 
+/// The kept version `version` of pack `id` in `dir`, checked against its signed file, and
+/// its content loaded from the checked folder.
+fn verify_kept(
+    store: &Store,
+    dir: &Path,
+    id: &str,
+    version: &str,
+    allow_untrusted: bool,
+) -> Result<(verify::OpenPack, LoadedPack)> {
+    let kitpack = original_kitpack(dir, version);
+    let shown = kitpack.display();
+    if !kitpack.is_file() {
+        bail!(
+            "le fichier signé `{shown}` de cette version manque : sans lui, ses fichiers ne \
+             peuvent pas être vérifiés"
+        );
+    }
+    let open = verify::open(
+        &kitpack,
+        &|key| store.is_trusted(key).unwrap_or(false),
+        allow_untrusted,
+    )
+    .with_context(|| format!("fichier signé `{shown}`"))?;
+    let manifest = &open.manifest;
+    if manifest.id != id || manifest.version != version {
+        bail!(
+            "le fichier signé `{shown}` est celui de `{} {}`, pas de `{id} {version}`",
+            manifest.id,
+            manifest.version
+        );
+    }
+    if id == starter::STARTER_ID {
+        check_starter_publisher(store, manifest)?;
+    }
+    let folder = dir.join(version);
+    verify::check_folder(manifest, &folder)
+        .with_context(|| format!("dossier `{}`", folder.display()))?;
+    let source = DirSource::open(&folder)?;
+    let loaded = content::load(&source, FILES_URL)
+        .with_context(|| format!("dossier `{}`", folder.display()))?;
+    check_matches_manifest(&loaded, manifest)?;
+    check_slugs_free(store, &loaded)?;
+    Ok((open, loaded))
+}
+
 /// Removes a pack from the index, then its files.
-pub fn remove(store: &mut Store, data_dir: &Path, id: &str) -> Result<()> {
-    if id == super::starter::STARTER_ID {
-        bail!("le paquet `{id}` fait partie du kit : il ne peut pas être supprimé");
+///
+/// The starter is part of the kit: removing it brings back the version built into the kit,
+/// from the binary's own copy, whoever published the installed one.
+pub fn remove(store: &mut Store, lock: &LibraryLock, id: &str) -> Result<Removed> {
+    let data_dir = lock.data_dir();
+    if id == starter::STARTER_ID {
+        if store
+            .pack(id)?
+            .is_some_and(|row| !starter::is_built_in(&row))
+        {
+            return starter::reinstall(store, lock, None).map(Removed::StarterRestored);
+        }
+        bail!(
+            "le paquet `{id}` fait partie du kit : il ne peut pas être supprimé (c'est déjà \
+             la version intégrée au kit)"
+        );
     }
     if !store.remove_pack(id)? {
         bail!("aucun paquet `{id}` installé (voir `mednum-kit pack list`)");
@@ -461,7 +654,7 @@ pub fn remove(store: &mut Store, data_dir: &Path, id: &str) -> Result<()> {
     if dir.exists() {
         remove_path(&dir)?;
     }
-    Ok(())
+    Ok(Removed::Gone)
 }
 
 /// Writes the installed version of `id` as a `.kitpack` into `dest`: the original signed
@@ -481,8 +674,8 @@ pub fn export(store: &Store, data_dir: &Path, id: &str, dest: &Path) -> Result<P
             .with_context(|| format!("impossible d'écrire `{}`", part.display()))?;
         fs::rename(&part, &target)
             .with_context(|| format!("impossible d'écrire `{}`", target.display()))?;
-    } else if id == super::starter::STARTER_ID {
-        super::build::build(&super::starter::Starter, &target, None)?;
+    } else if id == starter::STARTER_ID {
+        super::build::build(&starter::Starter, &target, None)?;
     } else {
         bail!("le fichier d'origine de `{id}` manque : réimportez-le");
     }
@@ -491,9 +684,10 @@ pub fn export(store: &Store, data_dir: &Path, id: &str, dest: &Path) -> Result<P
 }
 
 /// Cleans what an interrupted install left: staging folders, versions the index does not
-/// use, folders of packs the index does not know. Returns how many entries went.
-pub fn clean_leftovers(store: &Store, data_dir: &Path) -> Result<usize> {
-    let root = packs_root(data_dir);
+/// use, folders of packs the index does not know. Returns how many entries went. The lock
+/// matters most here: a first-time import in progress looks exactly like such a leftover.
+pub fn clean_leftovers(store: &Store, lock: &LibraryLock) -> Result<usize> {
+    let root = packs_root(lock.data_dir());
     let Ok(entries) = fs::read_dir(&root) else {
         return Ok(0);
     };

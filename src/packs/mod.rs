@@ -6,11 +6,13 @@ pub mod check;
 pub mod format;
 mod install;
 pub mod keys;
+pub mod lock;
 pub mod progress;
 pub mod starter;
 pub mod verify;
 
 pub use install::{
     clean_leftovers, export, import_file, install_source, remove, rollback, ImportOptions,
-    Imported, InstallReport, FILES_URL,
+    Imported, InstallReport, Removed, FILES_URL,
 };
+pub use lock::{LibraryLock, LockError, Wait};

@@ -2,20 +2,21 @@
 //! useful at first boot.
 
 use std::borrow::Cow;
-use std::path::Path;
 
 use anyhow::{Context, Result};
 use rust_embed::RustEmbed;
 
 use super::install::{install_source, source_digest, InstallReport};
+use super::lock::LibraryLock;
 use crate::content::{PackMeta, Source};
-use crate::store::Store;
+use crate::store::{PackRow, Store};
 
 #[derive(RustEmbed)]
 #[folder = "content/starter/"]
 struct StarterFiles;
 
-/// The starter pack's id (it cannot be removed: every kit has it).
+/// The starter pack's id, reserved: every kit has it; `pack remove starter` brings back the
+/// built-in one, and only the key designated with `trust add --starter` may publish it.
 pub const STARTER_ID: &str = "starter";
 
 /// The embedded starter pack as a content source.
@@ -49,21 +50,42 @@ impl Starter {
     }
 }
 
-/// Installs the starter pack unless the library already has it at this version and content,
-/// or has a newer version. Returns `None` when there was nothing to do.
-pub fn ensure(store: &mut Store, data_dir: &Path) -> Result<Option<InstallReport>> {
-    let starter = Starter;
-    let meta = starter.meta()?;
-    let digest = starter.digest();
-    if let Some(installed) = store.pack(&meta.id)? {
-        let installed_version = semver::Version::parse(&installed.version).ok();
-        let up_to_date = installed.digest == digest;
-        let newer_installed = installed_version.is_some_and(|v| v > meta.version);
-        if up_to_date || newer_installed {
-            return Ok(None);
-        }
+/// `true` unless the library already has the starter pack at this version and content, or
+/// has a newer version. Cheap: every command asks before deciding to take the lock.
+pub fn needs_install(store: &Store) -> Result<bool> {
+    let meta = Starter.meta()?;
+    let Some(installed) = store.pack(&meta.id)? else {
+        return Ok(true);
+    };
+    let installed_version = semver::Version::parse(&installed.version).ok();
+    let up_to_date = installed.digest == Starter.digest();
+    let newer_installed = installed_version.is_some_and(|v| v > meta.version);
+    Ok(!(up_to_date || newer_installed))
+}
+
+/// `true` when `row` is the starter pack built into this binary: never signed, and with
+/// the embedded files' digest.
+pub fn is_built_in(row: &PackRow) -> bool {
+    row.id == STARTER_ID && row.publisher.is_none() && row.digest == Starter.digest()
+}
+
+/// Installs the starter built into the kit from the binary's own copy, keeping `previous`
+/// (the installed version) for rollback.
+pub fn reinstall(
+    store: &mut Store,
+    lock: &LibraryLock,
+    previous: Option<&str>,
+) -> Result<InstallReport> {
+    install_source(store, lock, &Starter, &Starter.digest(), previous)
+}
+
+/// Installs the starter pack if [`needs_install`] says so. Returns `None` when there was
+/// nothing to do (asked again under the lock: another process may have done it meanwhile).
+pub fn ensure(store: &mut Store, lock: &LibraryLock) -> Result<Option<InstallReport>> {
+    if !needs_install(store)? {
+        return Ok(None);
     }
-    install_source(store, data_dir, &starter, &digest).map(Some)
+    reinstall(store, lock, None).map(Some)
 }
 
 #[cfg(test)]

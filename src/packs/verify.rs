@@ -59,6 +59,10 @@ pub enum PackError {
     HashMismatch(String),
     #[error("paquet trop gros ({0} octets, au plus {MAX_TOTAL_BYTES})")]
     TooLarge(u64),
+    #[error("fichier `{0}` listé dans le manifeste mais absent du dossier")]
+    MissingOnDisk(String),
+    #[error("fichier `{0}` présent dans le dossier mais absent du manifeste")]
+    UnlistedOnDisk(String),
 }
 
 /// A pack whose structure, manifest and signature are checked; files not yet extracted.
@@ -302,6 +306,77 @@ pub fn open(
     })
 }
 
+/// Checks that the folder `dir` holds exactly the files of `manifest`: every listed file
+/// a plain file of the listed size and sha256, nothing else (no extra file, no link). For
+/// a version already on the disk, whose files could have changed since they were checked.
+pub fn check_folder(manifest: &Manifest, dir: &Path) -> Result<(), PackError> {
+    let listed: HashSet<&str> = manifest.files.iter().map(|f| f.path.as_str()).collect();
+    for entry in walkdir::WalkDir::new(dir).follow_links(false).min_depth(1) {
+        let entry = entry.map_err(|e| match e.into_io_error() {
+            Some(io) => PackError::Io(io),
+            None => PackError::NotAZip("boucle de liens dans le dossier".into()),
+        })?;
+        let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+        let rel = rel
+            .to_string_lossy()
+            .replace(std::path::MAIN_SEPARATOR, "/");
+        let kind = entry.file_type();
+        if kind.is_dir() {
+            continue;
+        }
+        if !kind.is_file() {
+            return Err(PackError::UnsafeEntry {
+                path: rel,
+                reason: "lien symbolique ou fichier spécial",
+            });
+        }
+        if !listed.contains(rel.as_str()) {
+            return Err(PackError::UnlistedOnDisk(rel));
+        }
+    }
+    let mut buf = vec![0u8; 256 * 1024];
+    for listed in &manifest.files {
+        let path =
+            crate::paths::safe_join(dir, &listed.path).ok_or_else(|| PackError::UnsafeEntry {
+                path: listed.path.clone(),
+                reason: "chemin refusé",
+            })?;
+        let meta = match std::fs::symlink_metadata(&path) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(PackError::MissingOnDisk(listed.path.clone()))
+            }
+            Err(e) => return Err(PackError::Io(e)),
+        };
+        if !meta.is_file() {
+            return Err(PackError::UnsafeEntry {
+                path: listed.path.clone(),
+                reason: "lien symbolique ou fichier spécial",
+            });
+        }
+        if meta.len() != listed.size {
+            return Err(PackError::SizeMismatch {
+                path: listed.path.clone(),
+                expected: listed.size,
+                actual: meta.len(),
+            });
+        }
+        let mut file = File::open(&path)?;
+        let mut hasher = Sha256::new();
+        loop {
+            let n = file.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+        }
+        if to_hex(&hasher.finalize()) != listed.sha256.to_ascii_lowercase() {
+            return Err(PackError::HashMismatch(listed.path.clone()));
+        }
+    }
+    Ok(())
+}
+
 impl OpenPack {
     /// The sum of the listed file sizes.
     pub fn total_size(&self) -> u64 {
@@ -365,5 +440,97 @@ impl OpenPack {
             // Made durable all at once before the install switches to it.
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::packs::format::{sha256_hex, ManifestFile};
+
+    fn manifest_of(files: &[(&str, &[u8])]) -> Manifest {
+        Manifest {
+            format: FORMAT_VERSION,
+            id: "p".into(),
+            version: "1.0.0".into(),
+            title: "P".into(),
+            description: String::new(),
+            languages: vec![],
+            license: String::new(),
+            publisher: None,
+            created: String::new(),
+            min_kit_version: "0.1.0".into(),
+            items: vec![],
+            files: files
+                .iter()
+                .map(|(path, bytes)| ManifestFile {
+                    path: (*path).into(),
+                    size: bytes.len() as u64,
+                    sha256: sha256_hex(bytes),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_folder_passes_only_with_exactly_the_listed_files_as_signed() {
+        let files: &[(&str, &[u8])] = &[("pack.toml", b"id = 1\n"), ("images/a.svg", b"<svg/>")];
+        let manifest = manifest_of(files);
+        type Change = fn(&Path);
+        let cases: &[(&str, Change, &str)] = &[
+            ("untouched", |_| {}, ""),
+            (
+                "same size, other bytes",
+                |d| std::fs::write(d.join("images/a.svg"), b"<svg!>").unwrap(),
+                "`images/a.svg` : empreinte sha256",
+            ),
+            (
+                "longer",
+                |d| std::fs::write(d.join("pack.toml"), b"id = 12\n").unwrap(),
+                "`pack.toml` : 8 octets au lieu de 7",
+            ),
+            (
+                "removed",
+                |d| std::fs::remove_file(d.join("images/a.svg")).unwrap(),
+                "`images/a.svg` listé dans le manifeste mais absent du dossier",
+            ),
+            (
+                "added",
+                |d| std::fs::write(d.join("images/b.svg"), b"<svg/>").unwrap(),
+                "`images/b.svg` présent dans le dossier mais absent du manifeste",
+            ),
+            (
+                "hidden file added",
+                |d| std::fs::write(d.join(".cache"), b"").unwrap(),
+                "`.cache` présent dans le dossier",
+            ),
+            (
+                "replaced by a link to the same bytes",
+                |d| {
+                    std::fs::write(d.join("../elsewhere.svg"), b"<svg/>").unwrap();
+                    std::fs::remove_file(d.join("images/a.svg")).unwrap();
+                    std::os::unix::fs::symlink(d.join("../elsewhere.svg"), d.join("images/a.svg"))
+                        .unwrap();
+                },
+                "`images/a.svg` refusée : lien symbolique",
+            ),
+        ];
+        for (name, change, want) in cases {
+            let root = tempfile::tempdir().unwrap();
+            let dir = root.path().join("1.0.0");
+            for (path, bytes) in files {
+                let target = dir.join(path);
+                std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+                std::fs::write(target, bytes).unwrap();
+            }
+            change(&dir);
+            match check_folder(&manifest, &dir) {
+                Ok(()) => assert!(want.is_empty(), "{name}: passed"),
+                Err(e) => assert!(
+                    !want.is_empty() && e.to_string().contains(want),
+                    "{name}: {e}"
+                ),
+            }
+        }
     }
 }

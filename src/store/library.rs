@@ -19,6 +19,9 @@ pub struct PackRow {
     pub publisher: Option<String>,
     /// `false` when the admin let it in with `--allow-untrusted`.
     pub trusted: bool,
+    /// The key the id belongs to: the one that first installed it, or the one the admin
+    /// gave it to with `--replace-publisher`; `None` when first installed unsigned.
+    pub owner: Option<String>,
     pub items: i64,
 }
 
@@ -31,10 +34,11 @@ pub struct NewPack<'a> {
     pub previous_version: Option<&'a str>,
     pub publisher: Option<&'a str>,
     pub trusted: bool,
+    pub owner: Option<&'a str>,
 }
 
 const PACK_COLUMNS: &str = "p.id, p.version, p.title, p.digest, p.previous_version, p.publisher,
-     p.trusted, (SELECT count(*) FROM items i WHERE i.pack_id = p.id)";
+     p.trusted, p.owner, (SELECT count(*) FROM items i WHERE i.pack_id = p.id)";
 
 fn pack_row(r: &Row<'_>) -> rusqlite::Result<PackRow> {
     Ok(PackRow {
@@ -45,7 +49,8 @@ fn pack_row(r: &Row<'_>) -> rusqlite::Result<PackRow> {
         previous_version: r.get(4)?,
         publisher: r.get(5)?,
         trusted: r.get(6)?,
-        items: r.get(7)?,
+        owner: r.get(7)?,
+        items: r.get(8)?,
     })
 }
 
@@ -265,12 +270,13 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Trusts a key; `false` if it already was (its name is then updated).
+    /// Trusts a key; `false` if it already was (its name is then updated, unless `name` is
+    /// empty: adding a key again to designate it keeps the name it has).
     pub fn add_trusted_key(&mut self, key: &str, name: &str) -> Result<bool> {
         let existed = self.is_trusted(key)?;
         self.conn.execute(
             "INSERT INTO trusted_keys (key, name, added_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (key) DO UPDATE SET name = ?2",
+             ON CONFLICT (key) DO UPDATE SET name = CASE WHEN ?2 = '' THEN name ELSE ?2 END",
             params![key, name, unix_now()],
         )?;
         Ok(!existed)
@@ -282,6 +288,38 @@ impl Store {
             "DELETE FROM trusted_keys WHERE substr(key, 1, length(?1)) = ?1",
             [prefix],
         )?)
+    }
+
+    /// The name given to a trusted key, if the key is trusted.
+    pub fn trusted_key_name(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT name FROM trusted_keys WHERE key = ?1")?
+            .query_row([key], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// The trusted key the admin designated to publish the starter pack's id, if any.
+    pub fn starter_publisher(&self) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT key FROM trusted_keys WHERE starter")?
+            .query_row([], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Makes the trusted key `key` the only one that may publish the starter pack's id.
+    /// Returns the key designated before, if another was.
+    pub fn designate_starter_publisher(&mut self, key: &str) -> Result<Option<String>> {
+        let tx = self.conn.transaction()?;
+        let before: Option<String> = tx
+            .query_row("SELECT key FROM trusted_keys WHERE starter", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        tx.execute("UPDATE trusted_keys SET starter = (key = ?1)", [key])?;
+        tx.commit()?;
+        Ok(before.filter(|b| b != key))
     }
 
     pub fn is_trusted(&self, key: &str) -> Result<bool> {
@@ -305,10 +343,11 @@ impl Store {
         tx.execute("DELETE FROM items WHERE pack_id = ?1", [pack.id])?;
         tx.execute(
             "INSERT INTO packs (id, version, title, digest, installed_at, previous_version,
-                                publisher, trusted)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                                publisher, trusted, owner)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT (id) DO UPDATE SET version = ?2, title = ?3, digest = ?4,
-                installed_at = ?5, previous_version = ?6, publisher = ?7, trusted = ?8",
+                installed_at = ?5, previous_version = ?6, publisher = ?7, trusted = ?8,
+                owner = ?9",
             params![
                 pack.id,
                 pack.version,
@@ -317,7 +356,8 @@ impl Store {
                 now,
                 pack.previous_version,
                 pack.publisher,
-                pack.trusted
+                pack.trusted,
+                pack.owner
             ],
         )?;
         {
@@ -582,6 +622,7 @@ mod tests {
             previous_version: None,
             publisher: None,
             trusted: true,
+            owner: None,
         }
     }
 

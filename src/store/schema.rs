@@ -70,6 +70,13 @@ const MIGRATIONS: &[&str] = &[
         SELECT rowid, title, keywords, body FROM search;
      DROP TABLE search;
      ALTER TABLE search_v3 RENAME TO search;",
+    // 4: a pack id belongs to the key that first installed it (`owner`; for packs already
+    // installed, the key of the installed version), and the admin designates which
+    // trusted key may publish the starter's reserved id (`trusted_keys.starter`, at most
+    // one row set; none at first).
+    "ALTER TABLE packs ADD COLUMN owner TEXT;
+     UPDATE packs SET owner = publisher;
+     ALTER TABLE trusted_keys ADD COLUMN starter INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// The schema version this program writes.
@@ -136,6 +143,44 @@ mod tests {
             )
             .unwrap();
         assert_eq!(found, 7);
+    }
+
+    #[test]
+    fn installed_packs_are_owned_by_the_key_of_their_installed_version_after_migration_4() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kit.sqlite");
+        let mut conn = Connection::open(&path).unwrap();
+        for sql in &MIGRATIONS[..3] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 3).unwrap();
+        conn.execute_batch(
+            "INSERT INTO packs (id, version, title, digest, installed_at, publisher)
+                VALUES ('fiches', '2.0.0', 'F', 'd', 0, 'aa'), ('starter', '1.0.0', 'S', 'd', 0, NULL);
+             INSERT INTO trusted_keys (key, added_at) VALUES ('aa', 0);",
+        )
+        .unwrap();
+        migrate(&mut conn, &path).unwrap();
+        let owners: Vec<(String, Option<String>)> = conn
+            .prepare("SELECT id, owner FROM packs ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            owners,
+            [
+                ("fiches".into(), Some("aa".into())),
+                ("starter".into(), None)
+            ]
+        );
+        let designated: i64 = conn
+            .query_row("SELECT count(*) FROM trusted_keys WHERE starter", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(designated, 0);
     }
 
     #[test]
