@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, Context, Result};
 use mdns_sd::{ServiceDaemon, ServiceEvent, ServiceInfo};
 
+use crate::printable::printable;
+
 /// Other kits look for this service.
 pub const KIT_SERVICE: &str = "_mednum-kit._tcp.local.";
 /// Browsers and "network" apps look for this one.
@@ -104,7 +106,9 @@ pub fn addresses_to_announce(configured: Option<Ipv4Addr>, listening: SocketAddr
     }
 }
 
-/// Another kit found on the network.
+/// Another kit found on the network. Anyone on the network can answer as a kit: the text
+/// fields are what it sent, made printable (`crate::printable`) and at most
+/// `MAX_SHOWN_CHARS` long, so they can be shown on a terminal or a page as they are.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Peer {
     /// Its name, as people see it.
@@ -114,6 +118,38 @@ pub struct Peer {
     pub addresses: Vec<IpAddr>,
     pub port: u16,
     pub version: Option<String>,
+}
+
+/// The longest name, host or version of a peer that is shown (a DNS label is at most 63
+/// bytes; a longer one is cut with `…`).
+pub const MAX_SHOWN_CHARS: usize = 64;
+
+impl Peer {
+    /// A peer from what its mDNS answer says: the instance's full name
+    /// (`Kit\.1._mednum-kit._tcp.local.`), its host, addresses, port and `version` TXT
+    /// value, every text made printable.
+    pub fn received(
+        fullname: &str,
+        host: &str,
+        mut addresses: Vec<IpAddr>,
+        port: u16,
+        version: Option<&str>,
+    ) -> Peer {
+        let name = fullname
+            .strip_suffix(KIT_SERVICE)
+            .unwrap_or(fullname)
+            .trim_end_matches('.')
+            .replace("\\.", ".");
+        let shown = |text: &str| printable(text, MAX_SHOWN_CHARS);
+        addresses.sort();
+        Peer {
+            name: shown(&name),
+            host: shown(host),
+            addresses,
+            port,
+            version: version.map(shown),
+        }
+    }
 }
 
 impl Peer {
@@ -150,29 +186,14 @@ pub fn find_peers(wait: Duration) -> Result<Vec<Peer>> {
             break;
         };
         if let ServiceEvent::ServiceResolved(service) = event {
-            let mut addresses: Vec<IpAddr> =
-                service.addresses.iter().map(|a| a.to_ip_addr()).collect();
-            addresses.sort();
-            let name = service
-                .fullname
-                .strip_suffix(KIT_SERVICE)
-                .unwrap_or(&service.fullname)
-                .trim_end_matches('.')
-                .replace("\\.", ".")
-                .to_owned();
-            found.insert(
-                service.fullname.clone(),
-                Peer {
-                    name,
-                    host: service.host.clone(),
-                    addresses,
-                    port: service.port,
-                    version: service
-                        .txt_properties
-                        .get_property_val_str("version")
-                        .map(str::to_owned),
-                },
+            let peer = Peer::received(
+                &service.fullname,
+                &service.host,
+                service.addresses.iter().map(|a| a.to_ip_addr()).collect(),
+                service.port,
+                service.txt_properties.get_property_val_str("version"),
             );
+            found.insert(service.fullname.clone(), peer);
         }
     }
     let _ = daemon.stop_browse(KIT_SERVICE);
@@ -199,6 +220,27 @@ mod tests {
         for ip in addresses_to_announce(None, any) {
             assert!(!ip.is_loopback() && !ip.is_link_local(), "{ip}");
         }
+    }
+
+    /// Regression: `mednum-kit peers` printed what any machine on the network announced as
+    /// it came, so a name could carry terminal escapes, new lines or bidi overrides.
+    #[test]
+    fn a_peer_keeps_no_escape_newline_or_bidi_from_what_it_announced() {
+        let peer = Peer::received(
+            "Kit\\.1\u{1b}]0;piégé\u{7}\u{1b}[2J\ncompte root créé\u{202E}gpj.exe.\
+             _mednum-kit._tcp.local.",
+            "mednum\u{1b}[31m.local.",
+            vec!["10.42.0.1".parse().unwrap(), "fe80::1".parse().unwrap()],
+            80,
+            Some(&"0.1.0\u{9b}2J".repeat(20)),
+        );
+        assert_eq!(peer.name, "Kit.1�]0;piégé��[2J�compte root créé�gpj.exe");
+        assert_eq!(peer.host, "mednum�[31m.local.");
+        let version = peer.version.clone().unwrap();
+        assert!(version.starts_with("0.1.0�2J0.1.0�2J"), "{version}");
+        assert_eq!(version.chars().count(), MAX_SHOWN_CHARS);
+        assert!(version.ends_with('…'), "{version}");
+        assert_eq!(peer.url(), "http://10.42.0.1/");
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod logging;
 pub mod notify;
 pub mod packs;
 pub mod paths;
+pub mod printable;
 pub mod store;
 pub mod system;
 pub mod web;

@@ -70,3 +70,48 @@ fn without_a_multicast_interface_the_kit_still_serves() {
     let log = kit.log_text();
     assert!(log.contains("not announced on the local network"), "{log}");
 }
+
+/// Regression: `peers` printed the names other machines announced as they came; a name with
+/// terminal escapes, a new line or a bidi override acted on the admin's terminal.
+#[test]
+fn peers_shows_a_hostile_kit_name_without_its_escapes() {
+    if let Some(why) = netns::unavailable() {
+        eprintln!("SKIP: network namespaces are not permitted here ({why})");
+        return;
+    }
+    let (box_ns, phone_ns) = linked_pair("10.97.1.1", "10.97.1.2");
+    let data = tempfile::tempdir().unwrap();
+    // TOML escapes: ESC, BEL, a new line, RIGHT-TO-LEFT OVERRIDE.
+    std::fs::write(
+        data.path().join("kit.toml"),
+        "name = \"Kit\\u001b]0;pi\\u00e9g\\u00e9\\u0007\\u001b[2J\\nfaux\\u202Eexe.txt\"\n",
+    )
+    .unwrap();
+    let mut kit = NsKit::start(&box_ns, data.path());
+    assert!(
+        kit.wait_for("announced as mednum.local (10.97.1.1)")
+            .is_some(),
+        "{}",
+        kit.log_text()
+    );
+
+    let out = phone_ns
+        .command(BIN)
+        .args(["peers", "--wait", "5"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("Kit�]0;piégé��[2J�faux�exe.txt — http://10.97.1.1:"),
+        "peers printed:\n{stdout:?}"
+    );
+    for acting in ['\u{1b}', '\u{7}', '\u{202E}'] {
+        assert!(!stdout.contains(acting), "{acting:?} printed:\n{stdout:?}");
+    }
+    assert_eq!(stdout.lines().count(), 1, "{stdout:?}");
+}

@@ -1060,3 +1060,49 @@ fn rollback_refuses_a_kept_version_that_no_longer_matches_its_signed_file() {
         "{list}"
     );
 }
+
+/// Regression: inline HTML in a `##` step title went to the step's body (`## Ouvrir
+/// <b>Réglages</b>` showed "<b></b>" above the step's text). Through a real import: the title
+/// keeps the HTML as text, the body is the text under the heading alone.
+#[test]
+fn html_in_a_step_title_stays_in_the_title_as_text() {
+    let (root, data, key) = trusted_kit_dir();
+    let src = root.path().join("src");
+    write_source(&src, "titres", "1.0.0", "mot");
+    std::fs::write(
+        src.join("tutorials/tutoriel-titres.md"),
+        "+++\ntitle = \"Tutoriel titres\"\ntheme = \"theme-titres\"\nlevel = \"debutant\"\n\
+         duration = 5\nsummary = \"Un tutoriel de test.\"\n+++\nVous apprenez.\n\n\
+         ## Ouvrir <b>Réglages</b>\nTouchez l’icône.\n\n\
+         ## Étape <img src=x onerror=alert(1)>\nC’est fini.\n",
+    )
+    .unwrap();
+    let pack = root.path().join("titres.kitpack");
+    build(&src, &pack, Some(&key));
+    let out = cli(&data, &["pack", "import", pack.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let kit = Kit::spawn_in(&data);
+
+    let article = |html: &str| {
+        let start = html.find("<article").expect("a step article");
+        let end = html[start..].find("</article>").unwrap() + start;
+        html[start..end].to_owned()
+    };
+    let one = kit.get("/tutoriels/tutoriel-titres/etape/1").text();
+    assert!(
+        article(&one)
+            .ends_with("<h1>Ouvrir &lt;b&gt;Réglages&lt;/b&gt;</h1><p>Touchez l’icône.</p>\n"),
+        "{}",
+        article(&one)
+    );
+    let two = kit.get("/tutoriels/tutoriel-titres/etape/2").text();
+    assert!(
+        article(&two)
+            .ends_with("<h1>Étape &lt;img src=x onerror=alert(1)&gt;</h1><p>C’est fini.</p>\n"),
+        "{}",
+        article(&two)
+    );
+    let all = kit.get("/tutoriels/tutoriel-titres/tout").text();
+    assert!(!all.contains("<img src=x"), "{all}");
+    assert!(!all.contains("<b>"), "{all}");
+}

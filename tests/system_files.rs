@@ -306,3 +306,86 @@ fn which(program: &str) -> String {
     }
     "/bin/true".to_owned()
 }
+
+/// Regression: `firstboot.sh` printed the card (Wi-Fi passphrase, admin setup code) on its
+/// output, which its unit sends to the journal, kept on disk and readable beyond root. The
+/// card now goes to the console, the SD card and a file only root reads. Runs the script's
+/// card step with the real binary, every path pointed into a temporary folder.
+#[test]
+fn first_boot_hands_out_the_card_but_never_prints_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let boot = dir.path().join("boot");
+    let root_home = dir.path().join("root");
+    for d in [&data, &boot, &root_home] {
+        std::fs::create_dir(d).unwrap();
+    }
+    std::fs::write(data.join("kit.toml"), fixed_box().kit_toml()).unwrap();
+    std::fs::write(data.join("admin-setup-code"), "09375512\n").unwrap();
+    let copy = root_home.join("mednum-kit-fiche.txt");
+    // A copy left by an interrupted first boot, with a mode too open: replaced, not reused.
+    std::fs::write(&copy, "ancienne fiche\n").unwrap();
+    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let console = dir.path().join("console");
+    std::fs::write(&console, "").unwrap();
+    let secrets = ["tomate-nuage-piano-lapin", "09375512", "0937 5512"];
+
+    let run = |console: &Path| {
+        Command::new("bash")
+            .arg("-c")
+            .arg(
+                r#"source "$1"; KIT=$2; DATA=$3; CARD_DIR=$4; CARD_COPY=$5; CONSOLE=$6
+                   hand_out_card"#,
+            )
+            .arg("firstboot")
+            .arg(repo().join("kit-image/firstboot.sh"))
+            .args([BIN.as_ref(), data.as_path(), &boot, &copy, console])
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .output()
+            .unwrap()
+    };
+    let output = run(&console);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+    assert!(output.status.success(), "{stderr}");
+    for secret in secrets {
+        assert!(
+            !stdout.contains(secret) && !stderr.contains(secret),
+            "`{secret}` reached the unit's output:\n{stdout}\n{stderr}"
+        );
+    }
+    let card = std::fs::read_to_string(&copy).unwrap();
+    assert!(
+        card.contains("Mot de passe : tomate-nuage-piano-lapin") && card.contains("0937 5512"),
+        "{card}"
+    );
+    let mode = std::fs::metadata(&copy).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "the card copy must be root's alone");
+    assert_eq!(
+        std::fs::read_to_string(&console).unwrap().trim(),
+        card.trim()
+    );
+    let fat = std::fs::read_to_string(boot.join("mednum-kit-fiche.txt")).unwrap();
+    assert!(
+        fat.contains("Mot de passe : tomate-nuage-piano-lapin\r\n"),
+        "{fat}"
+    );
+
+    // A box with no console (or none writable) still gets its card, and still prints none.
+    let output = run(&dir.path().join("no-such-dir/console"));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed = [output.stdout, output.stderr].concat();
+    let printed = String::from_utf8_lossy(&printed);
+    for secret in secrets {
+        assert!(!printed.contains(secret), "`{secret}` printed:\n{printed}");
+    }
+    assert_eq!(std::fs::read_to_string(&copy).unwrap(), card);
+}

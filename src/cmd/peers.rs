@@ -15,6 +15,7 @@ pub fn run(wait_secs: u64) -> Result<()> {
              (même Wi-Fi ou même câble)."
         );
     }
+    // Names, hosts and versions came from the network: `discovery` made them printable.
     for peer in &peers {
         let version = peer
             .version

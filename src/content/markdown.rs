@@ -1,6 +1,6 @@
 //! Markdown → HTML fragments, once, at install: links between items become portal URLs,
 //! images point at the installed pack, raw HTML is shown as text, and tutorials are cut into
-//! steps at their level-2 headings.
+//! steps at their level-2 headings, whose text (plain, nothing else) is the step's title.
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
@@ -74,6 +74,24 @@ pub fn render(body: &str, first_line: usize, mode: Mode, resolver: &dyn Resolver
     };
 
     for (event, range) in Parser::new_ext(body, options).into_offset_iter() {
+        // A step title is plain text: only its words are kept, and nothing in it reaches
+        // the step's body.
+        if in_step_title {
+            match event {
+                Event::End(TagEnd::Heading(_)) => {
+                    in_step_title = false;
+                    current.title = collapse_spaces(&current.title);
+                }
+                Event::Text(text) | Event::Code(text) => current.title.push_str(&text),
+                Event::Html(html) | Event::InlineHtml(html) if is_comment(&html) => {}
+                // As in bodies, raw HTML is shown as text (the page escapes titles).
+                Event::Html(html) | Event::InlineHtml(html) => current.title.push_str(&html),
+                Event::SoftBreak | Event::HardBreak => current.title.push(' '),
+                // Emphasis, links, images: their text is kept, the markup goes.
+                _ => {}
+            }
+            continue;
+        }
         match event {
             Event::Start(Tag::Heading { level, .. })
                 if mode == Mode::Steps && level <= HeadingLevel::H2 =>
@@ -87,10 +105,6 @@ pub fn render(body: &str, first_line: usize, mode: Mode, resolver: &dyn Resolver
                     out.steps.push(finished);
                 }
                 in_step_title = true;
-            }
-            Event::End(TagEnd::Heading(level)) if in_step_title && level <= HeadingLevel::H2 => {
-                in_step_title = false;
-                current.title = current.title.trim().to_owned();
             }
             Event::Start(Tag::Heading {
                 level,
@@ -109,16 +123,12 @@ pub fn render(body: &str, first_line: usize, mode: Mode, resolver: &dyn Resolver
                 events.push(Event::End(TagEnd::Heading(HeadingLevel::H2)));
                 current.plain.push(' ');
             }
-            Event::Text(text) | Event::Code(text) if in_step_title => {
-                current.title.push_str(&text);
-            }
             Event::Text(ref text) | Event::Code(ref text) => {
                 current.plain.push_str(text);
                 events.push(event.clone());
             }
             // Comments are for authors (e.g. `<!-- falc: ignore … -->`): never shown.
-            Event::Html(html) | Event::InlineHtml(html)
-                if html.trim().starts_with("<!--") && html.trim().ends_with("-->") => {}
+            Event::Html(html) | Event::InlineHtml(html) if is_comment(&html) => {}
             Event::Html(html) | Event::InlineHtml(html) => {
                 // Packs come from outside: their HTML is shown, never run.
                 current.plain.push_str(&html);
@@ -205,6 +215,12 @@ pub fn render(body: &str, first_line: usize, mode: Mode, resolver: &dyn Resolver
     out
 }
 
+/// An author's comment (e.g. `<!-- falc: ignore … -->`), never shown.
+fn is_comment(html: &str) -> bool {
+    let html = html.trim();
+    html.starts_with("<!--") && html.ends_with("-->")
+}
+
 fn collapse_spaces(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -243,6 +259,46 @@ mod tests {
         assert_eq!(titles, ["Premier", "Second code"]);
         assert_eq!(r.steps[1].html, "<p>Deux.</p>\n");
         assert!(r.findings.is_empty());
+    }
+
+    /// Regression: inline HTML, emphasis, links or images in a `##` title went to the step's
+    /// body (`## Ouvrir <b>Réglages</b>` gave a body starting with `&lt;b&gt;&lt;/b&gt;`).
+    /// A title is plain text, raw HTML shown as text as in bodies; the body is the text
+    /// under the heading alone.
+    #[test]
+    fn a_step_title_is_plain_text_and_leaves_the_body_alone() {
+        let cases = [
+            ("## Ouvrir <b>Réglages</b>", "Ouvrir <b>Réglages</b>"),
+            (
+                "## Étape <img src=x onerror=alert(1)>",
+                "Étape <img src=x onerror=alert(1)>",
+            ),
+            ("## Un <!-- falc: ignore --> titre", "Un titre"),
+            (
+                "## Ouvrir **Réglages** et *Wi-Fi*",
+                "Ouvrir Réglages et Wi-Fi",
+            ),
+            ("## Le ~~menu~~ `Réglages`", "Le menu Réglages"),
+            ("## Voir [l'autre](autre.md)", "Voir l'autre"),
+            ("## Voir [ailleurs](absent.md)", "Voir ailleurs"),
+            ("## Un ![dessin](../images/a.svg) ici", "Un dessin ici"),
+            ("Deux\nlignes\n---", "Deux lignes"),
+            ("# Grand <i>titre</i>", "Grand <i>titre</i>"),
+        ];
+        for (heading, title) in cases {
+            let r = render(
+                &format!("Intro.\n\n{heading}\n\nCorps.\n"),
+                1,
+                Mode::Steps,
+                &Fixed,
+            );
+            assert_eq!(r.intro.html, "<p>Intro.</p>\n", "{heading}");
+            assert_eq!(r.steps.len(), 1, "{heading}");
+            assert_eq!(r.steps[0].title, title, "{heading}");
+            assert_eq!(r.steps[0].html, "<p>Corps.</p>\n", "{heading}");
+            assert_eq!(r.steps[0].plain, "Corps.", "{heading}");
+            assert!(r.findings.is_empty(), "{heading}: {:?}", r.findings);
+        }
     }
 
     #[test]

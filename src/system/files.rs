@@ -127,16 +127,26 @@ pub fn nftables(interface: &str) -> String {
     )
 }
 
-/// The kit's own service: an unprivileged user that can write only its data dir, and a
-/// watchdog (the kit sends `WATCHDOG=1`, see `crate::notify`).
-pub fn kit_unit(mount_roots: &[PathBuf]) -> String {
+/// Open connections the box is sized for: tiny_http reads each one on its own thread.
+const CONNECTION_THREADS: usize = 512;
+/// Threads besides the connections and the workers (main, accept loop, reaper, mDNS: 7 at
+/// idle), with room for a restarted accept loop and pool threads that linger after a burst.
+const SPARE_THREADS: usize = 180;
+
+/// The kit's own service: an unprivileged user that can write only its data dir, a watchdog
+/// (the kit sends `WATCHDOG=1`, see `crate::notify`), and bounds on its threads and memory
+/// sized for a 1 GB Raspberry Pi, so a runaway kit is stopped and restarted by systemd
+/// before the box itself runs out (`workers` is `server.workers`).
+pub fn kit_unit(mount_roots: &[PathBuf], workers: usize) -> String {
     let mut read_only = String::new();
     for root in mount_roots {
         // `-`: a missing folder is not an error.
         let _ = writeln!(read_only, "ReadOnlyPaths=-{}", systemd_path(root));
     }
+    let tasks_max = CONNECTION_THREADS + workers + SPARE_THREADS;
     format!(
-        "# Fichier fabriqué par mednum-kit à partir de kit.toml (`usb.mount_roots`).\n\
+        "# Fichier fabriqué par mednum-kit à partir de kit.toml (`usb.mount_roots`,\n\
+         # `server.workers`).\n\
          # Pour adapter ce service : sudo systemctl edit mednum-kit\n\
          \n\
          [Unit]\n\
@@ -160,6 +170,15 @@ pub fn kit_unit(mount_roots: &[PathBuf]) -> String {
          TimeoutStartSec=5min\n\
          WatchdogSec=30s\n\
          LimitNOFILE=65536\n\
+         # Jusqu'à {CONNECTION_THREADS} connexions ouvertes (un fil chacune), {workers} fils qui\n\
+         # répondent et quelques autres : un client qui ouvre des milliers de connexions\n\
+         # ne prive pas tout le boîtier de processus.\n\
+         TasksMax={tasks_max}\n\
+         # Un Pi de 1 Go : le kit reste sous 50 Mo avec 100 téléphones. Au-delà de 192 Mo\n\
+         # il est freiné, à 256 Mo il est arrêté puis relancé, avant que le système entier\n\
+         # manque de mémoire.\n\
+         MemoryHigh=192M\n\
+         MemoryMax=256M\n\
          \n\
          # Protections : le kit ne peut écrire que dans son dossier.\n\
          NoNewPrivileges=yes\n\
@@ -260,6 +279,32 @@ mod tests {
         assert!(!text.lines().any(|l| l == "wpa=0"), "{text}");
         assert!(text.contains("ssid2=4b69740a7770613d30\n"), "{text}");
         assert!(text.contains("# Nom du réseau : Kit?wpa=0\n"), "{text}");
+    }
+
+    /// One `Key=value` setting of a unit, as a number (`M` suffix in MiB).
+    fn setting(unit: &str, key: &str) -> usize {
+        let value = unit
+            .lines()
+            .find_map(|l| l.strip_prefix(key)?.strip_prefix('='))
+            .unwrap_or_else(|| panic!("no `{key}=` in:\n{unit}"));
+        match value.strip_suffix('M') {
+            Some(mib) => mib.parse::<usize>().unwrap() << 20,
+            None => value.parse().unwrap(),
+        }
+    }
+
+    #[test]
+    fn the_kit_unit_bounds_its_threads_and_memory_for_a_1_gb_pi() {
+        let unit = kit_unit(&[], 8);
+        let tasks = setting(&unit, "TasksMax");
+        assert_eq!(tasks, 700, "512 connections, 8 workers and the others");
+        let (high, max) = (setting(&unit, "MemoryHigh"), setting(&unit, "MemoryMax"));
+        assert!(
+            50 << 20 < high && high < max && max <= 256 << 20,
+            "{high} {max}"
+        );
+        // More workers get more room: the connections keep their 512 threads.
+        assert_eq!(setting(&kit_unit(&[], 256), "TasksMax"), tasks + 248);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod assets;
 pub mod captive;
+mod entered;
 mod files;
 mod http;
 mod learner;

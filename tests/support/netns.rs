@@ -55,7 +55,13 @@ pub struct Netns {
 
 impl Netns {
     pub fn new(tag: &str) -> Netns {
-        let name = format!("mk-{tag}-{}", std::process::id());
+        // Unique per call too: tests of one binary run in parallel.
+        static MADE: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "mk-{tag}-{}-{}",
+            std::process::id(),
+            MADE.fetch_add(1, Ordering::Relaxed)
+        );
         let _ = ip(&["netns", "del", &name]);
         ip_ok(&["netns", "add", &name]);
         ip_ok(&["-n", &name, "link", "set", "lo", "up"]);
@@ -80,8 +86,11 @@ impl Drop for Netns {
 pub fn linked_pair(a_ip: &str, b_ip: &str) -> (Netns, Netns) {
     let a = Netns::new("a");
     let b = Netns::new("b");
+    static PAIRS: AtomicUsize = AtomicUsize::new(0);
+    // Interface names are at most 15 bytes.
     let id = std::process::id() % 100_000;
-    let (va, vb) = (format!("mka{id}"), format!("mkb{id}"));
+    let pair = PAIRS.fetch_add(1, Ordering::Relaxed) % 100;
+    let (va, vb) = (format!("mk{pair}a{id}"), format!("mk{pair}b{id}"));
     ip_ok(&[
         "link", "add", &va, "netns", &a.name, "type", "veth", "peer", "name", &vb, "netns", &b.name,
     ]);
