@@ -127,26 +127,26 @@ pub fn nftables(interface: &str) -> String {
     )
 }
 
-/// Open connections the box is sized for: tiny_http reads each one on its own thread.
-const CONNECTION_THREADS: usize = 512;
-/// Threads besides the connections and the workers (main, accept loop, reaper, mDNS: 7 at
-/// idle), with room for a restarted accept loop and pool threads that linger after a burst.
+/// Threads besides the connections (`server.max_connections`, one thread each) and the
+/// workers: main, accept loop, liveness, mDNS and the pool's spare threads (7 at idle), with
+/// room for pool threads that linger a few seconds after a burst.
 const SPARE_THREADS: usize = 180;
 
 /// The kit's own service: an unprivileged user that can write only its data dir, a watchdog
 /// (the kit sends `WATCHDOG=1`, see `crate::notify`), and bounds on its threads and memory
 /// sized for a 1 GB Raspberry Pi, so a runaway kit is stopped and restarted by systemd
-/// before the box itself runs out (`workers` is `server.workers`).
-pub fn kit_unit(mount_roots: &[PathBuf], workers: usize) -> String {
+/// before the box itself runs out (`workers` and `connections` are `server.workers` and
+/// `server.max_connections`).
+pub fn kit_unit(mount_roots: &[PathBuf], workers: usize, connections: usize) -> String {
     let mut read_only = String::new();
     for root in mount_roots {
         // `-`: a missing folder is not an error.
         let _ = writeln!(read_only, "ReadOnlyPaths=-{}", systemd_path(root));
     }
-    let tasks_max = CONNECTION_THREADS + workers + SPARE_THREADS;
+    let tasks_max = connections + workers + SPARE_THREADS;
     format!(
         "# Fichier fabriqué par mednum-kit à partir de kit.toml (`usb.mount_roots`,\n\
-         # `server.workers`).\n\
+         # `server.workers`, `server.max_connections`).\n\
          # Pour adapter ce service : sudo systemctl edit mednum-kit\n\
          \n\
          [Unit]\n\
@@ -170,7 +170,7 @@ pub fn kit_unit(mount_roots: &[PathBuf], workers: usize) -> String {
          TimeoutStartSec=5min\n\
          WatchdogSec=30s\n\
          LimitNOFILE=65536\n\
-         # Jusqu'à {CONNECTION_THREADS} connexions ouvertes (un fil chacune), {workers} fils qui\n\
+         # Jusqu'à {connections} connexions ouvertes (un fil chacune), {workers} fils qui\n\
          # répondent et quelques autres : un client qui ouvre des milliers de connexions\n\
          # ne prive pas tout le boîtier de processus.\n\
          TasksMax={tasks_max}\n\
@@ -295,7 +295,7 @@ mod tests {
 
     #[test]
     fn the_kit_unit_bounds_its_threads_and_memory_for_a_1_gb_pi() {
-        let unit = kit_unit(&[], 8);
+        let unit = kit_unit(&[], 8, 512);
         let tasks = setting(&unit, "TasksMax");
         assert_eq!(tasks, 700, "512 connections, 8 workers and the others");
         let (high, max) = (setting(&unit, "MemoryHigh"), setting(&unit, "MemoryMax"));
@@ -303,8 +303,9 @@ mod tests {
             50 << 20 < high && high < max && max <= 256 << 20,
             "{high} {max}"
         );
-        // More workers get more room: the connections keep their 512 threads.
-        assert_eq!(setting(&kit_unit(&[], 256), "TasksMax"), tasks + 248);
+        // More workers or connections get more room.
+        assert_eq!(setting(&kit_unit(&[], 256, 512), "TasksMax"), tasks + 248);
+        assert_eq!(setting(&kit_unit(&[], 8, 1024), "TasksMax"), tasks + 512);
     }
 
     #[test]

@@ -75,7 +75,11 @@ pub fn render(config: &FileConfig) -> Result<Vec<SystemFile>> {
             name: "mednum-kit.service",
             path: "/etc/systemd/system/mednum-kit.service",
             mode: 0o644,
-            text: files::kit_unit(&config.usb.mount_roots, config.server.workers),
+            text: files::kit_unit(
+                &config.usb.mount_roots,
+                config.server.workers,
+                config.server.max_connections,
+            ),
         },
         SystemFile {
             name: "mednum-kit-wifi.service",
@@ -95,7 +99,11 @@ pub fn render(config: &FileConfig) -> Result<Vec<SystemFile>> {
 /// The kit's systemd unit alone: it needs no address or passphrase, so the package can ship
 /// the one made from the default settings.
 pub fn kit_unit(config: &FileConfig) -> String {
-    files::kit_unit(&config.usb.mount_roots, config.server.workers)
+    files::kit_unit(
+        &config.usb.mount_roots,
+        config.server.workers,
+        config.server.max_connections,
+    )
 }
 
 /// The box's own network: a /24 around `network.address`, phones leased .10 to .250.
