@@ -65,6 +65,11 @@ impl Notifier {
         self.send("STOPPING=1");
     }
 
+    /// How often the watchdog wants to hear from the kit (half its time-out), if it does.
+    pub fn keep_alive_interval(&self) -> Option<Duration> {
+        self.keep_alive_every
+    }
+
     /// Tells the watchdog the kit is alive, at most every half time-out. Call it often.
     pub fn keep_alive(&self) {
         let Some(every) = self.keep_alive_every else {

@@ -74,3 +74,98 @@ fn the_kit_tells_systemd_it_is_ready_alive_and_stopping() {
     let log = log.join().unwrap().join("\n");
     assert!(log.contains("stopped"), "{log}");
 }
+
+/// The watchdog is fed only while the portal answers the kit itself: with its one worker
+/// stuck, the kit stops feeding it, and after 25 s exits with status 70 so that systemd
+/// (`Restart=on-failure`) starts a new one. Before, a dead accept loop or stuck workers
+/// left the watchdog fed and the kit answering nobody.
+#[test]
+fn a_kit_that_no_longer_answers_stops_feeding_the_watchdog_and_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket_path = dir.path().join("notify");
+    let socket = UnixDatagram::bind(&socket_path).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::write(
+        data.join("kit.toml"),
+        "[network]\nmdns = false\n[server]\nworkers = 1\n",
+    )
+    .unwrap();
+
+    let mut child = Command::new(BIN)
+        .env_clear()
+        .env("NOTIFY_SOCKET", &socket_path)
+        .env("WATCHDOG_USEC", "2000000")
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let log = std::thread::spawn(move || {
+        let mut lines = Vec::new();
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(addr) = line.split("listening on http://").nth(1) {
+                let _ = tx.send(addr.trim().to_owned());
+            }
+            lines.push(line);
+        }
+        lines
+    });
+    let addr = rx.recv_timeout(Duration::from_secs(30)).expect("listening");
+    let recv = || {
+        let mut buf = [0u8; 128];
+        socket
+            .recv(&mut buf)
+            .ok()
+            .map(|n| String::from_utf8_lossy(&buf[..n]).into_owned())
+    };
+    let start = Instant::now();
+    let mut fed = false;
+    while !fed && start.elapsed() < Duration::from_secs(10) {
+        fed = recv().as_deref() == Some("WATCHDOG=1");
+    }
+    assert!(fed, "the watchdog was never fed");
+
+    // Hold the only worker: phones (and the kit itself) get no answer any more.
+    let mut stall = std::net::TcpStream::connect(&addr).unwrap();
+    std::io::Write::write_all(
+        &mut stall,
+        b"GET /_kit/test-stall HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+    )
+    .unwrap();
+    let stalled = Instant::now();
+    let mut last_fed = stalled;
+    let status = loop {
+        if let Some(message) = recv() {
+            if message == "WATCHDOG=1" {
+                last_fed = Instant::now();
+            }
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            stalled.elapsed() < Duration::from_secs(45),
+            "the kit did not give up"
+        );
+    };
+    // One keep-alive may have been on its way when the worker got stuck.
+    assert!(
+        last_fed.duration_since(stalled) < Duration::from_secs(3),
+        "fed {:?} after the stall",
+        last_fed.duration_since(stalled)
+    );
+    assert_eq!(status.code(), Some(70), "{status:?}");
+    let took = stalled.elapsed();
+    assert!(took >= Duration::from_secs(20), "gave up after {took:?}");
+    let log = log.join().unwrap().join("\n");
+    assert!(log.contains("exiting so that it restarts"), "{log}");
+}

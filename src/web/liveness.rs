@@ -14,7 +14,7 @@ use crate::notify::Notifier;
 /// The path the kit asks itself for; answered `204` by the router without touching the
 /// library.
 pub const PATH: &str = "/_kit/alive";
-/// How often the kit asks itself.
+/// How often the kit asks itself (more often if the watchdog wants to hear sooner).
 const EVERY: Duration = Duration::from_secs(2);
 /// How long one answer may take.
 const PATIENCE: Duration = Duration::from_secs(3);
@@ -24,16 +24,17 @@ const GIVE_UP_AFTER: Duration = Duration::from_secs(25);
 /// The exit status then (`EX_SOFTWARE`): systemd's `Restart=on-failure` starts a new kit.
 const EXIT_DEAD: i32 = 70;
 
-/// Asks the portal listening on `listening` for `PATH` every two seconds until `shutdown`
-/// is set, feeding `notify`'s watchdog after each answer.
+/// Asks the portal listening on `listening` for `PATH` every two seconds (or at the
+/// watchdog's pace) until `shutdown` is set, feeding `notify`'s watchdog after each answer.
 pub fn watch(listening: SocketAddr, notify: &Notifier, shutdown: &AtomicBool) {
     let target = self_address(listening);
+    let every = notify.keep_alive_interval().map_or(EVERY, |w| w.min(EVERY));
     let mut last_answer = Instant::now();
     let mut next_probe = Instant::now();
     let mut failing = false;
     while !shutdown.load(Ordering::Relaxed) {
         if Instant::now() >= next_probe {
-            next_probe = Instant::now() + EVERY;
+            next_probe = Instant::now() + every;
             match ask(target) {
                 Ok(()) => {
                     if failing {

@@ -58,6 +58,12 @@ pub fn route(w: &mut Worker, req: &RequestInfo<'_>) -> HttpResult {
         // 500 page and leaves the server running. Absent from release builds.
         #[cfg(debug_assertions)]
         ["_kit", "test-panic"] => panic!("deliberate panic for the tests"),
+        // Lets the tests hold a worker, as a stuck handler would (see `liveness`).
+        #[cfg(debug_assertions)]
+        ["_kit", "test-stall"] => {
+            std::thread::sleep(std::time::Duration::from_secs(60));
+            Ok(Reply::no_content())
+        }
         // The kit asking itself whether it answers (see `liveness`).
         ["_kit", "alive"] => Ok(Reply::no_content()),
         [prefix, name] if *prefix == assets => w.shared.assets.serve(name, req.if_none_match),
