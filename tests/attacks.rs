@@ -93,11 +93,15 @@ fn requests_announcing_bodies_they_never_send_hold_no_worker() {
 #[test]
 fn a_client_that_pipelines_and_never_reads_slows_nobody() {
     let kit = Kit::spawn_with("[server]\nworkers = 2\n");
-    let mut greedy = kit.connect();
+    // A small receive buffer, as a phone that stopped reading soon has a full one.
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    socket.connect(&kit.addr.into()).unwrap();
+    let mut greedy: TcpStream = socket.into();
     greedy
         .set_write_timeout(Some(Duration::from_secs(5)))
         .unwrap();
-    let one = "GET /recherche?q=mot HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    let one = "GET /tutoriels/mot-de-passe-solide/tout HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
     let burst = one.repeat(1000);
     // The server stops reading once its answers fill the socket: a blocked write is fine.
     let _ = greedy.write_all(burst.as_bytes());
