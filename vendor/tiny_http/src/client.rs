@@ -61,6 +61,8 @@ enum ReadError {
     ExpectationFailed(HTTPVersion),
     /// the request line is longer than allowed
     RequestLineTooLong,
+    /// HTTP/2 or later in the request line
+    VersionNotSupported,
     /// the head has more bytes or lines than allowed
     HeadTooLarge,
     /// the head did not arrive in time once started
@@ -326,7 +328,7 @@ impl Iterator for ClientConnection {
             return None;
         }
 
-        loop {
+        {
             let rq = match self.read() {
                 // we don't know where the next request would start, so we have to close
                 Err(ReadError::WrongRequestLine) => {
@@ -336,6 +338,9 @@ impl Iterator for ClientConnection {
                 Err(ReadError::BadFraming(ver)) => return self.refuse(400, ver),
                 Err(ReadError::RequestLineTooLong) => {
                     return self.refuse(414, HTTPVersion(1, 1));
+                }
+                Err(ReadError::VersionNotSupported) => {
+                    return self.refuse(505, HTTPVersion(1, 1));
                 }
                 Err(ReadError::HeadTooLarge) => return self.refuse(431, HTTPVersion(1, 1)),
                 Err(ReadError::HeadTimedOut) => return self.refuse(408, HTTPVersion(1, 1)),
@@ -352,20 +357,6 @@ impl Iterator for ClientConnection {
 
                 Ok(rq) => rq,
             };
-
-            // checking HTTP version
-            if *rq.http_version() > (1, 1) {
-                use crate::{Response, StatusCode};
-                let writer = self.sink.next().unwrap();
-                let response = Response::from_string(
-                    "This server only supports HTTP versions 1.0 and 1.1".to_owned(),
-                )
-                .with_status_code(StatusCode(505));
-                response
-                    .raw_print(writer, HTTPVersion(1, 1), &[], false, None)
-                    .ok();
-                continue;
-            }
 
             // updating the status of the connection
             let connection_header = rq
@@ -389,19 +380,25 @@ impl Iterator for ClientConnection {
             };
 
             // returning the request
-            return Some(rq);
+            Some(rq)
         }
     }
 }
 
 /// Parses a "HTTP/1.1" string.
 fn parse_http_version(version: &str) -> Result<HTTPVersion, ReadError> {
+    // HTTP/0.9 requests have no version and get no status line: a request line that says
+    // `HTTP/0.9` is malformed, and answering it with `HTTP/0.9 200 OK` (as upstream did)
+    // makes no sense to anyone.
+    //
+    // HTTP/2 and 3 are refused with 505 before any request is made: upstream built the
+    // request, then wrote its 505 through the next response writer, which waits for the
+    // request's own writer to be dropped, and the request was still alive: the connection's
+    // thread waited for ever (found by fuzzing).
     let (major, minor) = match version {
-        "HTTP/0.9" => (0, 9),
         "HTTP/1.0" => (1, 0),
         "HTTP/1.1" => (1, 1),
-        "HTTP/2.0" => (2, 0),
-        "HTTP/3.0" => (3, 0),
+        "HTTP/2.0" | "HTTP/3.0" => return Err(ReadError::VersionNotSupported),
         _ => return Err(ReadError::WrongRequestLine),
     };
 
@@ -415,7 +412,10 @@ fn parse_request_line(line: &str) -> Result<(Method, String, HTTPVersion), ReadE
 
     let method = parts.next().and_then(|w| w.parse().ok());
     let path = parts.next().map(ToOwned::to_owned);
-    let version = parts.next().and_then(|w| parse_http_version(w).ok());
+    let version = match parts.next() {
+        Some(w) => Some(parse_http_version(w)?),
+        None => None,
+    };
 
     method
         .and_then(|method| Some((method, path?, version?)))
@@ -433,6 +433,7 @@ mod test {
         assert!(ver == crate::common::HTTPVersion(1, 1));
 
         assert!(super::parse_request_line("GET /hello").is_err());
+        assert!(super::parse_request_line("GET /hello HTTP/0.9").is_err());
         assert!(super::parse_request_line("qsd qsd qsd").is_err());
     }
 }

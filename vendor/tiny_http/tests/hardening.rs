@@ -404,3 +404,31 @@ fn when_full_the_longest_idle_connection_makes_room_and_busy_ones_refuse_newcome
         client.shutdown(Shutdown::Both).ok();
     }
 }
+
+/// Found by fuzzing: upstream took `HTTP/0.9` in a request line and answered
+/// `HTTP/0.9 200 OK`, a status line no HTTP/0.9 client reads.
+#[test]
+fn a_request_line_saying_http_0_9_gets_400_in_http_1_1() {
+    let (server, addr) = server(Limits::default());
+    answer_all(&server, 1, "ok");
+    let mut client = TcpStream::connect(addr).unwrap();
+    client.write_all(b"GET / HTTP/0.9\r\n\r\n").unwrap();
+    let answer = read_all(client);
+    assert!(answer.starts_with("HTTP/1.1 400"), "{}", answer);
+}
+
+/// Found by fuzzing: upstream wrote its 505 for an HTTP/2 request line through a writer that
+/// waited for the request's own, still alive: the connection's thread waited for ever.
+#[test]
+fn a_request_line_saying_http_2_gets_505_and_the_connection_ends() {
+    let (server, addr) = server(Limits::default());
+    answer_all(&server, 1, "ok");
+    let mut client = TcpStream::connect(addr).unwrap();
+    client
+        .write_all(b"GET / HTTP/2.0\r\n\r\nGET / HTTP/1.1\r\n\r\n")
+        .unwrap();
+    let answer = read_all(client);
+    assert!(answer.starts_with("HTTP/1.1 505"), "{}", answer);
+    assert_eq!(answer.matches("HTTP/1.1").count(), 1, "{}", answer);
+    wait_until("the connection is closed", || server.num_connections() == 0);
+}
