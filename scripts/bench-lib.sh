@@ -121,6 +121,22 @@ wrk_max() {
 # census PID: "threads fds rss_kb" of the process.
 census() { python3 "$ROOT/scripts/bench_tools.py" census "$1"; }
 
+# wait_back_to_idle PID THREADS FDS TRIES PAUSE: waits until the process is back to THREADS
+# threads and FDS descriptors (give or take 4), looking TRIES times PAUSE s apart; sets
+# BACK_S (seconds taken, or - if never), T_NOW and FD_NOW.
+wait_back_to_idle() {
+  local i
+  BACK_S=-
+  for i in $(seq 1 "$4"); do
+    read -r T_NOW FD_NOW _ < <(census "$1")
+    if [ "$T_NOW" -le $(($2 + 4)) ] && [ "$FD_NOW" -le $(($3 + 4)) ]; then
+      BACK_S="$(awk -v i="$i" -v p="$5" 'BEGIN { printf "%.1f", i * p }')"
+      return 0
+    fi
+    sleep "$5"
+  done
+}
+
 # verdict OK?: PASS or MISS.
 verdict() { if [ "$1" = 1 ]; then echo PASS; else echo MISS; fi; }
 

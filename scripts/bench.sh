@@ -152,15 +152,7 @@ while kill -0 "$ATTACKER" 2>/dev/null; do
   T_PEAK=$((t > T_PEAK ? t : T_PEAK)) FD_PEAK=$((fd > FD_PEAK ? fd : FD_PEAK))
   sleep 0.2
 done
-BACK_S=-
-for i in $(seq 1 75); do
-  read -r T_NOW FD_NOW _ < <(census "$KIT_PID")
-  if [ "$T_NOW" -le $((T_IDLE + 4)) ] && [ "$FD_NOW" -le $((FD_IDLE + 4)) ]; then
-    BACK_S="$(awk -v i="$i" 'BEGIN { printf "%.1f", i / 5 }')"
-    break
-  fi
-  sleep 0.2
-done
+wait_back_to_idle "$KIT_PID" "$T_IDLE" "$FD_IDLE" 75 0.2
 # RSS while one client streams request heads with no end, 10 s.
 python3 "$TOOLS" attack 127.0.0.1 "$PORT" 10 endless >"$WORK/attack-endless" &
 ATTACKER=$!

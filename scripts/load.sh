@@ -107,15 +107,7 @@ wrk50 >"$WORK/wrk-attacked.txt"
 wait "$ATTACKER"
 read -r ATT_RPS ATT_P50 ATT_P99 ATT_ERR < <(wrk_summary <"$WORK/wrk-attacked.txt")
 P99_RATIO="$(awk -v a="$ATT_P99" -v b="$CALM_P99" 'BEGIN { printf "%.2f", a / b }')"
-BACK_S=-
-for i in $(seq 1 30); do
-  read -r T_NOW FD_NOW _ < <(census "$KIT_PID")
-  if [ "$T_NOW" -le $((T_IDLE + 4)) ] && [ "$FD_NOW" -le $((FD_IDLE + 4)) ]; then
-    BACK_S="$(awk -v i="$i" 'BEGIN { printf "%.1f", i / 2 }')"
-    break
-  fi
-  sleep 0.5
-done
+wait_back_to_idle "$KIT_PID" "$T_IDLE" "$FD_IDLE" 30 0.5
 
 probe_row() { # probe_row NAME LABEL
   local n p50 p99 max errs rss threads

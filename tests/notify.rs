@@ -5,27 +5,32 @@ mod support;
 
 use std::io::{BufRead, BufReader};
 use std::os::unix::net::UnixDatagram;
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use support::BIN;
 
-#[test]
-fn the_kit_tells_systemd_it_is_ready_alive_and_stopping() {
-    let dir = tempfile::tempdir().unwrap();
-    let socket_path = dir.path().join("notify");
-    let socket = UnixDatagram::bind(&socket_path).unwrap();
-    socket
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    let data = dir.path().join("data");
+/// Starts `serve` as systemd would (notify socket, watchdog of `watchdog_usec`), with
+/// `settings` in its kit.toml (mDNS off); returns the child, its address and its log lines.
+fn spawn_under_systemd(
+    dir: &Path,
+    socket_path: &Path,
+    watchdog_usec: &str,
+    settings: &str,
+) -> (Child, String, JoinHandle<Vec<String>>) {
+    let data = dir.join("data");
     std::fs::create_dir(&data).unwrap();
-    std::fs::write(data.join("kit.toml"), "[network]\nmdns = false\n").unwrap();
-
+    std::fs::write(
+        data.join("kit.toml"),
+        format!("[network]\nmdns = false\n{settings}"),
+    )
+    .unwrap();
     let mut child = Command::new(BIN)
         .env_clear()
-        .env("NOTIFY_SOCKET", &socket_path)
-        .env("WATCHDOG_USEC", "400000")
+        .env("NOTIFY_SOCKET", socket_path)
+        .env("WATCHDOG_USEC", watchdog_usec)
         .arg("--data-dir")
         .arg(&data)
         .args(["serve", "--listen", "127.0.0.1:0"])
@@ -35,12 +40,30 @@ fn the_kit_tells_systemd_it_is_ready_alive_and_stopping() {
         .spawn()
         .unwrap();
     let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
     let log = std::thread::spawn(move || {
-        BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-            .collect::<Vec<_>>()
+        let mut lines = Vec::new();
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(addr) = line.split("listening on http://").nth(1) {
+                let _ = tx.send(addr.trim().to_owned());
+            }
+            lines.push(line);
+        }
+        lines
     });
+    let addr = rx.recv_timeout(Duration::from_secs(30)).expect("listening");
+    (child, addr, log)
+}
+
+#[test]
+fn the_kit_tells_systemd_it_is_ready_alive_and_stopping() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket_path = dir.path().join("notify");
+    let socket = UnixDatagram::bind(&socket_path).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let (mut child, _, log) = spawn_under_systemd(dir.path(), &socket_path, "400000", "");
     let recv = || {
         let mut buf = [0u8; 128];
         let n = socket.recv(&mut buf).expect("a notification");
@@ -87,39 +110,12 @@ fn a_kit_that_no_longer_answers_stops_feeding_the_watchdog_and_exits() {
     socket
         .set_read_timeout(Some(Duration::from_millis(500)))
         .unwrap();
-    let data = dir.path().join("data");
-    std::fs::create_dir(&data).unwrap();
-    std::fs::write(
-        data.join("kit.toml"),
-        "[network]\nmdns = false\n[server]\nworkers = 1\n",
-    )
-    .unwrap();
-
-    let mut child = Command::new(BIN)
-        .env_clear()
-        .env("NOTIFY_SOCKET", &socket_path)
-        .env("WATCHDOG_USEC", "2000000")
-        .arg("--data-dir")
-        .arg(&data)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    let log = std::thread::spawn(move || {
-        let mut lines = Vec::new();
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(addr) = line.split("listening on http://").nth(1) {
-                let _ = tx.send(addr.trim().to_owned());
-            }
-            lines.push(line);
-        }
-        lines
-    });
-    let addr = rx.recv_timeout(Duration::from_secs(30)).expect("listening");
+    let (mut child, addr, log) = spawn_under_systemd(
+        dir.path(),
+        &socket_path,
+        "2000000",
+        "[server]\nworkers = 1\n",
+    );
     let recv = || {
         let mut buf = [0u8; 128];
         socket
