@@ -242,20 +242,26 @@ fn more_connections_than_the_cap_close_the_oldest_idle_and_phones_still_get_in()
 /// tiny_http's accept thread panicked holding its pool's lock: the kit looked alive and
 /// answered nobody. Now that connection is refused and the others are served.
 ///
-/// `RLIMIT_NPROC` does not bind root, so the kit runs as `nobody` under `prlimit`: this
-/// needs root, and the test command (as root) requires it.
+/// `RLIMIT_NPROC` does not bind root, so the kit runs as an unused uid (61873, so that no
+/// other process of that user counts against the limit) under `prlimit`: this needs root,
+/// and the test command (as root) requires it.
 #[test]
 fn a_kit_that_cannot_start_threads_refuses_those_connections_and_keeps_serving() {
     if unsafe { libc::geteuid() } != 0 {
         if std::env::var_os("MEDNUM_REQUIRE_ROOT_TESTS").is_some_and(|v| v == "1") {
             panic!("this test must run as root (MEDNUM_REQUIRE_ROOT_TESTS=1)");
         }
-        eprintln!("SKIP: switching to `nobody` under a process limit needs root");
+        eprintln!("SKIP: switching to another user under a process limit needs root");
         return;
     }
     let data = tempfile::tempdir().unwrap();
     std::fs::set_permissions(data.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
-    // The binary must be reachable by `nobody`: the target dir usually is.
+    // That user must reach the binary: the checkout may sit under a folder only root enters.
+    let bin_dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(bin_dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let bin = bin_dir.path().join("mednum-kit");
+    std::fs::copy(BIN, &bin).unwrap();
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
     let mut launcher = Command::new("prlimit");
     // Enough for the kit's own threads (main, workers, accept, pool, liveness, mDNS off)
     // and a few connections, far fewer than the hoard below.
@@ -263,13 +269,13 @@ fn a_kit_that_cannot_start_threads_refuses_those_connections_and_keeps_serving()
         "--nproc=40",
         "--",
         "setpriv",
-        "--reuid=65534",
-        "--regid=65534",
+        "--reuid=61873",
+        "--regid=61873",
         "--clear-groups",
-        BIN,
     ]);
+    launcher.arg(&bin);
     let kit = Kit::try_spawn_through(launcher, data.path())
-        .unwrap_or_else(|log| panic!("the kit did not start as nobody:\n{log}"));
+        .unwrap_or_else(|log| panic!("the kit did not start as uid 61873:\n{log}"));
     assert_eq!(kit.get("/").status, 200);
     // Each kept connection holds a thread: past the limit, new threads cannot start.
     let hoard: Vec<_> = (0..80)
