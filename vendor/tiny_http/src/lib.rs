@@ -317,6 +317,11 @@ impl Server {
                 // a tasks pool is used to dispatch the connections into threads
                 let tasks_pool = util::TaskPool::new();
                 let registry = inside_registry;
+                // Under an attack or a shortage these repeat for every connection: the log
+                // gets each at most once a second, with the count of those left out.
+                let mut accept_failed = RareLog::new("Error accepting new client");
+                let mut full = RareLog::new("Too many connections, all busy: refused");
+                let mut no_thread = RareLog::new("Cannot start a thread for a new client");
 
                 log::debug!("Running accept thread");
                 while !inside_close_trigger.load(Relaxed) {
@@ -326,7 +331,7 @@ impl Server {
                             // Out of file descriptors or memory, a connection reset before it
                             // was taken: none of these is a reason to stop serving. A short
                             // pause lets a lack of resources pass without spinning.
-                            log::warn!("Error accepting new client: {}", e);
+                            accept_failed.warn(&e);
                             thread::sleep(ACCEPT_ERROR_PAUSE);
                             continue;
                         }
@@ -338,7 +343,7 @@ impl Server {
                     use util::RefinedTcpStream;
                     let closer = sock.try_clone().ok();
                     let Some(slot) = registry.admit(closer) else {
-                        log::warn!("Too many connections, all busy: refusing a new one");
+                        full.warn(&"a new connection");
                         refuse_busy(sock);
                         continue;
                     };
@@ -361,7 +366,7 @@ impl Server {
                     let (read_closable, write_closable) = match halves {
                         Ok(halves) => halves,
                         Err(e) => {
-                            log::warn!("Cannot take a new client: {}", e);
+                            accept_failed.warn(&e);
                             continue;
                         }
                     };
@@ -382,7 +387,7 @@ impl Server {
                     if let Err(e) = spawned {
                         // The task, and with it the connection, was dropped: that client is
                         // refused, the others go on being served.
-                        log::warn!("Cannot start a thread for a new client: {}", e);
+                        no_thread.warn(&e);
                         thread::sleep(ACCEPT_ERROR_PAUSE);
                     }
                 }
@@ -454,6 +459,46 @@ impl Server {
 
 /// After an accept error or a failed thread start, the accept loop waits this long.
 const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(20);
+
+/// A warning that may repeat many times a second: logged at most once a second.
+struct RareLog {
+    what: &'static str,
+    last: Option<std::time::Instant>,
+    left_out: u64,
+}
+
+impl RareLog {
+    fn new(what: &'static str) -> RareLog {
+        RareLog {
+            what,
+            last: None,
+            left_out: 0,
+        }
+    }
+
+    fn warn(&mut self, detail: &dyn std::fmt::Display) {
+        let now = std::time::Instant::now();
+        if self
+            .last
+            .map_or(false, |at| now.duration_since(at) < Duration::from_secs(1))
+        {
+            self.left_out += 1;
+            return;
+        }
+        if self.left_out > 0 {
+            log::warn!(
+                "{}: {} ({} more in the last second)",
+                self.what,
+                detail,
+                self.left_out
+            );
+        } else {
+            log::warn!("{}: {}", self.what, detail);
+        }
+        self.last = Some(now);
+        self.left_out = 0;
+    }
+}
 
 /// Hands the connection's requests to the server one at a time: the next request is read
 /// only once the previous one is answered, so a client that sends many requests without
