@@ -87,6 +87,7 @@ impl ClientConnection {
         mut read_socket: RefinedTcpStream,
         limits: Arc<Limits>,
         slot: Option<Slot>,
+        state: Arc<ConnState>,
     ) -> ClientConnection {
         let remote_addr = read_socket.peer_addr();
         let secure = read_socket.secure();
@@ -94,7 +95,6 @@ impl ClientConnection {
         write_socket
             .set_write_timeout(Some(limits.write_timeout))
             .ok();
-        let state = Arc::new(ConnState::new(&limits));
         let read_socket = TimedReader::new(read_socket, Arc::clone(&state));
 
         let mut source = SequentialReaderBuilder::new(BufReader::with_capacity(1024, read_socket));
@@ -167,6 +167,11 @@ impl ClientConnection {
             *budget -= 1;
             buf.push(byte);
         }
+    }
+
+    /// What this connection's requests share with it.
+    pub(crate) fn state(&self) -> Arc<ConnState> {
+        Arc::clone(&self.state)
     }
 
     /// Waits until the previous request is done with the stream, then discards what its

@@ -341,8 +341,8 @@ impl Server {
                     }
 
                     use util::RefinedTcpStream;
-                    let closer = sock.try_clone().ok();
-                    let Some(slot) = registry.admit(closer) else {
+                    let state = Arc::new(limits::ConnState::new(&limits, sock.try_clone().ok()));
+                    let Some(slot) = registry.admit(Some(Arc::clone(&state))) else {
                         full.warn(&"a new connection");
                         refuse_busy(sock);
                         continue;
@@ -375,6 +375,7 @@ impl Server {
                         read_closable,
                         Arc::clone(&limits),
                         Some(slot),
+                        state,
                     );
 
                     let messages = inside_messages.clone();
@@ -500,19 +501,28 @@ impl RareLog {
     }
 }
 
-/// Hands the connection's requests to the server one at a time: the next request is read
-/// only once the previous one is answered, so a client that sends many requests without
-/// reading the answers holds one request in the queue, not the whole server.
+/// Hands the connection's requests to the server one at a time: a request is handed out
+/// once the previous one is answered, so a client that sends many requests without reading
+/// the answers holds one request in the queue, not the whole server. The next head is read
+/// meanwhile (a client that waits for each answer sends it only after), so that in the usual
+/// case the answer is already there when the next request comes: no extra wait.
 fn serve_connection(client: ClientConnection, messages: &MessagesQueue<Message>) {
-    use request::Finished;
     let (sender, receiver) = mpsc::channel();
+    let state = client.state();
+    let mut in_flight = false;
     for rq in client {
-        messages.push(rq.with_notify_sender(sender.clone()).into());
-        match receiver.recv() {
-            Ok(Finished::Done) => {}
-            Ok(Finished::Write(write)) => write(),
-            Err(_) => break,
+        if in_flight && receiver.recv().is_err() {
+            break;
         }
+        if state.must_close() {
+            // The previous answer ended the connection (`Connection: close`, or a failed
+            // write): this request, read ahead, gets none.
+            rq.discard();
+            break;
+        }
+        state.set_in_flight(true);
+        messages.push(rq.with_notify_sender(sender.clone()).into());
+        in_flight = true;
     }
 }
 

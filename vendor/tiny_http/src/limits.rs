@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::connection::Connection;
 use crate::util::RefinedTcpStream;
 
 /// The bounds a [`Server`](crate::Server) puts on each client.
@@ -76,16 +77,59 @@ pub(crate) struct ConnState {
     unread_body: AtomicUsize,
     /// The last response said `Connection: close`.
     close: AtomicBool,
+    /// A request of this connection is being answered: the connection is not idle, even if
+    /// its thread already waits for the next head.
+    in_flight: AtomicBool,
+    /// A handle on the socket: to close it from elsewhere (the connection cap), and to send
+    /// a response without blocking from a handler's thread. `None` for TLS and in tests.
+    socket: Option<Connection>,
 }
 
 impl ConnState {
-    pub(crate) fn new(limits: &Limits) -> ConnState {
+    pub(crate) fn new(limits: &Limits, socket: Option<Connection>) -> ConnState {
         ConnState {
             deadline: Mutex::new(None),
             body_read_timeout: limits.body_read_timeout,
             unread_body: AtomicUsize::new(0),
             close: AtomicBool::new(false),
+            in_flight: AtomicBool::new(false),
+            socket,
         }
+    }
+
+    /// Ends the connection at once, waking its thread if it waits to read.
+    pub(crate) fn shut_down(&self) {
+        if let Some(socket) = &self.socket {
+            socket.shutdown(std::net::Shutdown::Both).ok();
+        }
+    }
+
+    /// Sends as much of `bytes` as the socket takes now, without waiting; returns how much.
+    /// The flag is per call (`MSG_DONTWAIT`): the connection's own thread may be reading the
+    /// same socket meanwhile, in blocking mode.
+    pub(crate) fn send_now(&self, bytes: &[u8]) -> usize {
+        #[cfg(unix)]
+        if let Some(socket) = &self.socket {
+            let sock = match socket {
+                Connection::Tcp(s) => socket2::SockRef::from(s),
+                Connection::Unix(s) => socket2::SockRef::from(s),
+            };
+            let mut sent = 0;
+            while sent < bytes.len() {
+                match sock.send_with_flags(&bytes[sent..], libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL)
+                {
+                    Ok(0) => break,
+                    Ok(n) => sent += n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    // Full (the rest goes through a writer thread) or broken (which finds
+                    // the same error and closes).
+                    Err(_) => break,
+                }
+            }
+            return sent;
+        }
+        let _ = bytes;
+        0
     }
 
     pub(crate) fn set_deadline(&self, deadline: Option<Instant>) {
@@ -113,6 +157,14 @@ impl ConnState {
 
     pub(crate) fn must_close(&self) -> bool {
         self.close.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn set_in_flight(&self, in_flight: bool) {
+        self.in_flight.store(in_flight, Ordering::Release);
+    }
+
+    pub(crate) fn in_flight(&self) -> bool {
+        self.in_flight.load(Ordering::Acquire)
     }
 }
 

@@ -6,11 +6,11 @@ use std::net::SocketAddr;
 use std::str::FromStr;
 
 use std::sync::mpsc::Sender;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::limits::ConnState;
 use crate::util::{ChunkedBody, EqualReader, FusedReader};
-use crate::{HTTPVersion, Header, Method, Response, StatusCode};
+use crate::{HTTPVersion, Header, Method, Response, ResponseBox, StatusCode};
 use chunked_transfer::Decoder;
 
 /// Represents an HTTP request made by a client.
@@ -75,22 +75,15 @@ pub struct Request {
     must_send_continue: bool,
 
     // If Some, a message must be sent after responding
-    notify_when_responded: Option<Sender<Finished>>,
+    notify_when_responded: Option<Sender<()>>,
 
     // shared with the connection this request came from
     conn: Option<Arc<ConnState>>,
 }
 
-/// What a request tells its connection's thread when it is done with the stream.
-pub(crate) enum Finished {
-    /// The response was written (or the request dropped): read the next request.
-    Done,
-    /// Write this response first: the handler went on without waiting for a slow client.
-    Write(Box<dyn FnOnce() + Send>),
-}
-
 struct NotifyOnDrop<R> {
-    sender: Sender<Finished>,
+    sender: Sender<()>,
+    conn: Option<Arc<ConnState>>,
     inner: R,
 }
 
@@ -109,8 +102,7 @@ impl<R: Write> Write for NotifyOnDrop<R> {
 }
 impl<R> Drop for NotifyOnDrop<R> {
     fn drop(&mut self) {
-        // The connection's thread may be gone (server stopping): nothing left to tell.
-        self.sender.send(Finished::Done).ok();
+        done(&self.sender, self.conn.as_deref());
     }
 }
 
@@ -361,6 +353,7 @@ impl Request {
         if let Some(sender) = self.notify_when_responded.take() {
             let stream = NotifyOnDrop {
                 sender,
+                conn: self.conn.clone(),
                 inner: stream,
             };
             Box::new(stream) as Box<dyn ReadWrite + Send>
@@ -418,6 +411,7 @@ impl Request {
         if let Some(sender) = self.notify_when_responded.take() {
             let writer = NotifyOnDrop {
                 sender,
+                conn: self.conn.clone(),
                 inner: writer,
             };
             Box::new(writer) as Box<dyn Write + Send + 'static>
@@ -461,42 +455,77 @@ impl Request {
     {
         let res = self.respond_impl(response);
         if let Some(sender) = self.notify_when_responded.take() {
-            sender.send(Finished::Done).ok();
+            done(&sender, self.conn.as_deref());
         }
         res
     }
 
-    /// Hands the response to the thread of the connection the request came from, which
-    /// writes it, and returns at once: a client that reads slowly (or never) then holds only
-    /// its own connection's thread, never the caller's. Write errors are not reported.
+    /// Sends the response without ever waiting for the client: a client that reads slowly
+    /// (or never) holds no thread of the caller's. A small response goes out at once if the
+    /// socket takes it all (the usual case); what it does not take, and a large response,
+    /// is written by a thread of its own, within the write time-out. Write errors close the
+    /// connection and are not reported.
     ///
     /// Requests that did not come from a connection (`TestRequest`) are answered here.
     pub fn respond_in_background<R>(mut self, response: Response<R>)
     where
         R: Read + Send + 'static,
     {
-        let Some(sender) = self.notify_when_responded.take() else {
-            let _ = self.respond_impl(response);
-            return;
+        let (sender, conn) = match (self.notify_when_responded.take(), self.conn.clone()) {
+            (Some(sender), Some(conn)) => (sender, conn),
+            (sender, _) => {
+                let _ = self.respond_impl(response);
+                if let Some(sender) = sender {
+                    done(&sender, self.conn.as_deref());
+                }
+                return;
+            }
         };
-        let mut writer = self.extract_writer_impl();
+        let writer = self.extract_writer_impl();
         let (version, method) = (self.http_version.clone(), self.method.clone());
-        let headers = std::mem::take(&mut self.headers);
-        let conn = self.conn.clone();
-        let job = move || {
-            let _ = Self::write_response(
-                &mut writer,
-                response,
-                version,
-                &headers,
-                &method,
-                conn.as_deref(),
-            );
+        let head_only = method == Method::Head;
+        let closing = says_close(&response);
+        let mut job = BackgroundWrite {
+            writer,
+            conn,
+            sender,
+            closing,
+            what: None,
         };
-        if let Err(refused) = sender.send(Finished::Write(Box::new(job))) {
-            // The connection's thread is gone: nobody is left to write to.
-            drop(refused);
+        if response
+            .data_length()
+            .is_some_and(|n| n <= SEND_AT_ONCE_MAX)
+        {
+            let mut bytes = Vec::with_capacity(response.data_length().unwrap_or(0) + 512);
+            if response
+                .raw_print(&mut bytes, version, &self.headers, head_only, None)
+                .is_err()
+            {
+                job.conn.close_after_response();
+                return; // `job` tells the connection it is done, and it closes
+            }
+            let sent = job.conn.send_now(&bytes);
+            if sent == bytes.len() {
+                return; // `job` marks a closing answer and says it is done
+            }
+            bytes.drain(..sent);
+            job.what = Some(Pending::Bytes(bytes));
+        } else {
+            job.what = Some(Pending::Response(
+                response.boxed(),
+                version,
+                std::mem::take(&mut self.headers),
+                method,
+            ));
         }
+        job.run_elsewhere();
+    }
+
+    /// Drops a request read ahead on a connection that closes: no response at all (a
+    /// dropped request would otherwise answer 500).
+    pub(crate) fn discard(mut self) {
+        self.response_writer = None;
+        self.notify_when_responded = None;
     }
 
     fn respond_impl<R>(&mut self, response: Response<R>) -> Result<(), IoError>
@@ -557,7 +586,7 @@ impl Request {
         })
     }
 
-    pub(crate) fn with_notify_sender(mut self, sender: Sender<Finished>) -> Self {
+    pub(crate) fn with_notify_sender(mut self, sender: Sender<()>) -> Self {
         self.notify_when_responded = Some(sender);
         self
     }
@@ -579,9 +608,109 @@ impl Drop for Request {
             let response = Response::empty(500);
             let _ = self.respond_impl(response); // ignoring any potential error
             if let Some(sender) = self.notify_when_responded.take() {
-                sender.send(Finished::Done).ok();
+                done(&sender, self.conn.as_deref());
             }
         }
+    }
+}
+
+/// Responses up to this size are rendered in memory and sent at once when the socket takes
+/// them; larger ones (files) are written by a thread of their own.
+const SEND_AT_ONCE_MAX: usize = 256 * 1024;
+
+/// Stack of a thread writing one response: it copies bytes, nothing deep.
+const WRITER_STACK: usize = 128 * 1024;
+
+/// Tells the connection that its request is answered. The connection's thread may be gone
+/// (the server stopping): nothing is left to tell then.
+fn done(sender: &Sender<()>, conn: Option<&ConnState>) {
+    if let Some(conn) = conn {
+        conn.set_in_flight(false);
+    }
+    sender.send(()).ok();
+}
+
+/// Whether the response says `Connection: close`.
+fn says_close<R: Read>(response: &Response<R>) -> bool {
+    response
+        .headers()
+        .iter()
+        .any(|h| h.field.equiv("Connection") && h.value.as_str().eq_ignore_ascii_case("close"))
+}
+
+/// What is left to send of a response answered in the background.
+enum Pending {
+    /// The rest of a rendered response.
+    Bytes(Vec<u8>),
+    /// A response still to render and send, as `respond` would.
+    Response(ResponseBox, HTTPVersion, Vec<Header>, Method),
+}
+
+/// A response answered in the background. Dropped, it tells the connection that the
+/// request is done (and whether the connection must close); its writer goes with it.
+struct BackgroundWrite {
+    writer: Box<dyn Write + Send + 'static>,
+    conn: Arc<ConnState>,
+    sender: Sender<()>,
+    closing: bool,
+    what: Option<Pending>,
+}
+
+impl BackgroundWrite {
+    fn write(&mut self) {
+        let sent = match self.what.take() {
+            None => Ok(()),
+            // As `respond` does, a client that went away is not an error of ours.
+            Some(Pending::Bytes(bytes)) => Request::ignore_client_closing_errors(
+                self.writer
+                    .write_all(&bytes)
+                    .and_then(|()| self.writer.flush()),
+            ),
+            Some(Pending::Response(response, version, headers, method)) => Request::write_response(
+                &mut self.writer,
+                response,
+                version,
+                &headers,
+                &method,
+                Some(&self.conn),
+            ),
+        };
+        if sent.is_err() {
+            self.conn.close_after_response();
+        }
+    }
+
+    /// Writes what is left on a thread of its own; if no thread can be started, here (the
+    /// socket's write time-out bounds the wait).
+    fn run_elsewhere(self) {
+        let job = Arc::new(Mutex::new(Some(self)));
+        let for_thread = Arc::clone(&job);
+        let spawned = std::thread::Builder::new()
+            .name("tiny-http-writer".into())
+            .stack_size(WRITER_STACK)
+            .spawn(move || {
+                let taken = for_thread.lock().unwrap_or_else(|e| e.into_inner()).take();
+                if let Some(mut job) = taken {
+                    job.write();
+                }
+            });
+        if spawned.is_err() {
+            let taken = job.lock().unwrap_or_else(|e| e.into_inner()).take();
+            if let Some(mut job) = taken {
+                job.write();
+            }
+        }
+    }
+}
+
+impl Drop for BackgroundWrite {
+    fn drop(&mut self) {
+        if self.closing {
+            self.conn.close_after_response();
+        }
+        // The writer goes first (the next response's writer waits for it), then the word.
+        self.writer = Box::new(io::sink());
+        done(&self.sender, Some(&self.conn));
     }
 }
 

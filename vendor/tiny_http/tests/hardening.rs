@@ -432,3 +432,43 @@ fn a_request_line_saying_http_2_gets_505_and_the_connection_ends() {
     assert_eq!(answer.matches("HTTP/1.1").count(), 1, "{}", answer);
     wait_until("the connection is closed", || server.num_connections() == 0);
 }
+
+/// A response larger than the socket takes at once: the handler returns at once, the rest
+/// follows from a writer thread as the client reads, and the next request on the same
+/// connection is answered after it, in order.
+#[test]
+fn a_response_bigger_than_the_socket_buffer_reaches_a_slow_reader_whole_and_in_order() {
+    let (server, addr) = server(Limits::default());
+    // A small receive window, so that the socket cannot take the big answer at once.
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    socket.connect(&addr.into()).unwrap();
+    let client: TcpStream = socket.into();
+    (&client)
+        .write_all(b"GET /big HTTP/1.1\r\n\r\nGET /small HTTP/1.1\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let body = "x".repeat(200 * 1024) + "END";
+    let rq = server.recv().unwrap();
+    assert_eq!(rq.url(), "/big");
+    let response = Response::from_string(body.clone());
+    let start = Instant::now();
+    rq.respond_in_background(response);
+    assert!(
+        start.elapsed() < Duration::from_millis(100),
+        "{:?}",
+        start.elapsed()
+    );
+    // The client reads nothing for a while: the handler's thread is free meanwhile.
+    thread::sleep(Duration::from_millis(300));
+    let reader = thread::spawn(move || read_all(client));
+    let rq = server
+        .recv_timeout(Duration::from_secs(5))
+        .unwrap()
+        .unwrap();
+    assert_eq!(rq.url(), "/small");
+    rq.respond_in_background(Response::from_string("small"));
+    let answer = reader.join().unwrap();
+    let big_end = answer.find("END").expect("the whole big body");
+    assert!(answer[big_end..].ends_with("small"), "answers out of order");
+    assert_eq!(answer.matches("HTTP/1.1 200").count(), 2);
+}

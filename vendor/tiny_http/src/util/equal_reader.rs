@@ -146,7 +146,7 @@ mod tests {
         use std::sync::Arc;
 
         let mut org_reader = Cursor::new("hello world".to_string().into_bytes());
-        let conn = Arc::new(ConnState::new(&Limits::default()));
+        let conn = Arc::new(ConnState::new(&Limits::default(), None));
 
         {
             let mut equal_reader = EqualReader::new(org_reader.by_ref(), 5, Some(conn.clone()));
@@ -169,7 +169,7 @@ mod tests {
         use std::io::Cursor;
         use std::sync::Arc;
 
-        let conn = Arc::new(ConnState::new(&Limits::default()));
+        let conn = Arc::new(ConnState::new(&Limits::default(), None));
         drop(ChunkedBody::new(
             Cursor::new(vec![1u8; 10]),
             Some(conn.clone()),

@@ -2,11 +2,10 @@
 //! waited longest for its next request is closed to make room for a new one.
 
 use std::collections::HashMap;
-use std::net::Shutdown;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
-use crate::connection::Connection;
+use crate::limits::ConnState;
 
 pub struct Registry {
     max: usize,
@@ -20,8 +19,8 @@ struct Inner {
 }
 
 struct Entry {
-    /// A handle on the socket, to shut it down from the accept thread.
-    closer: Option<Connection>,
+    /// The connection's state, to shut it down from the accept thread.
+    conn: Option<Arc<ConnState>>,
     /// Since when the connection waits for a request (`None`: one is being handled).
     waiting_since: Option<Instant>,
 }
@@ -51,19 +50,20 @@ impl Registry {
 
     /// Makes room for one more connection, closing the longest-waiting one if the registry
     /// is full. `None`: full of connections whose requests are being handled.
-    pub(crate) fn admit(self: &Arc<Self>, closer: Option<Connection>) -> Option<Slot> {
+    pub(crate) fn admit(self: &Arc<Self>, conn: Option<Arc<ConnState>>) -> Option<Slot> {
         let mut inner = self.lock();
         if inner.open.len() >= self.max {
             let oldest = inner
                 .open
                 .iter()
+                .filter(|(_, e)| !e.conn.as_ref().is_some_and(|c| c.in_flight()))
                 .filter_map(|(id, e)| e.waiting_since.map(|since| (since, *id)))
                 .min()
                 .map(|(_, id)| id)?;
             if let Some(entry) = inner.open.remove(&oldest) {
-                if let Some(closer) = entry.closer {
+                if let Some(conn) = entry.conn {
                     // Wakes its thread, blocked reading, which then ends the connection.
-                    closer.shutdown(Shutdown::Both).ok();
+                    conn.shut_down();
                 }
             }
         }
@@ -72,7 +72,7 @@ impl Registry {
         inner.open.insert(
             id,
             Entry {
-                closer,
+                conn,
                 waiting_since: Some(Instant::now()),
             },
         );
