@@ -88,8 +88,8 @@ def png(path: str) -> None:
 
 def slowloris(host: str, port: str, count: str, seconds: str, interval: str) -> None:
     """Holds `count` connections that start a request head and never finish it, sending one
-    more byte every `interval` s (0: never). Checks each second which ones the server closed;
-    prints `opened N failed N closed N median_close_s S`."""
+    more byte every `interval` s (0: never). Checks each second which ones the server closed
+    or answered (a 408); prints `opened N failed N closed N median_close_s S`."""
     head = b"GET / HTTP/1.1\r\nHost: kit\r\nX-Slow: " + b"a" * 100_000
     socks, failed = [], 0
     started = time.monotonic()
@@ -116,8 +116,9 @@ def slowloris(host: str, port: str, count: str, seconds: str, interval: str) -> 
             try:
                 if send:
                     s.sendall(head[at : at + 1])
-                if s.recv(1, socket.MSG_DONTWAIT) == b"":
-                    closed_at[i] = time.monotonic() - started
+                # The end (b"") or an answer (a 408 before closing): the server let go.
+                s.recv(1, socket.MSG_DONTWAIT)
+                closed_at[i] = time.monotonic() - started
             except BlockingIOError:
                 pass
             except OSError:

@@ -15,7 +15,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("out", type=Path, help="folder to write (must not exist)")
     p.add_argument("--id", default="banc")
-    p.add_argument("--tutorials", type=int, default=2000, help="a multiple of 10")
+    p.add_argument("--tutorials", type=int, default=2000, help="a multiple of the number of starter tutorials")
     p.add_argument("--themes", type=int, default=20)
     p.add_argument("--image-kb", type=int, default=0, help="one random image per tutorial")
     p.add_argument("--big-mb", default="", help="sizes of large images, e.g. 20,30,40")

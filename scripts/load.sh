@@ -28,10 +28,13 @@ start_kit "$WORK/data" "$WORK/kit.log"
 PATHS=(/ / / /ateliers)
 for f in "$ROOT"/content/starter/themes/*.md; do PATHS+=("/themes/$(basename "$f" .md)"); done
 PATHS+=(/themes/banc-theme-1 /themes/banc-theme-7)
+# gen-pack.py makes ITEMS / (starter tutorials) numbered copies of each starter tutorial.
+BASES=$(find "$ROOT"/content/starter/tutorials -name '*.md' | wc -l)
+COPIES=$((ITEMS / BASES))
 for f in "$ROOT"/content/starter/tutorials/*.md; do
   slug="$(basename "$f" .md)"
   PATHS+=("/tutoriels/$slug" "/tutoriels/$slug/etape/1" "/tutoriels/$slug/etape/2"
-    "/tutoriels/$slug-$((ITEMS / 30))/etape/1" "/tutoriels/$slug-$((ITEMS / 10 - 1))/etape/2"
+    "/tutoriels/$slug-$((COPIES / 3))/etape/1" "/tutoriels/$slug-$((COPIES - 1))/etape/2"
     "/tutoriels/$slug/tout")
 done
 for q in "mot de passe" "evenement" "événement" "Téléphone" "telephone" "courriel" \
@@ -98,6 +101,7 @@ wrk50() { wrk -t2 -c50 -d"${ATTACK_SECS}s" --timeout 5s --latency -s "$WORK/mix.
 echo "50 phones for ${ATTACK_SECS}s alone, then under attack…" >&2
 wrk50 >"$WORK/wrk-calm.txt"
 read -r CALM_RPS CALM_P50 CALM_P99 CALM_ERR < <(wrk_summary <"$WORK/wrk-calm.txt")
+sleep 6 # the pool's spare threads end 5 s after a burst
 read -r T_IDLE FD_IDLE _ < <(census "$KIT_PID")
 python3 "$TOOLS" attack 127.0.0.1 "$PORT" "$((ATTACK_SECS + 2))" >"$WORK/attack-all" &
 ATTACKER=$!
