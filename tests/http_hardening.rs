@@ -175,12 +175,12 @@ fn idle_connections_are_closed_after_the_idle_timeout() {
 }
 
 /// A browser opens connections ahead of need and sends nothing on them for a moment: the
-/// reaper must count their silence from their opening and leave them alone.
+/// idle time-out counts their silence from their opening and leaves them alone until then.
 #[test]
 fn a_connection_opened_ahead_of_its_first_request_is_not_reaped_early() {
     let kit = Kit::spawn();
     let mut early = kit.connect();
-    // Longer than a reaper tick (at most 1 s), far shorter than the 10 s idle time-out.
+    // A few seconds, far shorter than the 10 s idle time-out.
     std::thread::sleep(Duration::from_millis(2500));
     early
         .write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
@@ -261,8 +261,9 @@ fn a_burst_of_busy_kept_alive_connections_is_served_while_they_stay_busy() {
         })
         .collect();
     let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
-    // (Whether any request was stranded depends on thread timing; when one was, its client
-    // was told to reconnect: `closed` counts those answers.)
+    // (Before tiny_http's pool was fixed, whether a request was stranded depended on thread
+    // timing; the reaper then told its client to reconnect: `closed` counts such answers,
+    // which no longer come.)
     let waited: Vec<_> = results.iter().map(|(first, ..)| *first).collect();
     assert!(
         waited
