@@ -28,24 +28,9 @@ fn another_process_finds_the_kit_over_mdns_with_its_ipv4_address() {
         .and_then(|l| l.rsplit(':').next())
         .map(str::to_owned)
         .unwrap_or_else(|| panic!("no listening line:\n{}", kit.log_text()));
-    assert!(
-        kit.wait_for("announced as mednum.local (10.97.0.1)")
-            .is_some(),
-        "{}",
-        kit.log_text()
-    );
+    assert_announced(&mut kit, "10.97.0.1");
 
-    let out = phone_ns
-        .command(BIN)
-        .args(["peers", "--wait", "5"])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = peers_seen_from(&phone_ns);
     assert!(
         stdout.contains(&format!(
             "Kit de la salle des fêtes — http://10.97.0.1:{port}/ (mednum.local, version "
@@ -88,24 +73,9 @@ fn peers_shows_a_hostile_kit_name_without_its_escapes() {
     )
     .unwrap();
     let mut kit = NsKit::start(&box_ns, data.path());
-    assert!(
-        kit.wait_for("announced as mednum.local (10.97.1.1)")
-            .is_some(),
-        "{}",
-        kit.log_text()
-    );
+    assert_announced(&mut kit, "10.97.1.1");
 
-    let out = phone_ns
-        .command(BIN)
-        .args(["peers", "--wait", "5"])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = peers_seen_from(&phone_ns);
     assert!(
         stdout.contains("Kit�]0;piégé��[2J�faux�exe.txt — http://10.97.1.1:"),
         "peers printed:\n{stdout:?}"
@@ -114,4 +84,25 @@ fn peers_shows_a_hostile_kit_name_without_its_escapes() {
         assert!(!stdout.contains(acting), "{acting:?} printed:\n{stdout:?}");
     }
     assert_eq!(stdout.lines().count(), 1, "{stdout:?}");
+}
+
+/// Waits for the kit's log to say it is announced on `address`.
+fn assert_announced(kit: &mut NsKit, address: &str) {
+    let line = format!("announced as mednum.local ({address})");
+    assert!(kit.wait_for(&line).is_some(), "{}", kit.log_text());
+}
+
+/// What `mednum-kit peers` prints from the phone's namespace (it must succeed).
+fn peers_seen_from(phone_ns: &Netns) -> String {
+    let out = phone_ns
+        .command(BIN)
+        .args(["peers", "--wait", "5"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
