@@ -282,19 +282,21 @@ fn check_owner(
         ),
         None => "a été installé en premier sans signature".into(),
     };
-    let signer = match &offered {
-        Some(_) => format!(
-            "ce fichier est signé par {}",
-            key_label(store, offered.as_deref())?
-        ),
-        None => "ce fichier n'est pas signé".into(),
-    };
+    let signer = signed_by(store, offered.as_deref())?;
     bail!(
         "le paquet `{}` {owner}, mais {signer} : un autre éditeur ne peut pas le remplacer. \
          Si ce changement d'éditeur est voulu, relancez avec `--replace-publisher` ; sinon, \
          demandez à cet éditeur de donner un autre identifiant à son paquet",
         manifest.id
     )
+}
+
+/// Who signed a pack file, as the refusals say it.
+fn signed_by(store: &Store, publisher: Option<&str>) -> Result<String> {
+    Ok(match publisher {
+        Some(_) => format!("ce fichier est signé par {}", key_label(store, publisher)?),
+        None => "ce fichier n'est pas signé".into(),
+    })
 }
 
 /// The starter's id is reserved: only the key the admin designated for it
@@ -304,13 +306,7 @@ fn check_starter_publisher(store: &Store, manifest: &Manifest) -> Result<Option<
     if manifest.publisher.is_some() && manifest.publisher == designated {
         return Ok(designated);
     }
-    let signer = match &manifest.publisher {
-        Some(_) => format!(
-            "ce fichier est signé par {}",
-            key_label(store, manifest.publisher.as_deref())?
-        ),
-        None => "ce fichier n'est pas signé".into(),
-    };
+    let signer = signed_by(store, manifest.publisher.as_deref())?;
     let designated = match &designated {
         Some(_) => format!("c'est {}", key_label(store, designated.as_deref())?),
         None => "aucune clé n'est désignée sur ce kit".into(),
