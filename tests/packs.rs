@@ -1106,3 +1106,31 @@ fn html_in_a_step_title_stays_in_the_title_as_text() {
     assert!(!all.contains("<img src=x"), "{all}");
     assert!(!all.contains("<b>"), "{all}");
 }
+
+/// A version kept for rollback is verified only when it is rolled back to: until then its
+/// files are not served, nor a staging folder's. Before, any file under `packs/` was.
+#[test]
+fn only_the_installed_version_of_a_pack_has_its_files_served() {
+    let (root, data, key) = trusted_kit_dir();
+    for (version, word) in [("1.0.0", "ancien"), ("2.0.0", "nouveau")] {
+        let src = root.path().join(format!("src-{version}"));
+        write_source(&src, "fiches", version, word);
+        let pack = root.path().join(format!("fiches-{version}.kitpack"));
+        build(&src, &pack, Some(&key));
+        let out = cli(&data, &["pack", "import", pack.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let kit = Kit::spawn_in(&data);
+    // Written once the kit runs (its start cleans staging folders away).
+    let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\"/>";
+    for folder in ["1.0.0", "2.0.0", ".staging-test"] {
+        let images = data.join("packs/fiches").join(folder).join("images");
+        std::fs::create_dir_all(&images).unwrap();
+        std::fs::write(images.join("vue.svg"), svg).unwrap();
+    }
+    assert_eq!(kit.get("/contenus/fiches/2.0.0/images/vue.svg").status, 200);
+    assert_eq!(kit.get("/contenus/fiches/1.0.0/images/vue.svg").status, 404);
+    let staging = kit.get("/contenus/fiches/.staging-test/images/vue.svg");
+    assert_eq!(staging.status, 404);
+    assert_eq!(kit.get("/contenus/absent/1.0.0/images/vue.svg").status, 404);
+}

@@ -67,7 +67,7 @@ pub fn route(w: &mut Worker, req: &RequestInfo<'_>) -> HttpResult {
         // The kit asking itself whether it answers (see `liveness`).
         ["_kit", "alive"] => Ok(Reply::no_content()),
         [prefix, name] if *prefix == assets => w.shared.assets.serve(name, req.if_none_match),
-        [prefix, rest @ ..] if *prefix == files::PREFIX => files::serve(&w.shared, rest),
+        [prefix, rest @ ..] if *prefix == files::PREFIX => files::serve(w, rest),
         // Depends on the phone (entered or not): never kept.
         [".well-known", "captive-portal"] => captive::api(w, req),
         // As many pages as queries: not worth keeping.
