@@ -959,6 +959,19 @@ fn a_second_writer_waits_for_the_library_lock_or_with_no_wait_fails_at_once() {
     assert!(list_json(&data).contains("\"id\": \"fiches\""));
 }
 
+/// Builds and imports `fiches` 1.0.0 ("ancien") then 2.0.0 ("nouveau"): 2.0.0 is installed
+/// and 1.0.0 kept for rollback.
+fn import_fiches_1_then_2(root: &Path, data: &Path, key: &Path) {
+    for (version, word) in [("1.0.0", "ancien"), ("2.0.0", "nouveau")] {
+        let src = root.join(format!("src-{version}"));
+        write_source(&src, "fiches", version, word);
+        let pack = root.join(format!("fiches-{version}.kitpack"));
+        build(&src, &pack, Some(key));
+        let out = cli(data, &["pack", "import", pack.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+}
+
 /// Before, rollback indexed the kept version's files as they were on the disk: an edited
 /// file was served as if signed, and with its `.kitpack` deleted the pack showed as built
 /// into the kit and trusted, with it replaced by garbage the rollback still passed. Now
@@ -966,14 +979,7 @@ fn a_second_writer_waits_for_the_library_lock_or_with_no_wait_fails_at_once() {
 #[test]
 fn rollback_refuses_a_kept_version_that_no_longer_matches_its_signed_file() {
     let (root, data, key) = trusted_kit_dir();
-    for (version, word) in [("1.0.0", "ancien"), ("2.0.0", "nouveau")] {
-        let src = root.path().join(format!("src-{version}"));
-        write_source(&src, "fiches", version, word);
-        let pack = root.path().join(format!("fiches-{version}.kitpack"));
-        build(&src, &pack, Some(&key));
-        let out = cli(&data, &["pack", "import", pack.to_str().unwrap()]);
-        assert!(out.status.success(), "{}", stderr(&out));
-    }
+    import_fiches_1_then_2(root.path(), &data, &key);
     let kit = Kit::spawn_in(&data);
     let step = "/tutoriels/tutoriel-fiches/etape/1";
     let kept = data.join("packs/fiches/1.0.0");
@@ -1112,14 +1118,7 @@ fn html_in_a_step_title_stays_in_the_title_as_text() {
 #[test]
 fn only_the_installed_version_of_a_pack_has_its_files_served() {
     let (root, data, key) = trusted_kit_dir();
-    for (version, word) in [("1.0.0", "ancien"), ("2.0.0", "nouveau")] {
-        let src = root.path().join(format!("src-{version}"));
-        write_source(&src, "fiches", version, word);
-        let pack = root.path().join(format!("fiches-{version}.kitpack"));
-        build(&src, &pack, Some(&key));
-        let out = cli(&data, &["pack", "import", pack.to_str().unwrap()]);
-        assert!(out.status.success(), "{}", stderr(&out));
-    }
+    import_fiches_1_then_2(root.path(), &data, &key);
     let kit = Kit::spawn_in(&data);
     // Written once the kit runs (its start cleans staging folders away).
     let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\"/>";
