@@ -54,6 +54,9 @@ impl ServeOptions {
             write_timeout: self.idle_timeout,
             max_discarded_body: MAX_BODY,
             discard_timeout: Duration::from_secs(2),
+            // A form's body is whole in memory before a worker sees it: a phone that
+            // announces one and sends it slowly holds its connection's thread only.
+            prefetch_body: MAX_BODY,
             max_connections: self.max_connections,
         }
     }

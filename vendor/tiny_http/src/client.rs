@@ -290,6 +290,20 @@ impl ClientConnection {
                 request::RequestCreationError::BadFraming => ReadError::BadFraming(version.clone()),
             }
         })?;
+        let mut request = request;
+        if let Some(len) = request.body_length() {
+            if len > 0 && len <= self.limits.prefetch_body {
+                // Part of the request, as its head: it must come within `head_timeout`.
+                self.head_started = true;
+                self.state
+                    .set_deadline(Some(Instant::now() + self.limits.head_timeout));
+                if let Err(e) = request.prefetch_body(len) {
+                    // Not handed out: no answer of its own, only the refusal below.
+                    request.discard();
+                    return Err(self.head_read_error(e));
+                }
+            }
+        }
         // The handler's reads of the body wait at most `body_read_timeout` each.
         self.state.set_deadline(None);
         if let Some(slot) = &self.slot {

@@ -39,6 +39,14 @@ pub struct Limits {
     pub max_discarded_body: usize,
     /// How long discarding an unread body may take before the connection is closed.
     pub discard_timeout: Duration,
+    /// A body announced with a `Content-Length` of at most this many bytes is read by the
+    /// connection's own thread, within `head_timeout`, before the request is handed out:
+    /// a handler reading a small form then never waits on the client (a client that
+    /// announces a body and sends it slowly, or never, holds its own thread only). Such a
+    /// body arriving late gets `408`. `0` turns this off. (Upstream read bodies of up to
+    /// 1024 bytes this way, without the time-out and not when `Expect: 100-continue` was
+    /// sent; the default keeps that size.)
+    pub prefetch_body: usize,
     /// Most connections open at once. When full, the connection that has waited longest
     /// for a whole request head (idle between requests, or still sending its head) is
     /// closed to make room; if every one has a request being handled, the new one gets
@@ -58,6 +66,7 @@ impl Default for Limits {
             write_timeout: Duration::from_secs(30),
             max_discarded_body: 64 * 1024,
             discard_timeout: Duration::from_secs(2),
+            prefetch_body: 1024,
             max_connections: 1024,
         }
     }

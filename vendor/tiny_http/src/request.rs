@@ -1,5 +1,5 @@
 use std::io::Error as IoError;
-use std::io::{self, Cursor, ErrorKind, Read, Write};
+use std::io::{self, ErrorKind, Read, Write};
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -146,7 +146,7 @@ pub fn new_request<R, W>(
     version: HTTPVersion,
     headers: Vec<Header>,
     remote_addr: Option<SocketAddr>,
-    mut source_data: R,
+    source_data: R,
     writer: W,
     conn: Option<Arc<ConnState>>,
 ) -> Result<Request, RequestCreationError>
@@ -217,26 +217,6 @@ where
     } else if let Some(content_length) = content_length {
         if content_length == 0 {
             Box::new(io::empty()) as Box<dyn Read + Send + 'static>
-        } else if content_length <= 1024 && !expects_continue {
-            // if the content-length is small enough, we just read everything into a buffer
-
-            let mut buffer = vec![0; content_length];
-            let mut offset = 0;
-
-            while offset != content_length {
-                let read = source_data.read(&mut buffer[offset..])?;
-                if read == 0 {
-                    // the socket returned EOF, but we were before the expected content-length
-                    // aborting
-                    let info = "Connection has been closed before we received enough data";
-                    let err = IoError::new(ErrorKind::ConnectionAborted, info);
-                    return Err(RequestCreationError::CreationIoError(err));
-                }
-
-                offset += read;
-            }
-
-            Box::new(Cursor::new(buffer)) as Box<dyn Read + Send + 'static>
         } else {
             let data_reader = EqualReader::new(source_data, content_length, conn.clone());
             Box::new(FusedReader::new(data_reader)) as Box<dyn Read + Send + 'static>
@@ -519,6 +499,22 @@ impl Request {
             ));
         }
         job.run_elsewhere();
+    }
+
+    /// Reads the whole body (`len` bytes, as announced) into memory, so that the handler's
+    /// reads never wait on the client. An `Expect: 100-continue` is answered first.
+    pub(crate) fn prefetch_body(&mut self, len: usize) -> Result<(), IoError> {
+        let mut body = Vec::with_capacity(len);
+        self.as_reader().take(len as u64).read_to_end(&mut body)?;
+        if body.len() != len {
+            return Err(IoError::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "body shorter than announced",
+            ));
+        }
+        // The body's own reader, now at its end, records nothing left unread as it drops.
+        self.data_reader = Some(Box::new(std::io::Cursor::new(body)));
+        Ok(())
     }
 
     /// Drops a request read ahead on a connection that closes: no response at all (a

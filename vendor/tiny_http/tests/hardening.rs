@@ -472,3 +472,56 @@ fn a_response_bigger_than_the_socket_buffer_reaches_a_slow_reader_whole_and_in_o
     assert!(answer[big_end..].ends_with("small"), "answers out of order");
     assert_eq!(answer.matches("HTTP/1.1 200").count(), 2);
 }
+
+/// Upstream handed a request out as soon as its head was read: a handler reading even a
+/// small form then waited on the client, so clients announcing a body and never sending it
+/// took every handler thread in turn.
+#[test]
+fn a_small_body_is_read_before_the_request_is_handed_out() {
+    let (server, addr) = server(Limits {
+        prefetch_body: 1024,
+        head_timeout: Duration::from_millis(500),
+        ..Limits::default()
+    });
+    // One handler, which reads every body whole and echoes it.
+    {
+        let server = Arc::clone(&server);
+        thread::spawn(move || {
+            while let Ok(mut rq) = server.recv() {
+                let mut body = String::new();
+                let _ = rq.as_reader().read_to_string(&mut body);
+                let _ = rq.respond(Response::from_string(format!("got [{}]", body)));
+            }
+        });
+    }
+    let mut silent = TcpStream::connect(addr).unwrap();
+    write!(silent, "POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc").unwrap();
+    let start = Instant::now();
+    assert!(get(addr).ends_with("got []"), "the handler was not held");
+    assert!(start.elapsed() < Duration::from_millis(400));
+    let answer = read_all(silent);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{}", answer);
+
+    // A whole body, with or without `Expect: 100-continue`, reaches the handler.
+    for expect in ["", "Expect: 100-continue\r\n"] {
+        let mut client = TcpStream::connect(addr).unwrap();
+        write!(
+            client,
+            "POST / HTTP/1.1\r\nContent-Length: 5\r\n{}Connection: close\r\n\r\nhello",
+            expect
+        )
+        .unwrap();
+        let answer = read_all(client);
+        assert!(answer.ends_with("got [hello]"), "{}", answer);
+    }
+    // A larger body is left to the handler, as before.
+    let mut client = TcpStream::connect(addr).unwrap();
+    let body = "y".repeat(5000);
+    write!(
+        client,
+        "POST / HTTP/1.1\r\nContent-Length: 5000\r\nConnection: close\r\n\r\n{}",
+        body
+    )
+    .unwrap();
+    assert!(read_all(client).ends_with(&format!("got [{}]", body)));
+}
