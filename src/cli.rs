@@ -50,6 +50,13 @@ pub enum Command {
     /// Tout est fabriqué à partir de kit.toml.
     #[command(subcommand)]
     System(SystemCommand),
+    /// Comptes pour les pages d'administration du portail (`/admin`) : administrateurs
+    /// (tout) et conseillers (ateliers et bilans). Les participants n'ont pas de compte.
+    ///
+    /// Le premier compte se crée aussi depuis le portail, avec le code d'administration de
+    /// la fiche du kit.
+    #[command(subcommand)]
+    Admin(AdminCommand),
     /// Cherche les autres kits du réseau local (mDNS) et affiche leur adresse.
     ///
     /// Exemple : mednum-kit peers --wait 5
@@ -159,6 +166,42 @@ pub struct WaitArgs {
     /// l'attendre (pour les scripts).
     #[arg(long, env = "MEDNUM_KIT_NO_WAIT")]
     pub no_wait: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Crée un compte. Le mot de passe est demandé deux fois (il ne s'affiche pas) : au
+    /// moins 10 caractères, c'est la seule règle. Une petite phrase facile à retenir convient.
+    ///
+    /// Exemple : mednum-kit admin create-user claire --role conseiller
+    CreateUser {
+        /// Le nom du compte : lettres sans accent, chiffres, point ou tiret (2 à 32).
+        name: String,
+        /// `admin` : tout gérer (paquets, clés, comptes, réglages). `conseiller` : les
+        /// ateliers et les bilans seulement.
+        #[arg(long, value_parser = ["admin", "conseiller"])]
+        role: String,
+        #[command(flatten)]
+        password: PasswordArgs,
+    },
+    /// Liste les comptes et leur rôle.
+    ListUsers,
+    /// Supprime un compte (jamais le dernier compte d'administration).
+    DeleteUser { name: String },
+    /// Change le mot de passe d'un compte. Ses connexions en cours sont fermées.
+    SetPassword {
+        name: String,
+        #[command(flatten)]
+        password: PasswordArgs,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct PasswordArgs {
+    /// Lit le mot de passe sur l'entrée standard (une ligne), pour les scripts, au lieu de
+    /// le demander.
+    #[arg(long)]
+    pub password_stdin: bool,
 }
 
 #[derive(Debug, Subcommand)]

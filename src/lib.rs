@@ -1,6 +1,7 @@
 //! mednum-kit: an offline portal box for digital mediation workshops. The binary is a thin
 //! shell around these modules (see `docs/architecture.md`).
 
+pub mod accounts;
 pub mod cli;
 pub mod cmd;
 pub mod config;

@@ -15,6 +15,7 @@ fn main() -> ExitCode {
         Command::Key(command) => cmd::key::run(command),
         Command::Trust(command) => cmd::trust::run(command, &config),
         Command::System(command) => cmd::system::run(command, &config),
+        Command::Admin(command) => cmd::admin::run(command, &config),
         Command::Peers { wait } => cmd::peers::run(*wait),
     });
     match result {

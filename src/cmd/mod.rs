@@ -1,5 +1,6 @@
 //! One module per subcommand, each with one entry function.
 
+pub mod admin;
 pub mod key;
 pub mod pack;
 pub mod peers;
