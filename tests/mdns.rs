@@ -66,10 +66,12 @@ fn peers_shows_a_hostile_kit_name_without_its_escapes() {
     }
     let (box_ns, phone_ns) = linked_pair("10.97.1.1", "10.97.1.2");
     let data = tempfile::tempdir().unwrap();
-    // TOML escapes: ESC, BEL, a new line, RIGHT-TO-LEFT OVERRIDE.
+    // A kit refuses control characters in its own name (ESC, BEL, new lines: `config::parse`),
+    // so the one that gets through is RIGHT-TO-LEFT OVERRIDE (a TOML escape here). Escapes and
+    // new lines from a foreign announcer are pinned by `discovery`'s unit tests.
     std::fs::write(
         data.path().join("kit.toml"),
-        "name = \"Kit\\u001b]0;pi\\u00e9g\\u00e9\\u0007\\u001b[2J\\nfaux\\u202Eexe.txt\"\n",
+        "name = \"Kit pi\\u00e9g\\u00e9 faux\\u202Eexe.txt\"\n",
     )
     .unwrap();
     let mut kit = NsKit::start(&box_ns, data.path());
@@ -77,7 +79,7 @@ fn peers_shows_a_hostile_kit_name_without_its_escapes() {
 
     let stdout = peers_seen_from(&phone_ns);
     assert!(
-        stdout.contains("Kit�]0;piégé��[2J�faux�exe.txt — http://10.97.1.1:"),
+        stdout.contains("Kit piégé faux�exe.txt — http://10.97.1.1:"),
         "peers printed:\n{stdout:?}"
     );
     for acting in ['\u{1b}', '\u{7}', '\u{202E}'] {
