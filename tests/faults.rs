@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use mednum_kit::store::Store;
 use support::packs::{cli, new_key, stderr, write_source};
-use support::{Kit, BIN};
+use support::{Kit, SmallDisk, BIN};
 
 /// A pack large enough that an import takes a while: the test source plus `mb` MiB of
 /// incompressible images.
@@ -128,36 +128,6 @@ fn killing_an_import_at_random_moments_never_leaves_a_half_installed_pack() {
     assert!(started.elapsed() < Duration::from_secs(600));
 }
 
-/// A small tmpfs mounted for the test (root only), unmounted on drop.
-struct SmallDisk {
-    dir: tempfile::TempDir,
-}
-
-impl SmallDisk {
-    fn mount(size: &str) -> Result<SmallDisk, String> {
-        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-        let out = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(dir.path())
-            .output()
-            .map_err(|e| e.to_string())?;
-        if !out.status.success() {
-            return Err(String::from_utf8_lossy(&out.stderr).trim().to_owned());
-        }
-        Ok(SmallDisk { dir })
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-}
-
-impl Drop for SmallDisk {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg(self.dir.path()).status();
-    }
-}
-
 /// Builds `fiches` at `version` with `mb` MiB of images, signed by `key`, into `out`.
 fn build_big(root: &Path, key: &Path, version: &str, word: &str, mb: usize) -> std::path::PathBuf {
     let src = root.join(format!("src-{version}"));
@@ -181,15 +151,8 @@ fn build_big(root: &Path, key: &Path, version: &str, word: &str, mb: usize) -> s
 
 #[test]
 fn a_full_disk_refuses_or_stops_the_import_and_keeps_the_old_version() {
-    let disk = match SmallDisk::mount("96m") {
-        Ok(disk) => disk,
-        Err(why) => {
-            if std::env::var_os("MEDNUM_REQUIRE_ROOT_TESTS").is_some_and(|v| v == "1") {
-                panic!("a small tmpfs is required (MEDNUM_REQUIRE_ROOT_TESTS=1) but: {why}");
-            }
-            eprintln!("SKIP: cannot mount a small tmpfs here ({why})");
-            return;
-        }
+    let Some(disk) = SmallDisk::mount_or_skip("96m") else {
+        return;
     };
     // The stick (and the pack sources) are elsewhere; the data dir is on the small disk.
     let stick = tempfile::tempdir().unwrap();

@@ -38,6 +38,7 @@ pub fn run(command: &PackCommand, config: &Config) -> Result<()> {
                 allow_untrusted: *allow_untrusted,
                 allow_downgrade: *allow_downgrade,
                 replace_publisher: *replace_publisher,
+                consume_file: false,
             };
             import(config, path, &options, wait.no_wait)
         }

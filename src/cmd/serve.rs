@@ -10,9 +10,9 @@ use anyhow::{Context, Result};
 use crate::cli::ServeArgs;
 use crate::config::Config;
 use crate::discovery::{self, Announcement};
+use crate::packs;
 use crate::web::captive::Captive;
-use crate::web::{self, ServeOptions, Shared};
-use crate::{i18n, packs};
+use crate::web::{self, ServeOptions, Shared, Site};
 
 pub fn run(args: &ServeArgs, config: &Config) -> Result<()> {
     let started = Instant::now();
@@ -37,15 +37,24 @@ pub fn run(args: &ServeArgs, config: &Config) -> Result<()> {
     let listener = web::bind(args.listen)?;
     let listening = listener.local_addr().context("adresse d'écoute inconnue")?;
 
-    let shared = Arc::new(Shared {
-        site_name: config.file.name.clone(),
-        featured_workshop: config.file.portal.featured_workshop.clone(),
-        catalog: i18n::fr(),
-        assets: web::assets::Assets::load(),
-        data_dir: config.data_dir.clone(),
+    web::admin::clean_uploads(&config.data_dir);
+    let admin = &config.file.admin;
+    let admin_state = web::admin::AdminState::new(
+        Duration::from_secs(admin.session_hours * 3600),
+        admin.max_upload_mb << 20,
+        setup_code(config)?,
+        config.file.usb.mount_roots.clone(),
+    );
+    let shared = Arc::new(Shared::new(
+        Site {
+            name: config.file.name.clone(),
+            featured_workshop: config.file.portal.featured_workshop.clone(),
+        },
+        config.data_dir.clone(),
         db_path,
-        captive: Captive::new(&config.file, listening),
-    });
+        Captive::new(&config.file, listening),
+        admin_state,
+    ));
     let options = ServeOptions {
         workers: args
             .workers
@@ -58,6 +67,20 @@ pub fn run(args: &ServeArgs, config: &Config) -> Result<()> {
     let _announcement = announce(args, config, listening);
     log::debug!("ready in {:?}", started.elapsed());
     web::serve(shared, listener, &options, shutdown)
+}
+
+/// The first-boot administration code: `[admin] setup_code` of kit.toml, else the file
+/// `system init` wrote. `None`: the first account can be made only from the box itself.
+fn setup_code(config: &Config) -> Result<Option<String>> {
+    if let Some(code) = &config.file.admin.setup_code {
+        return Ok(Some(code.clone()));
+    }
+    let path = config.data_dir.join(crate::system::init::SETUP_CODE_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(Some(text.split_whitespace().collect::<String>()).filter(|c| !c.is_empty())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("impossible de lire `{}`", path.display())),
+    }
 }
 
 /// Announces the kit on the local network, unless told not to or listening on loopback.

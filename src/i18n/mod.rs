@@ -21,6 +21,11 @@ pub struct Errors {
     pub payload_too_large: ErrorText,
     pub uri_too_long: ErrorText,
     pub headers_too_large: ErrorText,
+    pub forbidden: ErrorText,
+    pub expired_form: ErrorText,
+    /// `{n}`: seconds to wait.
+    pub too_many_tries: ErrorText,
+    pub busy: ErrorText,
     pub internal: ErrorText,
 }
 
@@ -97,7 +102,10 @@ pub struct Catalog {
     pub welcome_address_label: String,
     pub welcome_copy: String,
     pub welcome_copied: String,
+    pub footer_admin: String,
     pub errors: Errors,
+    /// The admin and conseiller pages' texts, by key (see `Catalog::a`).
+    pub admin: std::collections::BTreeMap<String, String>,
 }
 
 impl Catalog {
@@ -109,6 +117,12 @@ impl Catalog {
             "avance" => &self.level_avance,
             other => other,
         }
+    }
+
+    /// An admin page's text. A missing key shows as itself; the test
+    /// `every_admin_text_is_in_the_catalog` proves none is missing.
+    pub fn a<'a>(&'a self, key: &'a str) -> &'a str {
+        self.admin.get(key).map(String::as_str).unwrap_or(key)
     }
 
     /// The label of an item kind.

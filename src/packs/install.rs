@@ -54,6 +54,9 @@ pub struct ImportOptions {
     /// Lets a pack signed by another key than the id's owner replace it, and become its
     /// owner (never for the starter's reserved id).
     pub replace_publisher: bool,
+    /// The file is the kit's own (an upload in the data dir): it is moved into the library
+    /// rather than copied, which saves writing it twice.
+    pub consume_file: bool,
 }
 
 /// What `remove` did.
@@ -110,7 +113,7 @@ fn pack_dir(data_dir: &Path, id: &str) -> Result<PathBuf> {
 }
 
 /// Bytes free for us on the disk holding `dir`.
-fn free_bytes(dir: &Path) -> Option<u64> {
+pub fn free_bytes(dir: &Path) -> Option<u64> {
     use std::os::unix::ffi::OsStrExt;
     let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
     // SAFETY: statvfs writes into the zeroed struct we pass; `path` is NUL-terminated.
@@ -217,8 +220,11 @@ pub fn import_file(
             .with_context(|| format!("paquet `{shown}` refusé"))?;
         check_slugs_free(store, &loaded)?;
         // Keep the original signed file beside the extracted one, for export.
-        fs::copy(file, &staged_kitpack)
-            .with_context(|| format!("impossible de copier `{shown}`"))?;
+        let moved = options.consume_file && fs::rename(file, &staged_kitpack).is_ok();
+        if !moved {
+            fs::copy(file, &staged_kitpack)
+                .with_context(|| format!("impossible de copier `{shown}`"))?;
+        }
         progress.step(format!("installation de `{}`", manifest.file_name()));
         make_durable(&staging, Some(&staged_kitpack))?;
         let previous = installed.as_ref().map(|p| p.version.as_str());
@@ -421,6 +427,12 @@ fn commit(
 }
 
 /// Where the original signed file of a version is kept.
+/// The size of the signed file an installed version came in (what a copy of it weighs).
+pub fn installed_size(data_dir: &Path, id: &str, version: &str) -> Option<u64> {
+    let file = original_kitpack(&pack_dir(data_dir, id).ok()?, version);
+    fs::metadata(file).ok().map(|m| m.len())
+}
+
 fn original_kitpack(pack_dir: &Path, version: &str) -> PathBuf {
     pack_dir.join(format!("{version}.{EXTENSION}"))
 }

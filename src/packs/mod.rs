@@ -9,10 +9,11 @@ pub mod keys;
 pub mod lock;
 pub mod progress;
 pub mod starter;
+pub mod usb;
 pub mod verify;
 
 pub use install::{
-    clean_leftovers, export, import_file, install_source, remove, rollback, ImportOptions,
-    Imported, InstallReport, Removed, FILES_URL,
+    clean_leftovers, export, free_bytes, import_file, install_source, installed_size, remove,
+    rollback, ImportOptions, Imported, InstallReport, Removed, FILES_URL,
 };
 pub use lock::{LibraryLock, LockError, Wait};

@@ -265,6 +265,13 @@ impl Captive {
         entered.touch(ip, Instant::now())
     }
 
+    /// Phones that asked anything of the portal in the last five minutes (those that pressed
+    /// "Entrer"; on a kit without the captive portal, none are counted).
+    pub fn active_phones(&self) -> usize {
+        let since = Instant::now().checked_sub(Duration::from_secs(300));
+        self.lock().active_since(since)
+    }
+
     fn lock(&self) -> MutexGuard<'_, Entered> {
         self.entered.lock().unwrap_or_else(|poisoned| {
             // A panic while the table was changed may have left its list half linked:
@@ -377,7 +384,7 @@ pub fn welcome(w: &mut Worker) -> HttpResult {
         .origin
         .trim_start_matches("http://")
         .to_owned();
-    let intro = fill(&t.welcome_intro, &[("name", &shared.site_name)]);
+    let intro = fill(&t.welcome_intro, &[("name", &shared.site().name)]);
     let main = html! {
         h1 { (t.welcome_title) }
         p.lead { (intro) }

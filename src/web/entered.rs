@@ -116,6 +116,18 @@ impl Entered {
         true
     }
 
+    /// How many addresses were active at or after `since` (all with `None`): walks from the
+    /// most recently active, so it costs what it counts.
+    pub fn active_since(&self, since: Option<Instant>) -> usize {
+        let mut count = 0;
+        let mut i = self.tail;
+        while i != NIL && since.is_none_or(|s| self.nodes[i].seen >= s) {
+            count += 1;
+            i = self.nodes[i].prev;
+        }
+        count
+    }
+
     fn is_expired(&self, seen: Instant, now: Instant) -> bool {
         now.saturating_duration_since(seen) >= self.expiry
     }

@@ -93,6 +93,13 @@ impl Reply {
         }
     }
 
+    /// An admin page: private, never kept by the browser or anything between.
+    pub fn private_html(status: u16, page: String) -> Reply {
+        let mut reply = Reply::html(status, page);
+        reply.headers.retain(|(name, _)| *name != "Cache-Control");
+        reply.header("Cache-Control", "no-store")
+    }
+
     /// A redirect to `location` (`302 Found` or `303 See Other`), never cached: where a
     /// phone is sent depends on whether it pressed "Entrer".
     pub fn redirect(status: u16, location: String) -> Reply {
@@ -152,6 +159,19 @@ pub enum HttpError {
     UriTooLong,
     #[error("headers too large")]
     HeadersTooLarge,
+    /// Signed-in pages: no session, or one whose role may not do this.
+    #[error("forbidden")]
+    Forbidden,
+    /// A form without the token of the session (or page) it came from, or sent from
+    /// another site.
+    #[error("form expired or forged")]
+    ExpiredForm,
+    /// Too many failed tries: wait this many seconds.
+    #[error("too many tries")]
+    TooManyTries(u64),
+    /// Every place for this kind of work is taken: try again in a moment.
+    #[error("busy")]
+    Busy,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -165,6 +185,9 @@ impl HttpError {
             HttpError::PayloadTooLarge => 413,
             HttpError::UriTooLong => 414,
             HttpError::HeadersTooLarge => 431,
+            HttpError::Forbidden | HttpError::ExpiredForm => 403,
+            HttpError::TooManyTries(_) => 429,
+            HttpError::Busy => 503,
             HttpError::Internal(_) => 500,
         }
     }

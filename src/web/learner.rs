@@ -23,7 +23,7 @@ pub fn home(w: &mut Worker) -> HttpResult {
     let shared = &*w.shared;
     let t = shared.catalog;
     let themes = w.store.themes()?;
-    let featured = match &shared.featured_workshop {
+    let featured = match &shared.site().featured_workshop {
         Some(slug) => w.store.item("workshop", slug)?,
         None => None,
     };

@@ -1,5 +1,6 @@
 //! The portal over HTTP: server loop, routing, limits, pages and assets.
 
+pub mod admin;
 pub mod assets;
 pub mod captive;
 mod entered;
@@ -7,8 +8,6 @@ mod files;
 mod http;
 mod learner;
 mod liveness;
-// No caller yet: the admin page's `.kitpack` upload will be the first.
-#[cfg_attr(not(test), expect(dead_code))]
 pub(crate) mod multipart;
 mod pages;
 mod router;
@@ -17,24 +16,71 @@ mod templates;
 pub mod url;
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 
 pub use server::{bind, serve, ServeOptions, MAX_BODY, MAX_HEADER_BYTES, MAX_URL};
 
 use crate::i18n::Catalog;
 use crate::store::Store;
 
-/// What every worker shares, read-only.
-pub struct Shared {
-    pub site_name: String,
-    /// The workshop shown first on the home page, if the conseiller set one.
+/// The settings an admin may change while the kit runs (the settings page).
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub name: String,
+    /// The workshop shown first on the home page, if one was chosen.
     pub featured_workshop: Option<String>,
+}
+
+/// What every worker shares.
+pub struct Shared {
+    site: RwLock<Arc<Site>>,
+    /// Changes with each change of `site`: rendered pages are then stale.
+    site_generation: AtomicU64,
     pub catalog: &'static Catalog,
     pub assets: assets::Assets,
     pub data_dir: PathBuf,
     pub db_path: PathBuf,
     /// The captive portal's settings and the phones that pressed "Entrer".
     pub captive: captive::Captive,
+    /// The admin pages' shared state: settings, login throttle, long jobs, uploads.
+    pub admin: admin::AdminState,
+}
+
+impl Shared {
+    pub fn new(
+        site: Site,
+        data_dir: PathBuf,
+        db_path: PathBuf,
+        captive: captive::Captive,
+        admin: admin::AdminState,
+    ) -> Shared {
+        Shared {
+            site: RwLock::new(Arc::new(site)),
+            site_generation: AtomicU64::new(0),
+            catalog: crate::i18n::fr(),
+            assets: assets::Assets::load(),
+            data_dir,
+            db_path,
+            captive,
+            admin,
+        }
+    }
+
+    /// The current name and featured workshop.
+    pub fn site(&self) -> Arc<Site> {
+        Arc::clone(&self.site.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Puts new settings in force for the next pages.
+    pub fn set_site(&self, site: Site) {
+        *self.site.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(site);
+        self.site_generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    pub fn site_generation(&self) -> u64 {
+        self.site_generation.load(Ordering::Acquire)
+    }
 }
 
 /// One worker thread's state: its own database connection and the shared part.
@@ -43,4 +89,9 @@ pub struct Worker {
     pub shared: Arc<Shared>,
     /// Learner pages this worker rendered for the current library.
     pub pages: pages::PageCache,
+    /// This worker's connection to the accounts, opened at the first admin request.
+    pub accounts: Option<crate::accounts::Accounts>,
+    /// A handler that takes the request over (an upload, read on a thread of its own)
+    /// leaves it here; the server then hands the request to it instead of answering.
+    pub handoff: Option<admin::Handoff>,
 }

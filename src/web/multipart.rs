@@ -215,6 +215,7 @@ impl<R: Read> Multipart<R> {
     }
 
     /// Total bytes read from the underlying reader so far.
+    #[cfg(test)]
     pub fn bytes_read(&self) -> u64 {
         self.bytes_read
     }

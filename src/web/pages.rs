@@ -26,15 +26,16 @@ struct Page {
 
 #[derive(Default)]
 pub struct PageCache {
-    /// The library's `data_version` the pages were rendered from.
-    version: Option<i64>,
+    /// The library's `data_version` and the settings' generation the pages were rendered
+    /// from.
+    version: Option<(i64, u64)>,
     pages: HashMap<String, Page>,
     bytes: usize,
 }
 
 impl PageCache {
     /// Forgets every page if the library changed since they were rendered.
-    pub fn check_version(&mut self, version: i64) {
+    pub fn check_version(&mut self, version: (i64, u64)) {
         if self.version != Some(version) {
             self.pages.clear();
             self.bytes = 0;
@@ -108,7 +109,7 @@ mod tests {
     #[test]
     fn a_kept_page_is_served_again_with_its_etag_until_the_library_changes() {
         let mut cache = PageCache::default();
-        cache.check_version(1);
+        cache.check_version((1, 0));
         let first = cache.keep("/a", page("<p>A</p>"), None);
         let etag = first
             .headers
@@ -126,16 +127,16 @@ mod tests {
         assert_eq!(body(again), b"<p>A</p>");
         assert_eq!(cache.get("/a", Some(&etag)).unwrap().status, 304);
         assert_eq!(cache.get("/a", Some("\"other\"")).unwrap().status, 200);
-        cache.check_version(1);
+        cache.check_version((1, 0));
         assert!(cache.get("/a", None).is_some());
-        cache.check_version(2);
+        cache.check_version((2, 0));
         assert!(cache.get("/a", None).is_none());
     }
 
     #[test]
     fn only_ok_pages_within_the_budget_are_kept() {
         let mut cache = PageCache::default();
-        cache.check_version(1);
+        cache.check_version((1, 0));
         cache.keep("/404", Reply::html(404, "x".into()), None);
         assert!(cache.get("/404", None).is_none());
         cache.keep("/big", page(&"x".repeat(MAX_PAGE + 1)), None);

@@ -2,6 +2,7 @@
 
 use std::net::IpAddr;
 
+use super::admin;
 use super::assets::PREFIX as ASSETS_PREFIX;
 use super::captive;
 use super::files;
@@ -29,6 +30,17 @@ pub struct RequestInfo<'a> {
     pub host: Option<String>,
     pub peer: Option<IpAddr>,
     pub if_none_match: Option<&'a str>,
+    /// The `Host` header as sent (with its port), for checking `Origin`.
+    pub raw_host: Option<&'a str>,
+    pub cookie: Option<&'a str>,
+    pub origin: Option<&'a str>,
+    pub referer: Option<&'a str>,
+    pub content_type: Option<&'a str>,
+    /// The body's announced length (`None` when chunked).
+    pub body_length: Option<usize>,
+    /// A form's body (`application/x-www-form-urlencoded`, up to `MAX_BODY`), read before
+    /// routing; empty otherwise.
+    pub body: &'a [u8],
 }
 
 const READ_ONLY: &str = "GET, HEAD";
@@ -40,6 +52,11 @@ pub fn route(w: &mut Worker, req: &RequestInfo<'_>) -> HttpResult {
         return Ok(reply);
     }
     let segments: Vec<&str> = req.target.segments.iter().map(String::as_str).collect();
+
+    // The admin and conseiller pages: their table says who may use each.
+    if let Some(reply) = admin::dispatch(w, req, &segments) {
+        return reply;
+    }
 
     // Resources that change something: POST only.
     if let ["entrer"] = segments.as_slice() {
@@ -64,6 +81,13 @@ pub fn route(w: &mut Worker, req: &RequestInfo<'_>) -> HttpResult {
             std::thread::sleep(std::time::Duration::from_secs(60));
             Ok(Reply::no_content())
         }
+        // The admin routes, for the test that asks each of them as a stranger.
+        #[cfg(debug_assertions)]
+        ["_kit", "test-routes"] => Ok(Reply::bytes(
+            200,
+            "text/plain; charset=utf-8",
+            std::borrow::Cow::Owned(admin::route_list().into_bytes()),
+        )),
         // The kit asking itself whether it answers (see `liveness`).
         ["_kit", "alive"] => Ok(Reply::no_content()),
         [prefix, name] if *prefix == assets => w.shared.assets.serve(name, req.if_none_match),
@@ -80,7 +104,7 @@ pub fn route(w: &mut Worker, req: &RequestInfo<'_>) -> HttpResult {
 /// library version by each worker, then served from its page cache.
 fn learner_page(w: &mut Worker, req: &RequestInfo<'_>, segments: &[&str]) -> HttpResult {
     let version = w.store.data_version()?;
-    w.pages.check_version(version);
+    w.pages.check_version((version, w.shared.site_generation()));
     // A long list's page number is part of what the page shows.
     let key = match req.target.param("page") {
         Some(page) => format!("/{}?page={page}", segments.join("/")),

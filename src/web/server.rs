@@ -99,12 +99,15 @@ pub fn serve(
         tiny_http::Server::from_listener_with_limits(listener, None, opts.limits())
             .map_err(|e| anyhow!("impossible de démarrer le serveur HTTP : {e}"))?,
     );
+    let _ = shared.admin.server.set(Arc::downgrade(&server));
     let mut workers = Vec::with_capacity(opts.workers);
     for i in 0..opts.workers.max(1) {
         let mut worker = Worker {
             store: Store::open_reader(&shared.db_path)?,
             shared: Arc::clone(&shared),
             pages: Default::default(),
+            accounts: None,
+            handoff: None,
         };
         let server = Arc::clone(&server);
         let shutdown = Arc::clone(&shutdown);
@@ -194,6 +197,7 @@ fn header<'a>(request: &'a tiny_http::Request, name: &'static str) -> Option<&'a
 }
 
 /// Refuses what no page of ours needs: long targets, big heads, bodies, other methods.
+/// An upload's body is bounded by its own handler.
 fn check_limits(request: &tiny_http::Request) -> Result<(), HttpError> {
     if request.url().len() > MAX_URL {
         return Err(HttpError::UriTooLong);
@@ -207,14 +211,41 @@ fn check_limits(request: &tiny_http::Request) -> Result<(), HttpError> {
         return Err(HttpError::HeadersTooLarge);
     }
     let declared = request.body_length().unwrap_or(0);
-    if declared > MAX_BODY {
+    if declared > MAX_BODY && !is_upload(request) {
         return Err(HttpError::PayloadTooLarge);
     }
     Ok(())
 }
 
-fn respond_to(worker: &mut Worker, request: &tiny_http::Request) -> Result<Reply, HttpError> {
+fn is_upload(request: &tiny_http::Request) -> bool {
+    *request.method() == Method::Post && request.url() == super::admin::UPLOAD_PATH
+}
+
+/// The body of a form post: whole in memory already (tiny_http reads bodies up to
+/// `MAX_BODY` before handing the request out), so reading it never waits on the client.
+fn form_body(request: &mut tiny_http::Request) -> Vec<u8> {
+    use std::io::Read;
+    let is_form = header(request, "Content-Type").is_some_and(|ct| {
+        ct.split(';').next().is_some_and(|t| {
+            t.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
+    });
+    let small = request.body_length().is_some_and(|n| n <= MAX_BODY);
+    let mut body = Vec::new();
+    if *request.method() == Method::Post && is_form && small {
+        let _ = request
+            .as_reader()
+            .take(MAX_BODY as u64)
+            .read_to_end(&mut body);
+    }
+    body
+}
+
+fn respond_to(worker: &mut Worker, request: &mut tiny_http::Request) -> Result<Reply, HttpError> {
     check_limits(request)?;
+    let body = form_body(request);
+    let request = &*request;
     let method = match request.method() {
         Method::Get => RequestMethod::Get,
         Method::Head => RequestMethod::Head,
@@ -229,13 +260,27 @@ fn respond_to(worker: &mut Worker, request: &tiny_http::Request) -> Result<Reply
         host: header(request, "Host").and_then(super::captive::host_name),
         peer: request.remote_addr().map(|a| a.ip()),
         if_none_match: header(request, "If-None-Match"),
+        raw_host: header(request, "Host"),
+        cookie: header(request, "Cookie"),
+        origin: header(request, "Origin"),
+        referer: header(request, "Referer"),
+        content_type: header(request, "Content-Type"),
+        body_length: request.body_length(),
+        body: &body,
     };
     route(worker, &info)
 }
 
-fn handle(worker: &mut Worker, request: tiny_http::Request) {
+fn handle(worker: &mut Worker, mut request: tiny_http::Request) {
     let started = Instant::now();
-    let outcome = catch_unwind(AssertUnwindSafe(|| respond_to(worker, &request)));
+    let outcome = catch_unwind(AssertUnwindSafe(|| respond_to(worker, &mut request)));
+    // A handler took the request over (an upload): it answers from its own thread.
+    if let Some(handoff) = worker.handoff.take() {
+        if matches!(outcome, Ok(Ok(_))) {
+            super::admin::upload_start(handoff, request);
+            return;
+        }
+    }
     let reply = match outcome {
         Ok(Ok(reply)) => reply,
         Ok(Err(err)) => {
@@ -258,8 +303,9 @@ fn handle(worker: &mut Worker, request: tiny_http::Request) {
             error_page(&worker.shared, &HttpError::Internal(detail))
         }
     };
-    // A body too big to discard ends the connection: say so.
-    let reply = if request.body_length().is_some_and(|n| n > MAX_BODY) {
+    // A body too big to discard ends the connection: say so. (An upload answered here was
+    // refused before its body was read.)
+    let reply = if request.body_length().is_some_and(|n| n > MAX_BODY) || is_upload(&request) {
         reply.header("Connection", "close")
     } else {
         reply

@@ -20,6 +20,21 @@ pub fn item_url(kind: &str, slug: &str) -> String {
 /// A whole page around `main`. `crumbs` are the links between Home and this page.
 pub fn page(shared: &Shared, title: &str, crumbs: &[(&str, String)], main: Markup) -> String {
     let t = shared.catalog;
+    let nav = html! { a href="/recherche" { (t.nav_search) } };
+    page_with(shared, title, crumbs, nav, html! {}, main)
+}
+
+/// A whole page with its own menu (`nav`) and extra elements in `<head>`.
+pub fn page_with(
+    shared: &Shared,
+    title: &str,
+    crumbs: &[(&str, String)],
+    nav: Markup,
+    head: Markup,
+    main: Markup,
+) -> String {
+    let t = shared.catalog;
+    let site = shared.site();
     let icon = shared.assets.url("icon.svg");
     html! {
         (DOCTYPE)
@@ -27,21 +42,20 @@ pub fn page(shared: &Shared, title: &str, crumbs: &[(&str, String)], main: Marku
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " · " (shared.site_name) }
+                title { (title) " · " (site.name) }
                 link rel="stylesheet" href=(shared.assets.url("kit.css"));
                 link rel="icon" type="image/svg+xml" href=(icon);
                 script src=(shared.assets.url("kit.js")) defer {}
+                (head)
             }
             body {
                 a.skip href="#contenu" { (t.skip_link) }
                 header.site {
                     a.brand href="/" {
                         img src=(icon) alt="" width="32" height="32";
-                        span { (shared.site_name) }
+                        span { (site.name) }
                     }
-                    nav aria-label=(t.nav_label) {
-                        a href="/recherche" { (t.nav_search) }
-                    }
+                    nav aria-label=(t.nav_label) { (nav) }
                 }
                 @if !crumbs.is_empty() {
                     nav.crumbs aria-label=(t.breadcrumb_label) {
@@ -54,7 +68,10 @@ pub fn page(shared: &Shared, title: &str, crumbs: &[(&str, String)], main: Marku
                     }
                 }
                 main #contenu tabindex="-1" { (main) }
-                footer.site { p { (t.footer) } }
+                footer.site {
+                    p { (t.footer) }
+                    p { a href="/admin" { (t.footer_admin) } }
+                }
             }
         }
     }
@@ -196,6 +213,10 @@ fn error_text<'a>(shared: &'a Shared, err: &HttpError) -> &'a ErrorText {
         HttpError::PayloadTooLarge => &e.payload_too_large,
         HttpError::UriTooLong => &e.uri_too_long,
         HttpError::HeadersTooLarge => &e.headers_too_large,
+        HttpError::Forbidden => &e.forbidden,
+        HttpError::ExpiredForm => &e.expired_form,
+        HttpError::TooManyTries(_) => &e.too_many_tries,
+        HttpError::Busy => &e.busy,
         HttpError::Internal(_) => &e.internal,
     }
 }
@@ -203,14 +224,26 @@ fn error_text<'a>(shared: &'a Shared, err: &HttpError) -> &'a ErrorText {
 /// The French page for an error, with its status.
 pub fn error_page(shared: &Shared, err: &HttpError) -> Reply {
     let text = error_text(shared, err);
+    let said = match err {
+        HttpError::TooManyTries(secs) => fill(&text.text, &[("n", &secs.to_string())]),
+        _ => text.text.clone(),
+    };
     let main = html! {
         h1 { (text.title) }
-        p.lead { (text.text) }
-        p { a.button href="/" { (shared.catalog.error_home) } }
+        p.lead { (said) }
+        @match err {
+            HttpError::Forbidden | HttpError::ExpiredForm | HttpError::TooManyTries(_) => {
+                p { a.button href="/admin" { (shared.catalog.a("back_admin")) } }
+            }
+            _ => p { a.button href="/" { (shared.catalog.error_home) } },
+        }
     };
     let mut reply = Reply::html(err.status(), page(shared, &text.title, &[], main));
-    if let HttpError::MethodNotAllowed(allow) = err {
-        reply = reply.header("Allow", *allow);
+    match err {
+        HttpError::MethodNotAllowed(allow) => reply = reply.header("Allow", *allow),
+        HttpError::TooManyTries(secs) => reply = reply.header("Retry-After", secs.to_string()),
+        HttpError::Busy => reply = reply.header("Retry-After", "2"),
+        _ => {}
     }
     reply
 }

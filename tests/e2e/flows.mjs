@@ -8,6 +8,7 @@ import path from 'node:path';
 
 const PASSWORD_TUTORIAL = '/tutoriels/mot-de-passe-solide';
 const CALENDAR_TUTORIAL = '/tutoriels/ajouter-un-evenement-au-calendrier';
+const ADMIN_PASSWORD = 'le chat dort au soleil';
 
 /** Text as a reader sees it: whitespace runs folded. */
 const norm = (s) => s.replace(/\s+/g, ' ').trim();
@@ -477,6 +478,120 @@ export const flows = [
       await follow(first);
       assert.match(new URL(page.url()).pathname, /^\/ateliers\/[a-z0-9-]+$/);
       assert.equal(await text(page.locator('main h1')), title);
+    },
+  },
+  {
+    // (9) A new box from an admin's phone: "Administration" → first account → every admin
+    // page → trust a key → upload a signed pack with a progress bar → it is in the portal;
+    // a conseiller account; log out and in again.
+    name: 'administration',
+    devices: ['phone'],
+    freshKit: true, // the first account is made once per kit
+    async run(ctx) {
+      const { page, goto, follow, kit } = ctx;
+      await goto('/');
+      await follow(page.locator('footer a[href="/admin"]'));
+      assert.equal(new URL(page.url()).pathname, '/admin/premier-compte');
+      // From the box itself (the tests' browser is on 127.0.0.1) no code is asked.
+      assert.equal(await page.locator('#code').count(), 0);
+      await page.locator('#nom').fill('claire');
+      await page.locator('#mot_de_passe').fill(ADMIN_PASSWORD);
+      await page.locator('#mot_de_passe_2').fill(ADMIN_PASSWORD);
+      await follow(page.getByRole('button', { name: 'Créer le compte' }));
+      assert.equal(new URL(page.url()).pathname, '/admin');
+      assert.match(await text(page.locator('main h1')), /Bonjour claire/);
+      for (const link of ['/admin/paquets', '/admin/cles', '/admin/comptes', '/admin/reglages', '/admin/etat', '/admin/mon-compte']) {
+        await goto(link);
+      }
+
+      const work = await mkdtemp(path.join(tmpdir(), 'mednum-e2e-upload-'));
+      try {
+        const source = path.join(work, 'source');
+        await writePackSource(source);
+        const { stdout: publicKey } = await kit.cli(['key', 'generate', '--out', path.join(work, 'editeur.key')]);
+        const packFile = path.join(work, 'fiches-caf-1.0.0.kitpack');
+        await kit.cli(['pack', 'build', source, '--out', packFile, '--key', path.join(work, 'editeur.key')]);
+
+        await goto('/admin/cles');
+        await page.locator('#cle').fill(publicKey.trim());
+        await page.locator('#nom-cle').fill('Éditeur de test');
+        await follow(page.getByRole('button', { name: 'Ajouter la clé' }));
+        assert.match(await text(page.locator('main')), /La clé est ajoutée/);
+        assert.match(await text(page.locator('main')), /Éditeur de test/);
+
+        await goto('/admin/paquets');
+        await page.locator('#paquet').setInputFiles(packFile);
+        await follow(page.getByRole('button', { name: 'Envoyer et installer' }));
+        assert.match(new URL(page.url()).pathname, /^\/admin\/travaux\/\d+$/);
+        // The job's page reloads itself once the install is done.
+        await page.locator('main .notice').waitFor({ timeout: 30_000 });
+        await ctx.audit();
+        assert.match(await text(page.locator('main .notice')), /C'est installé : fiches-caf version 1\.0\.0/);
+      } finally {
+        await rm(work, { recursive: true, force: true });
+      }
+      await goto('/admin/paquets');
+      assert.match(await text(page.locator('main')), /fiches-caf · version 1\.0\.0/);
+      await goto('/');
+      assert.equal(await page.locator('ul.cards a.card[href="/themes/aides"]').count(), 1,
+        'the uploaded pack is in the portal');
+
+      await goto('/admin/comptes');
+      await page.locator('#nom').fill('paul');
+      await page.locator('#mot_de_passe').fill(ADMIN_PASSWORD);
+      await page.locator('#mot_de_passe_2').fill(ADMIN_PASSWORD);
+      await follow(page.getByRole('button', { name: 'Créer le compte' }));
+      assert.match(await text(page.locator('main')), /Le compte est créé/);
+      assert.match(await text(page.locator('main')), /paul/);
+
+      await follow(page.getByRole('button', { name: 'Se déconnecter' }));
+      assert.equal(new URL(page.url()).pathname, '/admin/connexion');
+      assert.match(await text(page.locator('main')), /Vous êtes déconnecté/);
+      await page.locator('#nom').fill('claire');
+      await page.locator('#mot_de_passe').fill('pas le bon mot de passe');
+      await follow(page.getByRole('button', { name: 'Se connecter' }), { status: 422 });
+      assert.match(await text(page.locator('main .notice')), /pas bon/);
+      await page.locator('#mot_de_passe').fill(ADMIN_PASSWORD);
+      await follow(page.getByRole('button', { name: 'Se connecter' }));
+      assert.equal(new URL(page.url()).pathname, '/admin');
+    },
+  },
+  {
+    // (9b) The same without JavaScript: setup, an upload as a plain form post, and the
+    // job's page refreshing itself until the result.
+    name: 'administration-sans-js',
+    devices: ['phone'],
+    freshKit: true,
+    context: { javaScriptEnabled: false },
+    async run(ctx) {
+      const { page, goto, follow, kit } = ctx;
+      await goto('/admin');
+      assert.equal(new URL(page.url()).pathname, '/admin/premier-compte');
+      await page.locator('#nom').fill('claire');
+      await page.locator('#mot_de_passe').fill(ADMIN_PASSWORD);
+      await page.locator('#mot_de_passe_2').fill(ADMIN_PASSWORD);
+      await follow(page.getByRole('button', { name: 'Créer le compte' }));
+      const work = await mkdtemp(path.join(tmpdir(), 'mednum-e2e-upload-'));
+      try {
+        const source = path.join(work, 'source');
+        await writePackSource(source);
+        const { stdout: publicKey } = await kit.cli(['key', 'generate', '--out', path.join(work, 'editeur.key')]);
+        await kit.cli(['trust', 'add', publicKey.trim(), '--name', 'Éditeur de test']);
+        const packFile = path.join(work, 'fiches-caf-1.0.0.kitpack');
+        await kit.cli(['pack', 'build', source, '--out', packFile, '--key', path.join(work, 'editeur.key')]);
+        await goto('/admin/paquets');
+        await page.locator('#paquet').setInputFiles(packFile);
+        await follow(page.getByRole('button', { name: 'Envoyer et installer' }));
+        const job = new URL(page.url()).pathname;
+        assert.match(job, /^\/admin\/travaux\/\d+$/);
+        for (let i = 0; i < 30 && (await page.locator('main .notice').count()) === 0; i += 1) {
+          await page.waitForEvent('load', { timeout: 5_000 }).catch(() => {});
+        }
+        await ctx.audit();
+        assert.match(await text(page.locator('main .notice')), /C'est installé/);
+      } finally {
+        await rm(work, { recursive: true, force: true });
+      }
     },
   },
 ];

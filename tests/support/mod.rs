@@ -122,6 +122,13 @@ impl Kit {
 
     /// Sends raw bytes from another loopback address (`127.0.0.2`…), as a second phone would.
     pub fn send_from(&self, local: std::net::IpAddr, raw: &str) -> Response {
+        let mut stream = self.connect_from(local);
+        let _ = stream.write_all(raw.as_bytes());
+        read_response(&mut stream)
+    }
+
+    /// A connection from another loopback address (`127.0.0.2`…).
+    pub fn connect_from(&self, local: std::net::IpAddr) -> TcpStream {
         let socket = socket2::Socket::new(
             socket2::Domain::IPV4,
             socket2::Type::STREAM,
@@ -132,12 +139,11 @@ impl Kit {
             .bind(&SocketAddr::new(local, 0).into())
             .expect("bind a loopback address");
         socket.connect(&self.addr.into()).expect("connect");
-        let mut stream: TcpStream = socket.into();
+        let stream: TcpStream = socket.into();
         stream
             .set_read_timeout(Some(Duration::from_secs(20)))
             .unwrap();
-        let _ = stream.write_all(raw.as_bytes());
-        read_response(&mut stream)
+        stream
     }
 
     /// `GET path` with the given `Host` header, from `local`.
@@ -294,4 +300,49 @@ pub fn asset_urls(html: &str) -> Vec<String> {
         .filter(|part| part.starts_with("/_kit/"))
         .map(str::to_owned)
         .collect()
+}
+
+/// A small tmpfs mounted for the test (root only), unmounted on drop.
+pub struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    pub fn mount(size: &str) -> Result<SmallDisk, String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .output()
+            .map_err(|e| e.to_string())?;
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).trim().to_owned());
+        }
+        Ok(SmallDisk { dir })
+    }
+
+    /// The disk, or `None` (the test then skips) when it cannot be mounted here; with
+    /// `MEDNUM_REQUIRE_ROOT_TESTS=1` (CI, as root) that is a failure instead.
+    pub fn mount_or_skip(size: &str) -> Option<SmallDisk> {
+        match SmallDisk::mount(size) {
+            Ok(disk) => Some(disk),
+            Err(why) => {
+                if std::env::var_os("MEDNUM_REQUIRE_ROOT_TESTS").is_some_and(|v| v == "1") {
+                    panic!("a small tmpfs is required (MEDNUM_REQUIRE_ROOT_TESTS=1) but: {why}");
+                }
+                eprintln!("SKIP: cannot mount a small tmpfs here ({why})");
+                None
+            }
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.dir.path()).status();
+    }
 }

@@ -1,0 +1,81 @@
+// mednum-kit admin pages: progressive enhancement only. Without this file, an upload is an
+// ordinary form post and a job's page refreshes itself.
+
+// Upload with a progress bar: the same form, sent by XMLHttpRequest to see the bytes go.
+(function () {
+  "use strict";
+  var form = document.getElementById("envoi");
+  if (!form || !window.FormData || !window.XMLHttpRequest) return;
+  var bar = document.getElementById("envoi-progression");
+  var said = document.getElementById("envoi-etat");
+  var input = document.getElementById("paquet");
+  form.addEventListener("submit", function (event) {
+    var file = input.files && input.files[0];
+    if (!file) return;
+    event.preventDefault();
+    if (file.size > Number(form.dataset.max)) {
+      said.textContent = form.dataset.tooBig;
+      return;
+    }
+    var button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    bar.hidden = false;
+    bar.value = 0;
+    said.textContent = form.dataset.sending;
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", form.action);
+    xhr.upload.addEventListener("progress", function (e) {
+      if (e.lengthComputable) {
+        var percent = Math.floor((e.loaded * 100) / e.total);
+        bar.value = percent;
+        said.textContent = form.dataset.sending + " " + percent + " %";
+      }
+    });
+    xhr.addEventListener("load", function () {
+      if (xhr.status < 400 && xhr.responseURL) {
+        window.location.assign(xhr.responseURL);
+        return;
+      }
+      // The kit's own page says what went wrong: show its message here.
+      var page = new DOMParser().parseFromString(xhr.responseText, "text/html");
+      var notice = page.querySelector(".notice, main p.lead");
+      said.textContent = notice ? notice.textContent : form.dataset.failed;
+      button.disabled = false;
+      bar.hidden = true;
+    });
+    xhr.addEventListener("error", function () {
+      said.textContent = form.dataset.failed;
+      button.disabled = false;
+      bar.hidden = true;
+    });
+    xhr.send(new FormData(form));
+  });
+})();
+
+// A job's page: the bar moves live, and the page reloads once the job is finished.
+(function () {
+  "use strict";
+  var box = document.getElementById("travail");
+  var bar = document.getElementById("travail-progression");
+  if (!box || !bar || !window.fetch) return;
+  var step = document.getElementById("travail-etape");
+  var percent = document.getElementById("travail-pourcent");
+  function poll() {
+    window.fetch(box.dataset.etat, { credentials: "same-origin", cache: "no-store" })
+      .then(function (r) { return r.json(); })
+      .then(function (s) {
+        if (s.finished) { window.location.reload(); return; }
+        step.textContent = s.step;
+        if (s.percent !== null) {
+          bar.value = s.percent;
+          percent.textContent = s.percent + " %";
+        } else {
+          bar.removeAttribute("value");
+          percent.textContent = "";
+        }
+        window.setTimeout(poll, 700);
+      })
+      .catch(function () { window.setTimeout(poll, 2000); });
+  }
+  window.setTimeout(poll, 500);
+})();

@@ -1,0 +1,889 @@
+//! The admin pages over real HTTP with the real binary: first-boot setup, login, logout,
+//! throttling, CSRF refusals, the route table asked as a stranger, uploads (valid, hostile,
+//! too big, cut off) and settings that survive a restart.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::net::IpAddr;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use support::packs::{cli, new_key, stderr, write_source};
+use support::{read_response, Kit, Response, SmallDisk};
+
+const PHONE: [u8; 4] = [127, 0, 0, 2];
+const OTHER_PHONE: [u8; 4] = [127, 0, 0, 3];
+const SETUP_CODE: &str = "48152342";
+const PASSWORD: &str = "le chat dort au soleil";
+
+/// A browser on one address: keeps cookies, reads form tokens, sends forms.
+struct Browser<'k> {
+    kit: &'k Kit,
+    from: IpAddr,
+    cookies: BTreeMap<String, String>,
+}
+
+impl<'k> Browser<'k> {
+    fn new(kit: &'k Kit, from: [u8; 4]) -> Browser<'k> {
+        Browser {
+            kit,
+            from: IpAddr::from(from),
+            cookies: BTreeMap::new(),
+        }
+    }
+
+    fn host(&self) -> String {
+        self.kit.addr.to_string()
+    }
+
+    fn cookie_header(&self) -> String {
+        if self.cookies.is_empty() {
+            return String::new();
+        }
+        let pairs: Vec<String> = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        format!("Cookie: {}\r\n", pairs.join("; "))
+    }
+
+    fn keep_cookies(&mut self, response: &Response) {
+        for (name, value) in &response.headers {
+            if !name.eq_ignore_ascii_case("set-cookie") {
+                continue;
+            }
+            let pair = value.split(';').next().unwrap_or("");
+            if let Some((k, v)) = pair.split_once('=') {
+                if v.is_empty() || value.contains("Max-Age=0") {
+                    self.cookies.remove(k);
+                } else {
+                    self.cookies.insert(k.to_owned(), v.to_owned());
+                }
+            }
+        }
+    }
+
+    fn send(&mut self, head: &str, body: &[u8]) -> Response {
+        let mut stream = self.kit.connect_from(self.from);
+        let mut raw = head.as_bytes().to_vec();
+        raw.extend_from_slice(body);
+        let _ = stream.write_all(&raw);
+        let response = read_response(&mut stream);
+        self.keep_cookies(&response);
+        response
+    }
+
+    fn get(&mut self, path: &str) -> Response {
+        let head = format!(
+            "GET {path} HTTP/1.1\r\nHost: {}\r\n{}Connection: close\r\n\r\n",
+            self.host(),
+            self.cookie_header()
+        );
+        self.send(&head, b"")
+    }
+
+    /// A form post as a browser sends it (with `Origin`).
+    fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
+        self.post_with(path, fields, &format!("Origin: http://{}\r\n", self.host()))
+    }
+
+    fn post_with(&mut self, path: &str, fields: &[(&str, &str)], extra: &str) -> Response {
+        let body = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {}\r\n{}{extra}Content-Type: \
+             application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            self.host(),
+            self.cookie_header(),
+            body.len()
+        );
+        self.send(&head, body.as_bytes())
+    }
+
+    /// The form token of the page at `path`.
+    fn token(&mut self, path: &str) -> String {
+        let page = self.get(path);
+        assert_eq!(page.status, 200, "{path}: {}", page.text());
+        token_in(&page.text()).unwrap_or_else(|| panic!("no token on {path}"))
+    }
+
+    fn upload(&mut self, csrf: &str, file_name: &str, bytes: &[u8]) -> Response {
+        let boundary = "----kitBoundary7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        write!(
+            body,
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"paquet\"; \
+             filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .unwrap();
+        body.extend_from_slice(bytes);
+        write!(body, "\r\n--{boundary}--\r\n").unwrap();
+        let head = format!(
+            "POST /admin/paquets/envoyer HTTP/1.1\r\nHost: {host}\r\n{cookies}Origin: \
+             http://{host}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len(),
+            host = self.host(),
+            cookies = self.cookie_header(),
+        );
+        self.send(&head, &body)
+    }
+
+    /// Signs in (the account exists).
+    fn login(&mut self, name: &str, password: &str) -> Response {
+        let csrf = self.token("/admin/connexion");
+        self.post(
+            "/admin/connexion",
+            &[("csrf", &csrf), ("nom", name), ("mot_de_passe", password)],
+        )
+    }
+
+    /// Waits for the job a response sent us to, and returns its final state.
+    fn job_outcome(&mut self, response: &Response) -> serde_json::Value {
+        assert_eq!(response.status, 303, "{}", response.text());
+        let job = response.header("Location").unwrap().to_owned();
+        assert!(job.starts_with("/admin/travaux/"), "{job}");
+        let start = Instant::now();
+        loop {
+            let state = self.get(&format!("{job}/etat"));
+            assert_eq!(state.status, 200, "{}", state.text());
+            let value: serde_json::Value = serde_json::from_slice(&state.body).unwrap();
+            if value["finished"] == true {
+                // The page says the same as the JSON.
+                let page = self.get(&job).text();
+                let message = value["message"].as_str().unwrap();
+                assert!(page.contains(&html_escape(message)), "{page}");
+                return value;
+            }
+            assert!(start.elapsed() < Duration::from_secs(60), "{value}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// The value of the first `name="csrf" value="…"` of a page.
+fn token_in(html: &str) -> Option<String> {
+    let at = html.find("name=\"csrf\" value=\"")?;
+    let rest = &html[at + "name=\"csrf\" value=\"".len()..];
+    Some(rest.split('"').next()?.to_owned())
+}
+
+/// A kit whose setup code is `SETUP_CODE` (as `system init` leaves it).
+fn new_kit() -> Kit {
+    let temp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        temp.path().join("admin-setup-code"),
+        format!("{SETUP_CODE}\n"),
+    )
+    .unwrap();
+    let kit = Kit::spawn_in(temp.path());
+    // The temporary dir lives as long as the test process; removed by the OS's tmp cleaning.
+    std::mem::forget(temp);
+    kit
+}
+
+/// A kit with a first admin `claire`, and a browser signed in as her.
+fn kit_with_admin() -> Kit {
+    let kit = new_kit();
+    let out = create_user(&kit.data_dir, "claire", "admin", PASSWORD);
+    assert!(out.status.success(), "{}", stderr(&out));
+    kit
+}
+
+fn create_user(data_dir: &Path, name: &str, role: &str, password: &str) -> std::process::Output {
+    let mut child = std::process::Command::new(support::BIN)
+        .env_clear()
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args([
+            "admin",
+            "create-user",
+            name,
+            "--role",
+            role,
+            "--password-stdin",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn setup_asks_a_phone_for_the_code_once_and_then_the_code_opens_nothing() {
+    let kit = new_kit();
+    let mut phone = Browser::new(&kit, PHONE);
+    // A new kit sends the admin to the setup page.
+    let home = phone.get("/admin");
+    assert_eq!(home.status, 303);
+    assert_eq!(home.header("Location"), Some("/admin/connexion"));
+    let login = phone.get("/admin/connexion");
+    assert_eq!(login.header("Location"), Some("/admin/premier-compte"));
+    let page = phone.get("/admin/premier-compte").text();
+    assert!(page.contains("name=\"code\""), "{page}");
+    let csrf = token_in(&page).unwrap();
+
+    let setup = |phone: &mut Browser<'_>, code: &str, password: &str| {
+        phone.post(
+            "/admin/premier-compte",
+            &[
+                ("csrf", &csrf),
+                ("code", code),
+                ("nom", "Claire"),
+                ("mot_de_passe", password),
+                ("mot_de_passe_2", password),
+            ],
+        )
+    };
+    let wrong = setup(&mut phone, "11112222", PASSWORD);
+    assert_eq!(wrong.status, 422);
+    assert!(
+        wrong.text().contains("Ce code n&#39;est pas le bon")
+            || wrong.text().contains("Ce code n'est pas le bon"),
+        "{}",
+        wrong.text()
+    );
+    let short = setup(&mut phone, SETUP_CODE, "court");
+    assert_eq!(short.status, 422);
+    assert!(short.text().contains("trop court"), "{}", short.text());
+    // The code as printed on the card, with its space, works.
+    let done = setup(&mut phone, "4815 2342", PASSWORD);
+    assert_eq!(done.status, 303, "{}", done.text());
+    assert_eq!(done.header("Location"), Some("/admin"));
+    let cookie = done.header("Set-Cookie").unwrap();
+    for part in ["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=43200"] {
+        assert!(cookie.contains(part), "{cookie}");
+    }
+    assert!(!cookie.contains("Secure"), "{cookie}");
+    let home = phone.get("/admin");
+    assert_eq!(home.status, 200);
+    assert!(home.text().contains("Bonjour claire"));
+
+    // The same code again, from another phone: refused, nothing made.
+    let mut other = Browser::new(&kit, OTHER_PHONE);
+    let page = other.get("/admin/premier-compte").text();
+    assert!(page.contains("déjà un compte"), "{page}");
+    // A valid form token (from the login page), so that only the code's reuse is judged.
+    let csrf2 = other.token("/admin/connexion");
+    let again = other.post(
+        "/admin/premier-compte",
+        &[
+            ("csrf", &csrf2),
+            ("code", SETUP_CODE),
+            ("nom", "mallory"),
+            ("mot_de_passe", PASSWORD),
+            ("mot_de_passe_2", PASSWORD),
+        ],
+    );
+    assert_eq!(again.status, 403, "{}", again.text());
+    assert!(again.text().contains("déjà un compte"), "{}", again.text());
+    let users = support::packs::stdout(&cli(&kit.data_dir, &["admin", "list-users"]));
+    assert_eq!(users.trim(), "claire\tadministration");
+}
+
+#[test]
+fn on_the_box_itself_setup_needs_no_code_and_without_a_code_phones_cannot_set_up() {
+    let kit = Kit::spawn();
+    let mut phone = Browser::new(&kit, PHONE);
+    let page = phone.get("/admin/premier-compte").text();
+    let csrf = token_in(&page).unwrap();
+    let refused = phone.post(
+        "/admin/premier-compte",
+        &[
+            ("csrf", &csrf),
+            ("code", "12345678"),
+            ("nom", "x1"),
+            ("mot_de_passe", PASSWORD),
+            ("mot_de_passe_2", PASSWORD),
+        ],
+    );
+    assert_eq!(refused.status, 403, "{}", refused.text());
+    assert!(refused.text().contains("create-user"), "{}", refused.text());
+
+    let mut on_box = Browser::new(&kit, [127, 0, 0, 1]);
+    let page = on_box.get("/admin/premier-compte").text();
+    assert!(!page.contains("name=\"code\""), "{page}");
+    let csrf = token_in(&page).unwrap();
+    let done = on_box.post(
+        "/admin/premier-compte",
+        &[
+            ("csrf", &csrf),
+            ("nom", "admin"),
+            ("mot_de_passe", PASSWORD),
+            ("mot_de_passe_2", PASSWORD),
+        ],
+    );
+    assert_eq!(done.status, 303, "{}", done.text());
+}
+
+#[test]
+fn login_logout_and_growing_delays_that_never_lock_the_admin_out_for_long() {
+    let kit = kit_with_admin();
+    let mut guesser = Browser::new(&kit, PHONE);
+    let csrf = guesser.token("/admin/connexion");
+    let try_password = |b: &mut Browser<'_>, password: &str| {
+        b.post(
+            "/admin/connexion",
+            &[
+                ("csrf", &csrf),
+                ("nom", "claire"),
+                ("mot_de_passe", password),
+            ],
+        )
+    };
+    for _ in 0..5 {
+        let wrong = try_password(&mut guesser, "pas le bon mot");
+        assert_eq!(wrong.status, 422, "{}", wrong.text());
+        assert!(wrong.text().contains("pas bon"), "{}", wrong.text());
+    }
+    let blocked = try_password(&mut guesser, PASSWORD);
+    assert_eq!(blocked.status, 429, "{}", blocked.text());
+    let wait: u64 = blocked.header("Retry-After").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    assert!(blocked.text().contains("Attendez"), "{}", blocked.text());
+
+    // The real admin, on another phone, waits at most the account's short delay.
+    let mut admin = Browser::new(&kit, OTHER_PHONE);
+    let start = Instant::now();
+    let signed_in = loop {
+        let r = admin.login("claire", PASSWORD);
+        if r.status != 429 {
+            break r;
+        }
+        assert!(start.elapsed() < Duration::from_secs(65));
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    assert_eq!(signed_in.status, 303, "{}", signed_in.text());
+    assert_eq!(admin.get("/admin/paquets").status, 200);
+
+    // Logout ends the session on the server: the old cookie opens nothing.
+    let stolen = admin.cookies.clone();
+    let csrf = token_in(&admin.get("/admin").text()).unwrap();
+    let out = admin.post("/admin/deconnexion", &[("csrf", &csrf)]);
+    assert_eq!(out.status, 303);
+    assert!(admin
+        .get("/admin/connexion?fin=1")
+        .text()
+        .contains("déconnecté"));
+    let mut thief = Browser::new(&kit, OTHER_PHONE);
+    thief.cookies = stolen;
+    let r = thief.get("/admin/paquets");
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        r.header("Location"),
+        Some("/admin/connexion?suite=/admin/paquets")
+    );
+}
+
+#[test]
+fn forms_without_the_sessions_token_or_from_another_site_are_refused() {
+    let kit = kit_with_admin();
+    let mut admin = Browser::new(&kit, PHONE);
+    assert_eq!(admin.login("claire", PASSWORD).status, 303);
+    let csrf = admin.token("/admin/reglages");
+    let kit_toml = || std::fs::read_to_string(kit.data_dir.join("kit.toml")).unwrap_or_default();
+    let before = kit_toml();
+    for (fields, extra) in [
+        (
+            vec![("nom", "Piraté")],
+            format!("Origin: http://{}\r\n", admin.host()),
+        ),
+        (
+            vec![("csrf", "0000"), ("nom", "Piraté")],
+            format!("Origin: http://{}\r\n", admin.host()),
+        ),
+        (
+            vec![("csrf", csrf.as_str()), ("nom", "Piraté")],
+            "Origin: http://evil.example\r\n".to_owned(),
+        ),
+        (
+            vec![("csrf", csrf.as_str()), ("nom", "Piraté")],
+            "Origin: null\r\n".to_owned(),
+        ),
+        (
+            vec![("csrf", csrf.as_str()), ("nom", "Piraté")],
+            "Referer: http://evil.example/x\r\n".to_owned(),
+        ),
+    ] {
+        let r = admin.post_with("/admin/reglages", &fields, &extra);
+        assert_eq!(r.status, 403, "{fields:?} {extra}: {}", r.text());
+        assert!(r.text().contains("Formulaire périmé"), "{}", r.text());
+    }
+    assert_eq!(kit_toml(), before);
+    assert!(!admin.get("/").text().contains("Piraté"));
+    // The token of another session is no good either.
+    let mut other = Browser::new(&kit, OTHER_PHONE);
+    assert_eq!(other.login("claire", PASSWORD).status, 303);
+    let r = other.post("/admin/reglages", &[("csrf", &csrf), ("nom", "Piraté")]);
+    assert_eq!(r.status, 403);
+    // With its own token, the same form goes through.
+    let r = admin.post(
+        "/admin/reglages",
+        &[("csrf", &csrf), ("nom", "Médiathèque"), ("atelier", "")],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+}
+
+#[test]
+fn every_protected_route_refuses_strangers_learners_and_conseillers() {
+    let kit = kit_with_admin();
+    let out = create_user(&kit.data_dir, "paul", "conseiller", PASSWORD);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let table = kit.get("/_kit/test-routes").text();
+    let routes: Vec<(&str, &str, &str)> = table
+        .lines()
+        .map(|l| {
+            let mut parts = l.split(' ');
+            (
+                parts.next().unwrap(),
+                parts.next().unwrap(),
+                parts.next().unwrap(),
+            )
+        })
+        .collect();
+    assert!(routes.len() >= 20, "{table}");
+
+    let mut stranger = Browser::new(&kit, PHONE);
+    // A learner: entered the portal, and sends a made-up session cookie.
+    kit.enter_from(IpAddr::from(OTHER_PHONE));
+    let mut learner = Browser::new(&kit, OTHER_PHONE);
+    learner
+        .cookies
+        .insert("kit_session".into(), "ab".repeat(32));
+    let mut conseiller = Browser::new(&kit, [127, 0, 0, 4]);
+    assert_eq!(conseiller.login("paul", PASSWORD).status, 303);
+    let conseiller_csrf = token_in(&conseiller.get("/admin").text()).unwrap();
+
+    let ask = |b: &mut Browser<'_>, verb: &str, path: &str, csrf: &str| match verb {
+        "GET" => b.get(path),
+        _ => b.post(path, &[("csrf", csrf)]),
+    };
+    let mut protected = 0;
+    for (verb, path, access) in &routes {
+        if *access == "Anyone" {
+            continue;
+        }
+        protected += 1;
+        for who in [&mut stranger, &mut learner] {
+            let r = ask(who, verb, path, "");
+            match *verb {
+                "GET" => {
+                    assert_eq!(r.status, 303, "{verb} {path}");
+                    assert!(
+                        r.header("Location")
+                            .unwrap()
+                            .starts_with("/admin/connexion"),
+                        "{verb} {path}"
+                    );
+                }
+                _ => assert_eq!(r.status, 403, "{verb} {path}: {}", r.text()),
+            }
+        }
+        if *access == "Admin" {
+            let r = ask(&mut conseiller, verb, path, &conseiller_csrf);
+            assert_eq!(r.status, 403, "conseiller {verb} {path}: {}", r.text());
+            assert!(r.text().contains("Page réservée"), "{verb} {path}");
+        }
+    }
+    assert!(protected >= 20, "{table}");
+    // A conseiller has their own pages.
+    assert_eq!(conseiller.get("/admin").status, 200);
+    assert_eq!(conseiller.get("/admin/mon-compte").status, 200);
+    // Nothing the refused requests asked for happened.
+    let users = support::packs::stdout(&cli(&kit.data_dir, &["admin", "list-users"]));
+    assert_eq!(users.lines().count(), 2, "{users}");
+}
+
+/// A signed pack `id` `version` (its words: `word`), and the key that signs it.
+fn signed_pack(dir: &Path, id: &str, version: &str, word: &str, key: &Path) -> Vec<u8> {
+    let src = dir.join(format!("src-{id}-{version}"));
+    write_source(&src, id, version, word);
+    let out = dir.join(format!("{id}-{version}.kitpack"));
+    let built = cli(
+        dir,
+        &[
+            "pack",
+            "build",
+            src.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+        ],
+    );
+    assert!(built.status.success(), "{}", stderr(&built));
+    std::fs::read(out).unwrap()
+}
+
+fn uploads_left(kit: &Kit) -> Vec<String> {
+    std::fs::read_dir(kit.data_dir.join("uploads"))
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn an_uploaded_signed_pack_is_installed_and_shows_in_the_portal() {
+    let kit = kit_with_admin();
+    let work = tempfile::tempdir().unwrap();
+    let (key, public) = new_key(work.path(), "editeur");
+    let pack = signed_pack(work.path(), "fiches", "1.0.0", "girafe", &key);
+    let mut admin = Browser::new(&kit, PHONE);
+    assert_eq!(admin.login("claire", PASSWORD).status, 303);
+
+    // Trusted through the keys page.
+    let csrf = admin.token("/admin/cles");
+    let added = admin.post(
+        "/admin/cles",
+        &[
+            ("csrf", &csrf),
+            ("cle", &format!("{public}\n")),
+            ("nom", "Éditeur test"),
+        ],
+    );
+    assert_eq!(added.status, 303, "{}", added.text());
+    assert!(admin.get("/admin/cles").text().contains("Éditeur test"));
+
+    let csrf = admin.token("/admin/paquets");
+    let sent = admin.upload(&csrf, "fiches-1.0.0.kitpack", &pack);
+    let outcome = admin.job_outcome(&sent);
+    assert_eq!(outcome["ok"], true, "{outcome}");
+    assert!(
+        outcome["message"]
+            .as_str()
+            .unwrap()
+            .contains("fiches version 1.0.0"),
+        "{outcome}"
+    );
+    let found = kit.get("/recherche?q=girafe").text();
+    assert!(found.contains("Tutoriel fiches"), "{found}");
+    let list = admin.get("/admin/paquets").text();
+    assert!(list.contains("fiches · version 1.0.0"), "{list}");
+    assert!(uploads_left(&kit).is_empty(), "{:?}", uploads_left(&kit));
+}
+
+#[test]
+fn hostile_unsigned_too_big_and_cut_uploads_change_nothing_and_leave_nothing() {
+    let kit = {
+        let temp = tempfile::tempdir().unwrap();
+        std::fs::write(temp.path().join("kit.toml"), "[admin]\nmax_upload_mb = 1\n").unwrap();
+        let kit = Kit::spawn_in(temp.path());
+        std::mem::forget(temp);
+        kit
+    };
+    assert!(create_user(&kit.data_dir, "claire", "admin", PASSWORD)
+        .status
+        .success());
+    let work = tempfile::tempdir().unwrap();
+    let (key, _untrusted) = new_key(work.path(), "inconnu");
+    let mut admin = Browser::new(&kit, PHONE);
+    assert_eq!(admin.login("claire", PASSWORD).status, 303);
+    let packs_before = support::packs::stdout(&cli(&kit.data_dir, &["pack", "list"]));
+
+    // Signed by a key the kit does not trust: refused by the install, named by its file.
+    let csrf = admin.token("/admin/paquets");
+    let pack = signed_pack(work.path(), "intrus", "1.0.0", "ornithorynque", &key);
+    let sent = admin.upload(&csrf, "intrus-1.0.0.kitpack", &pack);
+    let outcome = admin.job_outcome(&sent);
+    assert_eq!(outcome["ok"], false, "{outcome}");
+    let said = outcome["message"].as_str().unwrap();
+    assert!(said.contains("intrus-1.0.0.kitpack"), "{said}");
+    assert!(!said.contains("uploads/"), "{said}");
+
+    // Not a pack at all.
+    let sent = admin.upload(&csrf, "photo.kitpack", b"PK\x03\x04 pas un zip");
+    let outcome = admin.job_outcome(&sent);
+    assert_eq!(outcome["ok"], false, "{outcome}");
+
+    // No token in the form: refused before anything is written.
+    let r = admin.upload("0000", "x.kitpack", &pack);
+    assert_eq!(r.status, 403, "{}", r.text());
+
+    // Over the limit (1 MB here).
+    let big = vec![7u8; 2 << 20];
+    let r = admin.upload(&csrf, "gros.kitpack", &big);
+    assert_eq!(r.status, 413, "{}", r.text());
+    assert!(r.text().contains("trop gros"), "{}", r.text());
+
+    // Cut off mid-way: the client announces 900 KB, sends 300 KB and goes.
+    {
+        let mut stream = kit.connect_from(IpAddr::from(PHONE));
+        let boundary = "b0undary";
+        let head = format!(
+            "POST /admin/paquets/envoyer HTTP/1.1\r\nHost: {}\r\n{}Content-Type: multipart/form-data; \
+             boundary={boundary}\r\nContent-Length: 900000\r\n\r\n--{boundary}\r\nContent-Disposition: \
+             form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{boundary}\r\nContent-Disposition: form-data; \
+             name=\"paquet\"; filename=\"coupe.kitpack\"\r\n\r\n",
+            admin.host(),
+            admin.cookie_header()
+        );
+        stream.write_all(head.as_bytes()).unwrap();
+        stream.write_all(&vec![1u8; 300_000]).unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let start = Instant::now();
+    while !uploads_left(&kit).is_empty() {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            uploads_left(&kit)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(
+        support::packs::stdout(&cli(&kit.data_dir, &["pack", "list"])),
+        packs_before
+    );
+    assert!(kit
+        .get("/recherche?q=ornithorynque")
+        .text()
+        .contains("Aucun résultat"));
+    assert_eq!(kit.get("/").status, 200);
+}
+
+#[test]
+fn two_admins_uploading_at_once_both_get_their_pack_installed() {
+    let kit = kit_with_admin();
+    let work = tempfile::tempdir().unwrap();
+    let (key, public) = new_key(work.path(), "editeur");
+    assert!(cli(&kit.data_dir, &["trust", "add", &public])
+        .status
+        .success());
+    let a = signed_pack(work.path(), "alpha", "1.0.0", "abeille", &key);
+    let b = signed_pack(work.path(), "beta", "1.0.0", "baleine", &key);
+    let outcomes: Vec<serde_json::Value> = std::thread::scope(|s| {
+        let handles: Vec<_> = [(PHONE, "alpha", &a), (OTHER_PHONE, "beta", &b)]
+            .into_iter()
+            .map(|(from, name, bytes)| {
+                let kit = &kit;
+                s.spawn(move || {
+                    let mut admin = Browser::new(kit, from);
+                    assert_eq!(admin.login("claire", PASSWORD).status, 303);
+                    let csrf = admin.token("/admin/paquets");
+                    let sent = admin.upload(&csrf, &format!("{name}.kitpack"), bytes);
+                    admin.job_outcome(&sent)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for outcome in &outcomes {
+        assert_eq!(outcome["ok"], true, "{outcome}");
+    }
+    assert!(kit
+        .get("/recherche?q=abeille")
+        .text()
+        .contains("Tutoriel alpha"));
+    assert!(kit
+        .get("/recherche?q=baleine")
+        .text()
+        .contains("Tutoriel beta"));
+}
+
+#[test]
+fn a_settings_change_shows_at_once_keeps_comments_and_survives_a_restart() {
+    let temp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        temp.path().join("kit.toml"),
+        "# Réglages de la médiathèque\nname = \"Ancien nom\" # le nom affiché\n",
+    )
+    .unwrap();
+    let mut kit = Kit::spawn_in(temp.path());
+    assert!(create_user(temp.path(), "claire", "admin", PASSWORD)
+        .status
+        .success());
+    let mut admin = Browser::new(&kit, PHONE);
+    assert_eq!(admin.login("claire", PASSWORD).status, 303);
+    assert!(kit.get("/").text().contains("Ancien nom"));
+    let csrf = admin.token("/admin/reglages");
+    // An invalid change: refused with a reason, nothing written.
+    let r = admin.post(
+        "/admin/reglages",
+        &[("csrf", &csrf), ("nom", "  "), ("atelier", "")],
+    );
+    assert_eq!(r.status, 422, "{}", r.text());
+    let r = admin.post(
+        "/admin/reglages",
+        &[("csrf", &csrf), ("nom", "Kit"), ("atelier", "n-existe-pas")],
+    );
+    assert_eq!(r.status, 422, "{}", r.text());
+    let r = admin.post(
+        "/admin/reglages",
+        &[
+            ("csrf", &csrf),
+            ("nom", "Médiathèque \"Les Tilleuls\" #2"),
+            ("atelier", "proteger-ses-comptes"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let home = kit.get("/").text();
+    assert!(
+        home.contains("Médiathèque &quot;Les Tilleuls&quot; #2"),
+        "{home}"
+    );
+    assert!(home
+        .split("L'atelier du jour")
+        .nth(1)
+        .unwrap()
+        .contains("/ateliers/proteger-ses-comptes"));
+    let text = std::fs::read_to_string(temp.path().join("kit.toml")).unwrap();
+    assert!(text.starts_with("# Réglages de la médiathèque\n"), "{text}");
+    assert!(text.contains("# le nom affiché"), "{text}");
+    assert!(kit.stop().success());
+    let kit = Kit::spawn_in(temp.path());
+    assert!(kit
+        .get("/")
+        .text()
+        .contains("Médiathèque &quot;Les Tilleuls&quot; #2"));
+}
+
+#[test]
+fn the_status_page_shows_version_storage_phones_and_the_log() {
+    let kit = kit_with_admin();
+    kit.enter_from(IpAddr::from(OTHER_PHONE));
+    let mut admin = Browser::new(&kit, PHONE);
+    assert_eq!(admin.login("claire", PASSWORD).status, 303);
+    let page = admin.get("/admin/etat").text();
+    assert!(page.contains(env!("CARGO_PKG_VERSION")), "{page}");
+    assert!(page.contains("Place libre"), "{page}");
+    assert!(page.contains("listening on http://"), "{page}");
+    assert!(page.contains("claire signed in"), "{page}");
+    // The phone that pressed "Entrer" counts (and our own two addresses).
+    let phones = page.split("Téléphones actifs").nth(1).unwrap();
+    let n: usize = phones
+        .split("<dd>")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(n >= 1, "{n}");
+}
+
+#[test]
+fn an_expired_session_opens_nothing() {
+    let kit = kit_with_admin();
+    let mut admin = Browser::new(&kit, PHONE);
+    assert_eq!(admin.login("claire", PASSWORD).status, 303);
+    let csrf = admin.token("/admin/reglages");
+    let db = rusqlite::Connection::open(kit.data_dir.join("accounts.sqlite")).unwrap();
+    db.busy_timeout(Duration::from_secs(5)).unwrap();
+    db.execute("UPDATE sessions SET expires_at = 1", [])
+        .unwrap();
+    let r = admin.get("/admin/reglages");
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        r.header("Location"),
+        Some("/admin/connexion?suite=/admin/reglages")
+    );
+    let r = admin.post("/admin/reglages", &[("csrf", &csrf), ("nom", "Trop tard")]);
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert!(r.text().contains("Connectez-vous"), "{}", r.text());
+    assert!(!kit.get("/").text().contains("Trop tard"));
+}
+
+/// Sends an upload with `Transfer-Encoding: chunked` (no announced size), as a client that
+/// streams a file whose size it does not know would.
+fn upload_chunked(b: &Browser<'_>, csrf: &str, size: usize) -> Response {
+    let boundary = "chunkyB0undary";
+    let mut stream = b.kit.connect_from(b.from);
+    let head = format!(
+        "POST /admin/paquets/envoyer HTTP/1.1\r\nHost: {host}\r\n{cookies}Origin: http://{host}\r\n\
+         Content-Type: multipart/form-data; boundary={boundary}\r\nTransfer-Encoding: chunked\r\n\
+         Connection: close\r\n\r\n",
+        host = b.host(),
+        cookies = b.cookie_header(),
+    );
+    let _ = stream.write_all(head.as_bytes());
+    let mut chunk = |data: &[u8]| {
+        let mut out = format!("{:x}\r\n", data.len()).into_bytes();
+        out.extend_from_slice(data);
+        out.extend_from_slice(b"\r\n");
+        stream.write_all(&out).is_ok()
+    };
+    let first = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{boundary}\r\n\
+         Content-Disposition: form-data; name=\"paquet\"; filename=\"enorme.kitpack\"\r\n\r\n"
+    );
+    let mut ok = chunk(first.as_bytes());
+    let block = vec![9u8; 64 * 1024];
+    let mut sent = 0;
+    while ok && sent < size {
+        ok = chunk(&block);
+        sent += block.len();
+    }
+    if ok {
+        let _ = chunk(format!("\r\n--{boundary}--\r\n").as_bytes()) && chunk(b"");
+    }
+    read_response(&mut stream)
+}
+
+#[test]
+fn an_upload_that_fills_the_disk_is_refused_and_removed() {
+    let Some(disk) = SmallDisk::mount_or_skip("48m") else {
+        return;
+    };
+    let data = disk.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let kit = Kit::spawn_in(&data);
+    assert!(create_user(&data, "claire", "admin", PASSWORD)
+        .status
+        .success());
+    let mut admin = Browser::new(&kit, PHONE);
+    assert_eq!(admin.login("claire", PASSWORD).status, 303);
+    let csrf = admin.token("/admin/paquets");
+    // Announced bigger than the free space: refused before a byte is written.
+    let r = admin.upload(&csrf, "gros.kitpack", &vec![3u8; 60 << 20]);
+    assert_eq!(r.status, 507, "{}", r.text());
+    assert!(r.text().contains("plus assez de place"), "{}", r.text());
+    // Size unknown: the disk fills during the upload.
+    let r = upload_chunked(&admin, &csrf, 60 << 20);
+    assert_eq!(r.status, 507, "{}", r.text());
+    let start = Instant::now();
+    while !uploads_left(&kit).is_empty() {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            uploads_left(&kit)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // The kit goes on, and its disk has its room back.
+    assert_eq!(kit.get("/").status, 200);
+    let sent = admin.upload(&csrf, "petit.kitpack", b"not a pack");
+    assert_eq!(admin.job_outcome(&sent)["ok"], false);
+}
