@@ -93,11 +93,17 @@ impl Reply {
         }
     }
 
-    /// An admin page: private, never kept by the browser or anything between.
+    /// An admin page: private, never kept by the browser or anything between. Its forms
+    /// must carry a real `Origin` (which the kit checks): with `no-referrer`, browsers send
+    /// `Origin: null` instead; `same-origin` still sends nothing to another site.
     pub fn private_html(status: u16, page: String) -> Reply {
         let mut reply = Reply::html(status, page);
-        reply.headers.retain(|(name, _)| *name != "Cache-Control");
-        reply.header("Cache-Control", "no-store")
+        reply
+            .headers
+            .retain(|(name, _)| !matches!(*name, "Cache-Control" | "Referrer-Policy"));
+        reply
+            .header("Cache-Control", "no-store")
+            .header("Referrer-Policy", "same-origin")
     }
 
     /// A redirect to `location` (`302 Found` or `303 See Other`), never cached: where a

@@ -432,19 +432,8 @@ pub fn peer(req: &RequestInfo<'_>) -> IpAddr {
     req.peer.unwrap_or(IpAddr::from([0, 0, 0, 0]))
 }
 
-/// An admin page: the portal's layout with the admin menu, private to the browser.
+/// An admin page: the portal's layout with the admin menu and its own style and script.
 pub fn admin_page(shared: &Shared, session: Option<&Session>, title: &str, main: Markup) -> String {
-    admin_page_with(shared, session, title, html! {}, main)
-}
-
-/// As `admin_page`, with extra elements in `<head>` (an automatic refresh).
-pub fn admin_page_with(
-    shared: &Shared,
-    session: Option<&Session>,
-    title: &str,
-    head: Markup,
-    main: Markup,
-) -> String {
     let t = shared.catalog;
     let nav = html! {
         @if let Some(s) = session {
@@ -468,7 +457,6 @@ pub fn admin_page_with(
     let head = html! {
         link rel="stylesheet" href=(shared.assets.url("admin.css"));
         script src=(shared.assets.url("admin.js")) defer {}
-        (head)
     };
     page_with(shared, title, &[], nav, head, main)
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use maud::{html, Markup};
 
 use super::jobs::{Job, Outcome};
-use super::{admin_page, admin_page_with, csrf_input, notice, reply, Ctx};
+use super::{admin_page, csrf_input, notice, reply, Ctx};
 use crate::i18n::fill;
 use crate::packs::format::short_key;
 use crate::packs::progress::Progress;
@@ -443,18 +443,16 @@ fn job_of(w: &Worker, ctx: &Ctx<'_, '_>) -> Result<Arc<Job>, HttpError> {
         .ok_or(HttpError::NotFound)
 }
 
-/// `GET /admin/travaux/ID`: a job's progress (the page refreshes itself without
-/// JavaScript; with it, the bar moves live), then its result.
+/// `GET /admin/travaux/ID`: a job's progress, then its result. With JavaScript the bar
+/// moves live; without, a link shows the progress again (no automatic refresh: a page
+/// that reloads by itself loses a screen reader's place).
 pub fn job_page(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
     let shared = Arc::clone(&w.shared);
     let t = shared.catalog;
     let job = job_of(w, ctx)?;
     let state = job.state();
     let percent = Job::percent(&state);
-    let running = state.outcome.is_none();
-    let head = html! {
-        @if running { noscript { meta http-equiv="refresh" content="2"; } }
-    };
+
     let main: Markup = html! {
         h1 { (job.title) }
         div #travail data-etat=(format!("/admin/travaux/{}/etat", job.id)) {
@@ -464,6 +462,7 @@ pub fn job_page(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
                     progress #travail-progression max="100" value=[percent] aria-labelledby="travail-etape" {}
                     p #travail-pourcent { @if let Some(p) = percent { (p) " %" } }
                     p.hint { (t.a("job_wait_hint")) }
+                    p { a.button #travail-actualiser href=(format!("/admin/travaux/{}", job.id)) { (t.a("job_refresh")) } }
                 }
                 Some(Outcome::Done(text)) => (notice(true, text)),
                 Some(Outcome::Failed(text)) => {
@@ -476,7 +475,7 @@ pub fn job_page(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
     };
     Ok(reply(
         200,
-        admin_page_with(&shared, ctx.session.as_ref(), &job.title, head, main),
+        admin_page(&shared, ctx.session.as_ref(), &job.title, main),
     ))
 }
 

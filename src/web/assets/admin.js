@@ -1,5 +1,5 @@
 // mednum-kit admin pages: progressive enhancement only. Without this file, an upload is an
-// ordinary form post and a job's page refreshes itself.
+// ordinary form post and a job's page has a button to see the progress again.
 
 // Upload with a progress bar: the same form, sent by XMLHttpRequest to see the bytes go.
 (function () {
@@ -60,6 +60,8 @@
   if (!box || !bar || !window.fetch) return;
   var step = document.getElementById("travail-etape");
   var percent = document.getElementById("travail-pourcent");
+  var again = document.getElementById("travail-actualiser");
+  if (again) again.hidden = true; // the page follows the job by itself
   function poll() {
     window.fetch(box.dataset.etat, { credentials: "same-origin", cache: "no-store" })
       .then(function (r) { return r.json(); })
