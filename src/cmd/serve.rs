@@ -42,7 +42,7 @@ pub fn run(args: &ServeArgs, config: &Config) -> Result<()> {
     let admin_state = web::admin::AdminState::new(
         Duration::from_secs(admin.session_hours * 3600),
         admin.max_upload_mb << 20,
-        setup_code(config)?,
+        crate::system::init::setup_code_in_force(&config.file, &config.data_dir)?,
         config.file.usb.mount_roots.clone(),
     );
     let shared = Arc::new(Shared::new(
@@ -67,20 +67,6 @@ pub fn run(args: &ServeArgs, config: &Config) -> Result<()> {
     let _announcement = announce(args, config, listening);
     log::debug!("ready in {:?}", started.elapsed());
     web::serve(shared, listener, &options, shutdown)
-}
-
-/// The first-boot administration code: `[admin] setup_code` of kit.toml, else the file
-/// `system init` wrote. `None`: the first account can be made only from the box itself.
-fn setup_code(config: &Config) -> Result<Option<String>> {
-    if let Some(code) = &config.file.admin.setup_code {
-        return Ok(Some(code.clone()));
-    }
-    let path = config.data_dir.join(crate::system::init::SETUP_CODE_FILE);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Ok(Some(text.split_whitespace().collect::<String>()).filter(|c| !c.is_empty())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e).with_context(|| format!("impossible de lire `{}`", path.display())),
-    }
 }
 
 /// Announces the kit on the local network, unless told not to or listening on loopback.

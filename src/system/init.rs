@@ -207,11 +207,28 @@ pub fn init(data_dir: &Path, new_box: &NewBox) -> Result<Prepared> {
     if new_settings {
         write_file(&path, 0o640, &text)?;
     }
+    // The card shows the code the kit will ask for: `kit.toml`'s, when it sets one.
+    let setup_code = config.admin.setup_code.clone().unwrap_or(setup_code);
     Ok(Prepared {
         config,
         setup_code,
         new_settings,
     })
+}
+
+/// The first-boot administration code in force: `[admin] setup_code` of `kit.toml`, else
+/// the file `init` wrote, without its spaces (the page ignores those too). `None`: the first
+/// account can be made only from the box itself.
+pub fn setup_code_in_force(config: &FileConfig, data_dir: &Path) -> Result<Option<String>> {
+    if let Some(code) = &config.admin.setup_code {
+        return Ok(Some(code.split_whitespace().collect()));
+    }
+    let path = data_dir.join(SETUP_CODE_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(Some(text.split_whitespace().collect::<String>()).filter(|c| !c.is_empty())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("impossible de lire `{}`", path.display())),
+    }
 }
 
 /// A uniform number in `0..n` from the system's random source (rejection sampling, so no
@@ -340,6 +357,24 @@ mod tests {
         .unwrap();
         let err = format!("{:#}", init(dir.path(), &fixed_box()).unwrap_err());
         assert!(err.contains("n'a pas de `wifi.passphrase`"), "{err}");
+    }
+
+    #[test]
+    fn the_card_and_the_kit_use_the_code_kit_toml_sets() {
+        let dir = tempfile::tempdir().unwrap();
+        let mine = "[network]\naddress = \"10.42.0.1\"\n[wifi]\nopen = true\n[admin]\nsetup_code = \"2468 1357\"\n";
+        std::fs::write(dir.path().join(CONFIG_FILE), mine).unwrap();
+        let prepared = init(dir.path(), &fixed_box()).unwrap();
+        assert_eq!(prepared.setup_code, "2468 1357");
+        assert!(prepared.card().unwrap().contains("2468 1357"));
+        let in_force = setup_code_in_force(&prepared.config, dir.path()).unwrap();
+        assert_eq!(in_force.as_deref(), Some("24681357"));
+        // Without it, the code of the file `init` wrote.
+        let config = crate::config::parse("").unwrap();
+        let from_file = setup_code_in_force(&config, dir.path()).unwrap();
+        assert_eq!(from_file.as_deref(), Some("09375512"));
+        let empty = tempfile::tempdir().unwrap();
+        assert_eq!(setup_code_in_force(&config, empty.path()).unwrap(), None);
     }
 
     #[test]
