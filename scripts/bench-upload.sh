@@ -31,7 +31,11 @@ PACK_MB="$(du -m "$WORK/big.kitpack" | cut -f1)"
 # nginx storing PUT bodies on the same disk.
 mkdir -p "$WORK/nginx/put" "$WORK/nginx/tmp"
 NGINX_PORT="$(free_port)"
+# As root, nginx's workers would otherwise run as nobody, who cannot write in $WORK.
+NGINX_USER=""
+if [ "$(id -u)" = 0 ]; then NGINX_USER="user root;"; fi
 cat >"$WORK/nginx/nginx.conf" <<CONF
+$NGINX_USER
 daemon off;
 worker_processes 1;
 pid $WORK/nginx/nginx.pid;

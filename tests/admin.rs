@@ -887,3 +887,162 @@ fn an_upload_that_fills_the_disk_is_refused_and_removed() {
     let sent = admin.upload(&csrf, "petit.kitpack", b"not a pack");
     assert_eq!(admin.job_outcome(&sent)["ok"], false);
 }
+
+#[test]
+fn packs_from_a_stick_are_listed_installed_rolled_back_removed_and_exported() {
+    let temp = tempfile::tempdir().unwrap();
+    let media = tempfile::tempdir().unwrap();
+    let stick = media.path().join("CLE");
+    std::fs::create_dir_all(stick.join("paquets")).unwrap();
+    std::fs::write(
+        temp.path().join("kit.toml"),
+        format!("[usb]\nmount_roots = [\"{}\"]\n", media.path().display()),
+    )
+    .unwrap();
+    let kit = Kit::spawn_in(temp.path());
+    assert!(create_user(temp.path(), "claire", "admin", PASSWORD)
+        .status
+        .success());
+    let work = tempfile::tempdir().unwrap();
+    let (key, public) = new_key(work.path(), "editeur");
+    assert!(cli(temp.path(), &["trust", "add", &public])
+        .status
+        .success());
+    let v1 = signed_pack(work.path(), "fiches", "1.0.0", "castor", &key);
+    let v2 = signed_pack(work.path(), "fiches", "2.0.0", "marmotte", &key);
+    std::fs::write(stick.join("paquets/fiches-1.0.0.kitpack"), &v1).unwrap();
+    std::fs::write(stick.join("paquets/abime.kitpack"), b"pas un paquet").unwrap();
+
+    let mut admin = Browser::new(&kit, PHONE);
+    assert_eq!(admin.login("claire", PASSWORD).status, 303);
+    let page = admin.get("/admin/paquets").text();
+    assert!(page.contains("fiches · version 1.0.0 · nouveau"), "{page}");
+    assert!(page.contains("CLE/paquets/abime.kitpack"), "{page}");
+    let csrf = token_in(&page).unwrap();
+    let file = stick.join("paquets/fiches-1.0.0.kitpack");
+    let sent = admin.post(
+        "/admin/paquets/cle-usb",
+        &[("csrf", &csrf), ("fichier", file.to_str().unwrap())],
+    );
+    assert_eq!(admin.job_outcome(&sent)["ok"], true);
+    assert!(kit
+        .get("/recherche?q=castor")
+        .text()
+        .contains("Tutoriel fiches"));
+    // Only a file the scan finds: not any path of the box.
+    let other = work.path().join("fiches-2.0.0.kitpack");
+    for path in [other.to_str().unwrap(), "/etc/passwd"] {
+        let r = admin.post(
+            "/admin/paquets/cle-usb",
+            &[("csrf", &csrf), ("fichier", path)],
+        );
+        assert_eq!(r.status, 422, "{path}: {}", r.text());
+    }
+    assert!(!kit
+        .get("/recherche?q=marmotte")
+        .text()
+        .contains("Tutoriel fiches"));
+
+    // Version 2 through an upload, then back to 1, then removed.
+    let sent = admin.upload(&csrf, "fiches-2.0.0.kitpack", &v2);
+    assert_eq!(admin.job_outcome(&sent)["ok"], true);
+    assert!(admin
+        .get("/admin/paquets")
+        .text()
+        .contains("Revenir à la version 1.0.0"));
+    let sent = admin.post("/admin/paquets/fiches/retour", &[("csrf", &csrf)]);
+    let outcome = admin.job_outcome(&sent);
+    assert_eq!(outcome["ok"], true, "{outcome}");
+    assert!(kit
+        .get("/recherche?q=castor")
+        .text()
+        .contains("Tutoriel fiches"));
+
+    let sent = admin.post(
+        "/admin/paquets/exporter",
+        &[("csrf", &csrf), ("cle", stick.to_str().unwrap())],
+    );
+    let outcome = admin.job_outcome(&sent);
+    assert_eq!(outcome["ok"], true, "{outcome}");
+    let exported: Vec<String> = std::fs::read_dir(stick.join("mednum-kit"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        exported.contains(&"fiches-1.0.0.kitpack".to_owned()),
+        "{exported:?}"
+    );
+
+    let sent = admin.post("/admin/paquets/fiches/retirer", &[("csrf", &csrf)]);
+    assert_eq!(admin.job_outcome(&sent)["ok"], true);
+    assert!(kit
+        .get("/recherche?q=castor")
+        .text()
+        .contains("Aucun résultat"));
+    assert_eq!(
+        admin
+            .post("/admin/paquets/fiches/retirer", &[("csrf", &csrf)])
+            .status,
+        404
+    );
+}
+
+#[test]
+fn accounts_are_made_and_removed_from_the_accounts_page() {
+    let kit = kit_with_admin();
+    let mut admin = Browser::new(&kit, PHONE);
+    assert_eq!(admin.login("claire", PASSWORD).status, 303);
+    let csrf = admin.token("/admin/comptes");
+    let create = |b: &mut Browser<'_>, name: &str, password: &str, again: &str| {
+        b.post(
+            "/admin/comptes",
+            &[
+                ("csrf", &csrf),
+                ("nom", name),
+                ("role", "conseiller"),
+                ("mot_de_passe", password),
+                ("mot_de_passe_2", again),
+            ],
+        )
+    };
+    assert_eq!(create(&mut admin, "Élodie", PASSWORD, PASSWORD).status, 422);
+    assert_eq!(create(&mut admin, "paul", "court", "court").status, 422);
+    assert_eq!(
+        create(&mut admin, "paul", PASSWORD, "autre chose encore").status,
+        422
+    );
+    assert_eq!(create(&mut admin, "claire", PASSWORD, PASSWORD).status, 422);
+    assert_eq!(create(&mut admin, "paul", PASSWORD, PASSWORD).status, 303);
+    let mut paul = Browser::new(&kit, OTHER_PHONE);
+    assert_eq!(paul.login("paul", PASSWORD).status, 303);
+    assert_eq!(paul.get("/admin/paquets").status, 403);
+    // A new password from the admin ends paul's session.
+    let r = admin.post(
+        "/admin/comptes/paul/mot-de-passe",
+        &[
+            ("csrf", &csrf),
+            ("mot_de_passe", "un autre mot de passe"),
+            ("mot_de_passe_2", "un autre mot de passe"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(paul.get("/admin").status, 303);
+    assert_eq!(paul.login("paul", "un autre mot de passe").status, 303);
+    // Never one's own account, never the last admin.
+    assert_eq!(
+        admin
+            .post("/admin/comptes/claire/supprimer", &[("csrf", &csrf)])
+            .status,
+        422
+    );
+    assert_eq!(
+        admin
+            .post("/admin/comptes/paul/supprimer", &[("csrf", &csrf)])
+            .status,
+        303
+    );
+    assert_eq!(paul.get("/admin").status, 303);
+    let users = support::packs::stdout(&cli(&kit.data_dir, &["admin", "list-users"]));
+    assert_eq!(users.trim(), "claire\tadministration");
+}
