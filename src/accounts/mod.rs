@@ -422,17 +422,13 @@ fn insert_user(
 }
 
 fn migrate(conn: &mut Connection) -> Result<()> {
-    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    use crate::store::schema::{apply_from, schema_version};
+    let found = schema_version(conn)?;
     let known = MIGRATIONS.len() as i64;
     if found > known {
         return Err(AccountError::TooNew { found, known });
     }
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
-        let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", index as i64 + 1)?;
-        tx.commit()?;
-    }
+    apply_from(conn, MIGRATIONS, found)?;
     Ok(())
 }
 

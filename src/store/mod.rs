@@ -2,7 +2,7 @@
 //! lives outside this module.
 
 mod library;
-mod schema;
+pub(crate) mod schema;
 
 pub use library::{
     fts_query, ItemPage, ItemRow, NewItem, NewPack, NewStep, PackRow, Paging, SearchHit, StepRow,

@@ -85,7 +85,7 @@ pub fn current_version() -> i64 {
 }
 
 pub fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
-    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let found = schema_version(conn)?;
     let known = current_version();
     if found > known {
         return Err(StoreError::TooNew {
@@ -94,7 +94,23 @@ pub fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
             known,
         });
     }
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+    apply_from(conn, MIGRATIONS, found)?;
+    Ok(())
+}
+
+/// The schema version a database file records (`PRAGMA user_version`; 0 when new).
+pub(crate) fn schema_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+}
+
+/// Applies `migrations[found..]` in order, each in its own transaction with the version
+/// it reaches (the caller has refused a `found` newer than it knows).
+pub(crate) fn apply_from(
+    conn: &mut Connection,
+    migrations: &[&str],
+    found: i64,
+) -> rusqlite::Result<()> {
+    for (index, sql) in migrations.iter().enumerate().skip(found as usize) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", index as i64 + 1)?;
