@@ -31,6 +31,8 @@ fn server() -> SocketAddr {
             write_timeout: Duration::from_millis(300),
             max_discarded_body: 1024,
             discard_timeout: Duration::from_millis(300),
+            // Small bodies read before the request is handed out, as the kit does.
+            prefetch_body: 1024,
             max_connections: 64,
         };
         let server = tiny_http::Server::from_listener_with_limits(listener, None, limits).unwrap();
