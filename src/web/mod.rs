@@ -10,6 +10,7 @@ mod learner;
 mod liveness;
 pub(crate) mod multipart;
 mod pages;
+pub mod qr;
 mod router;
 mod server;
 mod templates;
