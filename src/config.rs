@@ -20,6 +20,7 @@ pub struct FileConfig {
     pub name: String,
     pub portal: PortalConfig,
     pub admin: AdminConfig,
+    pub workshops: WorkshopsConfig,
     pub server: ServerConfig,
     pub network: NetworkConfig,
     pub captive: CaptiveConfig,
@@ -47,6 +48,21 @@ pub struct AdminConfig {
     /// characters, no space at either end. Unset: the code `system init` wrote to
     /// `<data-dir>/admin-setup-code`.
     pub setup_code: Option<String>,
+}
+
+/// Pop-up workshops: what is kept of the phones that joined one.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WorkshopsConfig {
+    /// Days the anonymous phones of a workshop (their progress, nickname, help requests)
+    /// are kept after it ends, 0 to 365; then they are deleted.
+    pub retention_days: u64,
+}
+
+impl Default for WorkshopsConfig {
+    fn default() -> Self {
+        WorkshopsConfig { retention_days: 7 }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -119,6 +135,7 @@ impl Default for FileConfig {
             name: "Atelier numérique".into(),
             portal: PortalConfig::default(),
             admin: AdminConfig::default(),
+            workshops: WorkshopsConfig::default(),
             server: ServerConfig::default(),
             network: NetworkConfig::default(),
             captive: CaptiveConfig::default(),
@@ -247,6 +264,10 @@ pub(crate) fn parse(text: &str) -> Result<FileConfig> {
         "`name` doit faire au plus {NAME_MAX_CHARS} caractères"
     );
     let admin = &file.admin;
+    anyhow::ensure!(
+        file.workshops.retention_days <= 365,
+        "`workshops.retention_days` doit être entre 0 et 365"
+    );
     anyhow::ensure!(
         (1..=7 * 24).contains(&admin.session_hours),
         "`admin.session_hours` doit être entre 1 et 168 (une semaine)"
@@ -673,6 +694,10 @@ mod tests {
             ("[admin]\nsession_hours = 0", "`admin.session_hours`"),
             ("[admin]\nsession_hours = 169", "`admin.session_hours`"),
             ("[admin]\nmax_upload_mb = 0", "`admin.max_upload_mb`"),
+            (
+                "[workshops]\nretention_days = 366",
+                "`workshops.retention_days`",
+            ),
             ("[admin]\nmax_upload_mb = 65537", "`admin.max_upload_mb`"),
             ("[admin]\nsetup_code = \"123\"", "`admin.setup_code`"),
             (&too_long_code, "`admin.setup_code`"),

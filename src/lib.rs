@@ -16,3 +16,4 @@ pub mod printable;
 pub mod store;
 pub mod system;
 pub mod web;
+pub mod workshops;

@@ -38,6 +38,15 @@ pub fn run(args: &ServeArgs, config: &Config) -> Result<()> {
     let listening = listener.local_addr().context("adresse d'écoute inconnue")?;
 
     web::admin::clean_uploads(&config.data_dir);
+    let workshops = crate::workshops::Workshops::start(
+        &config.data_dir,
+        Duration::from_secs(config.file.workshops.retention_days * 86_400),
+    )?;
+    if workshops.is_running() {
+        // A session taken back after a restart: its tutorials' step counts again.
+        let mut store = crate::store::Store::open(&config.db_path())?;
+        workshops.set_totals_if_missing(|slugs| web::admin::step_totals(&mut store, slugs));
+    }
     let admin = &config.file.admin;
     let admin_state = web::admin::AdminState::new(
         Duration::from_secs(admin.session_hours * 3600),
@@ -54,6 +63,8 @@ pub fn run(args: &ServeArgs, config: &Config) -> Result<()> {
         db_path,
         Captive::new(&config.file, listening),
         admin_state,
+        workshops,
+        config.file.wifi.clone(),
     ));
     let options = ServeOptions {
         workers: args

@@ -106,6 +106,8 @@ pub struct Catalog {
     pub errors: Errors,
     /// The admin and conseiller pages' texts, by key (see `Catalog::a`).
     pub admin: std::collections::BTreeMap<String, String>,
+    /// The learner's side of a pop-up workshop, by key (see `Catalog::w`).
+    pub workshop: std::collections::BTreeMap<String, String>,
 }
 
 impl Catalog {
@@ -123,6 +125,11 @@ impl Catalog {
     /// `every_admin_text_is_in_the_catalog` proves none is missing.
     pub fn a<'a>(&'a self, key: &'a str) -> &'a str {
         self.admin.get(key).map(String::as_str).unwrap_or(key)
+    }
+
+    /// A learner's workshop text (as `a`; checked by `every_workshop_text_is_in_the_catalog`).
+    pub fn w<'a>(&'a self, key: &'a str) -> &'a str {
+        self.workshop.get(key).map(String::as_str).unwrap_or(key)
     }
 
     /// The label of an item kind.
@@ -183,6 +190,27 @@ mod tests {
         let catalog: Catalog = toml::from_str(FR).unwrap();
         assert_eq!(catalog.lang, "fr");
         assert!(catalog.step_of.contains("{n}") && catalog.step_of.contains("{total}"));
+    }
+
+    #[test]
+    fn every_workshop_text_is_in_the_catalog() {
+        let catalog = fr();
+        let mut missing = Vec::new();
+        for source in [
+            include_str!("../web/workshop.rs"),
+            include_str!("../web/learner.rs"),
+        ] {
+            for piece in source.split(".w(\"").skip(1) {
+                let key = piece.split('"').next().unwrap_or("");
+                if !catalog.workshop.contains_key(key) {
+                    missing.push(key.to_owned());
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "missing in src/i18n/fr.toml [workshop]: {missing:?}"
+        );
     }
 
     #[test]

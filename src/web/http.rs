@@ -37,6 +37,11 @@ pub struct Reply {
     pub len: usize,
 }
 
+/// No referrer ever leaves for another site; the kit's own pages get theirs, because with
+/// `no-referrer` browsers send forms with `Origin: null`, and the kit checks `Origin` on
+/// every form that changes something (help requests, admin pages).
+const REFERRER_POLICY: &str = "same-origin";
+
 /// Headers sent with every page: no sniffing, no referrer leaving the box, no framing, and
 /// only our own scripts and styles.
 const PAGE_CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; \
@@ -51,7 +56,7 @@ impl Reply {
             headers: vec![
                 ("Content-Type", Cow::Borrowed(content_type)),
                 ("X-Content-Type-Options", Cow::Borrowed("nosniff")),
-                ("Referrer-Policy", Cow::Borrowed("no-referrer")),
+                ("Referrer-Policy", Cow::Borrowed(REFERRER_POLICY)),
             ],
             body: Body::Bytes(Cursor::new(body)),
             len,
@@ -86,24 +91,18 @@ impl Reply {
             headers: vec![
                 ("Content-Type", Cow::Borrowed(content_type)),
                 ("X-Content-Type-Options", Cow::Borrowed("nosniff")),
-                ("Referrer-Policy", Cow::Borrowed("no-referrer")),
+                ("Referrer-Policy", Cow::Borrowed(REFERRER_POLICY)),
             ],
             body: Body::File(file),
             len,
         }
     }
 
-    /// An admin page: private, never kept by the browser or anything between. Its forms
-    /// must carry a real `Origin` (which the kit checks): with `no-referrer`, browsers send
-    /// `Origin: null` instead; `same-origin` still sends nothing to another site.
+    /// An admin page: private, never kept by the browser or anything between.
     pub fn private_html(status: u16, page: String) -> Reply {
         let mut reply = Reply::html(status, page);
-        reply
-            .headers
-            .retain(|(name, _)| !matches!(*name, "Cache-Control" | "Referrer-Policy"));
-        reply
-            .header("Cache-Control", "no-store")
-            .header("Referrer-Policy", "same-origin")
+        reply.headers.retain(|(name, _)| *name != "Cache-Control");
+        reply.header("Cache-Control", "no-store")
     }
 
     /// A redirect to `location` (`302 Found` or `303 See Other`), never cached: where a

@@ -23,6 +23,8 @@ pub fn home(w: &mut Worker) -> HttpResult {
     let shared = &*w.shared;
     let t = shared.catalog;
     let themes = w.store.themes()?;
+    // A workshop running now comes first; the chosen one stays below it.
+    let running = shared.workshops.current();
     let featured = match &shared.site().featured_workshop {
         Some(slug) => w.store.item("workshop", slug)?,
         None => None,
@@ -33,9 +35,20 @@ pub fn home(w: &mut Worker) -> HttpResult {
         (search_form(shared, ""))
         section.slot aria-labelledby="slot-title" {
             h2 #slot-title { (t.slot_heading) }
+            @if let Some(running) = &running {
+                ul.cards {
+                    li {
+                        a.card href="/atelier" {
+                            span.card-title { (running.title) }
+                            span.card-text { (t.w("learner_slot_now")) }
+                        }
+                    }
+                }
+            }
             @match &featured {
                 Some(workshop) => (cards(shared, std::slice::from_ref(workshop))),
-                None => p { (t.slot_empty) },
+                None if running.is_none() => p { (t.slot_empty) },
+                None => {},
             }
         }
         section aria-labelledby="themes-title" {

@@ -15,6 +15,7 @@ mod router;
 mod server;
 mod templates;
 pub mod url;
+mod workshop;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -46,6 +47,10 @@ pub struct Shared {
     pub captive: captive::Captive,
     /// The admin pages' shared state: settings, login throttle, long jobs, uploads.
     pub admin: admin::AdminState,
+    /// The pop-up workshop running now, if any, and its learners' progress.
+    pub workshops: Arc<crate::workshops::Workshops>,
+    /// What the projector page shows to join the kit's Wi-Fi.
+    pub wifi: crate::config::WifiConfig,
 }
 
 impl Shared {
@@ -55,6 +60,8 @@ impl Shared {
         db_path: PathBuf,
         captive: captive::Captive,
         admin: admin::AdminState,
+        workshops: Arc<crate::workshops::Workshops>,
+        wifi: crate::config::WifiConfig,
     ) -> Shared {
         Shared {
             site: RwLock::new(Arc::new(site)),
@@ -65,6 +72,8 @@ impl Shared {
             db_path,
             captive,
             admin,
+            workshops,
+            wifi,
         }
     }
 
@@ -95,4 +104,6 @@ pub struct Worker {
     /// A handler that takes the request over (an upload, read on a thread of its own)
     /// leaves it here; the server then hands the request to it instead of answering.
     pub handoff: Option<admin::Handoff>,
+    /// The phone's anonymous id during a workshop (set by the router for learner pages).
+    pub device: Option<String>,
 }

@@ -9,7 +9,7 @@ use super::files;
 use super::http::{HttpError, HttpResult, Reply};
 use super::learner;
 use super::url::Target;
-use super::Worker;
+use super::{workshop, Worker};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RequestMethod {
@@ -52,9 +52,35 @@ pub fn route(w: &mut Worker, req: &RequestInfo<'_>) -> HttpResult {
         return Ok(reply);
     }
     let segments: Vec<&str> = req.target.segments.iter().map(String::as_str).collect();
+    // During a workshop, each phone is followed by an anonymous cookie.
+    let device = workshop::device(w, req, &segments);
+    w.device = device.as_ref().map(|(id, _)| id.clone());
+    let reply = route_path(w, req, &segments)?;
+    Ok(match device {
+        Some((id, new)) => {
+            if reply.status == 200 {
+                workshop::record_steps(w, &id, &segments);
+            }
+            if new {
+                reply.header("Set-Cookie", workshop::device_cookie(&id))
+            } else {
+                reply
+            }
+        }
+        None => reply,
+    })
+}
+
+fn route_path(w: &mut Worker, req: &RequestInfo<'_>, segments: &[&str]) -> HttpResult {
+    let segments = segments.to_vec();
 
     // The admin and conseiller pages: their table says who may use each.
     if let Some(reply) = admin::dispatch(w, req, &segments) {
+        return reply;
+    }
+
+    // The workshop's learner pages (the phone's own progress, help): never kept.
+    if let Some(reply) = workshop::route(w, req, &segments) {
         return reply;
     }
 
@@ -104,7 +130,9 @@ pub fn route(w: &mut Worker, req: &RequestInfo<'_>) -> HttpResult {
 /// library version by each worker, then served from its page cache.
 fn learner_page(w: &mut Worker, req: &RequestInfo<'_>, segments: &[&str]) -> HttpResult {
     let version = w.store.data_version()?;
-    w.pages.check_version((version, w.shared.site_generation()));
+    // Settings and workshop sessions only move forward: their sum changes with either.
+    let generation = w.shared.site_generation() + w.shared.workshops.generation();
+    w.pages.check_version((version, generation));
     // A long list's page number is part of what the page shows.
     let key = match req.target.param("page") {
         Some(page) => format!("/{}?page={page}", segments.join("/")),

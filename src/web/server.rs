@@ -108,6 +108,7 @@ pub fn serve(
             pages: Default::default(),
             accounts: None,
             handoff: None,
+            device: None,
         };
         let server = Arc::clone(&server);
         let shutdown = Arc::clone(&shutdown);

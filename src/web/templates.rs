@@ -21,6 +21,7 @@ pub fn item_url(kind: &str, slug: &str) -> String {
 pub fn page(shared: &Shared, title: &str, crumbs: &[(&str, String)], main: Markup) -> String {
     let t = shared.catalog;
     let nav = html! { a href="/recherche" { (t.nav_search) } };
+    let main = html! { (main) (super::workshop::banner(shared)) };
     page_with(shared, title, crumbs, nav, html! {}, main)
 }
 

@@ -597,4 +597,67 @@ export const flows = [
       }
     },
   },
+  {
+    // (10) Claire runs a pop-up workshop from her phone: start "Protéger ses comptes", the
+    // projector page, a learner's phone (another browser context) opens steps and asks for
+    // help, the dashboard shows it, "C'est fait", then "Terminer" opens the report.
+    name: 'atelier-conseillere',
+    devices: ['phone'],
+    freshKit: true,
+    async run(ctx) {
+      const { page, goto, follow, kit } = ctx;
+      const child = await import('node:child_process');
+      await new Promise((resolve, reject) => {
+        const p = child.spawn(process.env.MEDNUM_KIT_BIN, ['--data-dir', kit.dataDir, 'admin', 'create-user', 'claire',
+          '--role', 'conseiller', '--password-stdin'], { stdio: ['pipe', 'ignore', 'inherit'] });
+        p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`create-user: ${code}`))));
+        p.stdin.end(`${ADMIN_PASSWORD}\n`);
+      });
+      await goto('/admin/connexion');
+      await page.locator('#nom').fill('claire');
+      await page.locator('#mot_de_passe').fill(ADMIN_PASSWORD);
+      await follow(page.getByRole('button', { name: 'Se connecter' }));
+      await follow(page.locator('main a.card[href="/admin/atelier"]'));
+      await page.locator('#atelier').selectOption('proteger-ses-comptes');
+      await page.locator('#lieu').fill('Médiathèque des Tilleuls');
+      await follow(page.getByRole('button', { name: "C'est parti" }));
+      assert.match(await text(page.locator('main h1')), /Protéger ses comptes/);
+      await follow(page.getByRole('link', { name: "Afficher sur l'écran de la salle" }));
+      assert.equal(await page.locator('main .projector svg').count(), 2, 'two QR codes');
+      await goto('/admin/atelier');
+
+      // A learner's phone, in a context of its own (its own cookies).
+      const learner = await page.context().browser().newContext({ viewport: { width: 360, height: 740 }, locale: 'fr-FR' });
+      try {
+        const phone = await learner.newPage();
+        await phone.goto(new URL('/', ctx.baseUrl).href);
+        await phone.locator('main a.card[href="/atelier"]').click();
+        await phone.waitForURL(/\/atelier$/);
+        await phone.locator('#pseudo').fill('Lulu');
+        await phone.getByRole('button', { name: 'Enregistrer' }).click();
+        await phone.waitForURL(/\/atelier$/);
+        const first = phone.locator('main a.card').first();
+        await first.click();
+        await phone.locator('main a.button', { hasText: 'Commencer' }).click();
+        await phone.waitForURL(/etape\/1$/);
+        await phone.getByRole('button', { name: "J'ai besoin d'aide" }).click();
+        await phone.waitForURL(/\/aide$/);
+        assert.match(await phone.locator('main').innerText(), /Votre demande est envoyée/);
+      } finally {
+        await learner.close();
+      }
+
+      // The dashboard follows by itself (polling); the refresh link works without it.
+      await page.locator('#aides li', { hasText: 'Lulu' }).waitFor({ timeout: 10_000 });
+      await ctx.audit();
+      assert.match(await text(page.locator('#telephones')), /^1 téléphones actifs/);
+      await follow(page.locator('#aides').getByRole('button', { name: "C'est fait" }));
+      assert.equal(await page.locator('#aides li').count(), 0);
+      await follow(page.getByRole('button', { name: "Terminer l'atelier" }));
+      const url = new URL(page.url());
+      assert.equal(url.searchParams.get('type'), 'atelier-collectif');
+      assert.equal(url.searchParams.get('participants'), '1');
+      assert.equal(url.searchParams.get('titre'), 'Protéger ses comptes');
+    },
+  },
 ];

@@ -33,6 +33,14 @@ impl Form {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Every value of field `name` (ticked checkboxes of one group), in the order sent.
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.fields
+            .iter()
+            .filter(move |(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// The value of `name`, trimmed, or "" when absent.
     pub fn text(&self, name: &str) -> &str {
         self.get(name).map(str::trim).unwrap_or("")

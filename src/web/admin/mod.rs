@@ -13,6 +13,7 @@ mod packs;
 mod people;
 mod settings;
 mod upload;
+mod workshop;
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -32,6 +33,7 @@ use crate::accounts::{Accounts, Role, Session};
 pub use forms::Form;
 pub use jobs::Jobs;
 pub use upload::{clean_uploads, start as upload_start, Handoff, UPLOAD_PATH};
+pub use workshop::step_totals;
 
 /// The session cookie: a random token whose hash is the session's key.
 const SESSION_COOKIE: &str = "kit_session";
@@ -163,6 +165,32 @@ pub const ROUTES: &[Route] = &[
         &["admin", "mon-compte"],
         Staff,
         login::change_my_password,
+    ),
+    route(Get, &["admin", "atelier"], Staff, workshop::page),
+    route(Post, &["admin", "atelier"], Staff, workshop::start),
+    route(
+        Get,
+        &["admin", "atelier", "projecteur"],
+        Staff,
+        workshop::projector,
+    ),
+    route(
+        Get,
+        &["admin", "atelier", "tableau.json"],
+        Staff,
+        workshop::dashboard_json,
+    ),
+    route(
+        Post,
+        &["admin", "atelier", "aide", "*", "fait"],
+        Staff,
+        workshop::help_done,
+    ),
+    route(
+        Post,
+        &["admin", "atelier", "terminer"],
+        Staff,
+        workshop::end,
     ),
     route(Get, &["admin", "paquets"], Admin, packs::list),
     route(
@@ -343,7 +371,7 @@ pub fn token_matches(sent: Option<&str>, expected: Option<&str>) -> bool {
 /// A form sent from another site is refused. Browsers send `Origin` with every POST
 /// (`Referer` when they do not); either must name this very host. Neither is required: an
 /// old phone may send none, and the token still protects the form.
-fn check_origin(req: &RequestInfo<'_>) -> Result<(), HttpError> {
+pub(crate) fn check_origin(req: &RequestInfo<'_>) -> Result<(), HttpError> {
     let Some(host) = req.raw_host else {
         return Ok(());
     };
@@ -438,6 +466,7 @@ pub fn admin_page(shared: &Shared, session: Option<&Session>, title: &str, main:
     let nav = html! {
         @if let Some(s) = session {
             a href="/admin" { (t.a("nav_home")) }
+            a href="/admin/atelier" { (t.a("nav_workshop")) }
             @if s.user.role == Role::Admin {
                 a href="/admin/paquets" { (t.a("nav_packs")) }
                 a href="/admin/cles" { (t.a("nav_keys")) }
@@ -521,6 +550,7 @@ mod tests {
             include_str!("settings.rs"),
             include_str!("upload.rs"),
             include_str!("jobs.rs"),
+            include_str!("workshop.rs"),
             include_str!("../templates.rs"),
         ];
         let catalog = crate::i18n::fr();

@@ -81,3 +81,35 @@
   }
   window.setTimeout(poll, 500);
 })();
+
+// A workshop's dashboard: asks for its numbers every second, and shows the page again when
+// they change (a phone came, a step was opened, someone asked for help). Not while the
+// conseiller is typing or the page is hidden.
+(function () {
+  "use strict";
+  var board = document.getElementById("tableau");
+  if (!board || !window.fetch) return;
+  var again = document.getElementById("tableau-actualiser");
+  if (again) again.hidden = true;
+  var last = null;
+  function poll() {
+    if (document.hidden || (document.activeElement && document.activeElement.form)) {
+      window.setTimeout(poll, 1000);
+      return;
+    }
+    window.fetch(board.dataset.etat, { credentials: "same-origin", cache: "no-store" })
+      .then(function (r) { return r.text(); })
+      .then(function (text) {
+        // Times move on their own: only what phones did counts as a change.
+        var state = JSON.parse(text);
+        var key = JSON.stringify([state.running, state.phones_recent, state.phones_total,
+          state.devices && state.devices.map(function (d) { return [d.label, d.opened]; }),
+          state.help && state.help.map(function (h) { return h.id; })]);
+        if (last !== null && key !== last) { window.location.reload(); return; }
+        last = key;
+        window.setTimeout(poll, 1000);
+      })
+      .catch(function () { window.setTimeout(poll, 3000); });
+  }
+  poll();
+})();
