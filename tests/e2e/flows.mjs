@@ -624,6 +624,16 @@ export const flows = [
       assert.match(await text(page.locator('main h1')), /Protéger ses comptes/);
       await follow(page.getByRole('link', { name: "Afficher sur l'écran de la salle" }));
       assert.equal(await page.locator('main .projector svg').count(), 2, 'two QR codes');
+      // Both codes, as a phone's camera would see them on the screen, read back exactly.
+      const shot = path.join(tmpdir(), `mednum-projecteur-${process.pid}.png`);
+      await page.screenshot({ path: shot, fullPage: true });
+      const { execFile } = await import('node:child_process');
+      const decoded = await new Promise((resolve, reject) => {
+        execFile('zbarimg', ['--raw', '-q', shot], (err, stdout) => (err ? reject(err) : resolve(stdout)));
+      });
+      await rm(shot, { force: true });
+      const codes = decoded.split('\n').filter(Boolean).sort();
+      assert.deepEqual(codes, [`${ctx.baseUrl}/`, 'WIFI:T:WPA;S:Atelier numérique;P:;;'].sort());
       await goto('/admin/atelier');
 
       // A learner's phone, in a context of its own (its own cookies).

@@ -14,6 +14,14 @@ if [ ! -x /usr/bin/chromium ]; then
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
 fi
 CHROMIUM="${MEDNUM_E2E_CHROMIUM:-/usr/bin/chromium}"
+# zbarimg reads the projector page's QR codes back from a screenshot.
+if ! command -v zbarimg >/dev/null; then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  echo "e2e: installing zbar-tools with apt-get" >&2
+  $SUDO apt-get update
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends zbar-tools
+fi
 
 for tool in node npm; do
   if ! command -v "$tool" >/dev/null; then
