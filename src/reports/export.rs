@@ -297,7 +297,7 @@ mod tests {
             "Âge : 18 à 24 ans;Âge : 25 à 39 ans;Âge : 40 à 59 ans;Âge : 60 à 69 ans;",
             "Âge : 70 ans et plus;Âge : Âge non communiqué;Situation : Scolarisé;",
             "Situation : Sans emploi;Situation : En emploi;Situation : Retraité;",
-            "Situation : Situation non communiquée;Autonomie à la fin;Orientée vers;Notes;",
+            "Situation : Situation non communiquée;Autonomie à la fin;Personne envoyée vers;Notes;",
             "Compte;Séance d'atelier;Créé le (UTC);Modifié le (UTC)\r\n",
             "1;Atelier collectif;2026-03-12;90;Lieu habituel;",
             "\"Médiathèque \"\"Les Tilleuls\"\"; salle 2\";;;E-mail, Sécurité;;",

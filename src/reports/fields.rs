@@ -234,7 +234,7 @@ impl Field {
             Field::Age(band) => band.label(),
             Field::Status(status) => status.label(),
             Field::Autonomy => "Autonomie à la fin",
-            Field::Redirection => "Orientée vers",
+            Field::Redirection => "Personne envoyée vers",
             Field::Notes => "Notes",
             Field::Session => "Séance d'atelier",
         }
