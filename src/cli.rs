@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// mednum-kit : le portail hors ligne des ateliers numériques.
 ///
@@ -57,6 +57,10 @@ pub enum Command {
     /// la fiche du kit.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Comptes-rendus d'activité : les télécharger dans un fichier, pour un tableur ou un
+    /// autre logiciel. Les conseillers les écrivent dans le portail (/admin/comptes-rendus).
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Cherche les autres kits du réseau local (mDNS) et affiche leur adresse.
     ///
     /// Exemple : mednum-kit peers --wait 5
@@ -205,6 +209,42 @@ pub struct PasswordArgs {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Exporte les comptes-rendus d'activité de tous les comptes, du plus ancien au plus
+    /// récent : une ligne (CSV) ou un objet (JSON) par compte-rendu.
+    ///
+    /// CSV : pour un tableur (LibreOffice, Excel). Les colonnes sont séparées par « ; », la
+    /// première ligne donne leur nom en français.
+    ///
+    /// JSON : pour un logiciel. Les noms des champs sont en anglais et ne changent pas.
+    ///
+    /// Exemples : `mednum-kit report export --format csv --out comptes-rendus.csv` ou
+    /// `mednum-kit report export --format json --since 2026-01-01`
+    Export {
+        /// `csv` : pour un tableur. `json` : pour un logiciel.
+        #[arg(long, value_enum)]
+        format: ReportFormat,
+        /// Seulement les activités de ce jour et des jours suivants. Écrivez la date comme
+        /// ceci : 2026-01-31.
+        #[arg(long, value_name = "AAAA-MM-JJ")]
+        since: Option<String>,
+        /// Le fichier à écrire. S'il existe, il est remplacé ; sinon, il est créé lisible par
+        /// vous seul. Sans cette option, l'export s'affiche à l'écran (sortie standard).
+        #[arg(long, value_name = "FICHIER")]
+        out: Option<PathBuf>,
+    },
+}
+
+/// The formats of `report export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Pour un tableur : colonnes séparées par « ; », UTF-8 avec BOM.
+    Csv,
+    /// Pour un logiciel : un tableau d'objets.
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum KeyCommand {
     /// Crée une paire de clés : la clé secrète dans FICHIER (gardez-la pour vous), la clé
     /// publique dans FICHIER.pub (donnez-la aux kits, qui l'ajoutent avec `trust add`).
@@ -286,6 +326,30 @@ mod tests {
     #[test]
     fn the_cli_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn report_export_takes_a_format_a_date_and_a_file() {
+        let cli = Cli::try_parse_from([
+            "mednum-kit",
+            "report",
+            "export",
+            "--format",
+            "csv",
+            "--since",
+            "2026-01-01",
+        ])
+        .unwrap();
+        let Command::Report(ReportCommand::Export { format, since, out }) = cli.command else {
+            panic!("not report export");
+        };
+        assert_eq!(format, ReportFormat::Csv);
+        assert_eq!(since.as_deref(), Some("2026-01-01"));
+        assert_eq!(out, None);
+        assert!(
+            Cli::try_parse_from(["mednum-kit", "report", "export", "--format", "xls"]).is_err()
+        );
+        assert!(Cli::try_parse_from(["mednum-kit", "report", "export"]).is_err());
     }
 
     #[test]

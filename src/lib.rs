@@ -13,6 +13,7 @@ pub mod notify;
 pub mod packs;
 pub mod paths;
 pub mod printable;
+pub mod reports;
 pub mod store;
 pub mod system;
 pub mod web;

@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         Command::Trust(command) => cmd::trust::run(command, &config),
         Command::System(command) => cmd::system::run(command, &config),
         Command::Admin(command) => cmd::admin::run(command, &config),
+        Command::Report(command) => cmd::report::run(command, &config),
         Command::Peers { wait } => cmd::peers::run(*wait),
     });
     match result {

@@ -59,7 +59,10 @@ fn a_workshop_from_start_to_report_with_three_phones() {
     // Before a session: learners get no cookie, and no workshop.
     let plain = kit.get("/");
     assert!(plain.header("Set-Cookie").is_none());
-    assert!(kit.get("/atelier").text().contains("Pas d&#39;atelier") || kit.get("/atelier").text().contains("Pas d'atelier"));
+    assert!(
+        kit.get("/atelier").text().contains("Pas d&#39;atelier")
+            || kit.get("/atelier").text().contains("Pas d'atelier")
+    );
 
     let started = start(&mut claire);
     assert_eq!(started.status, 303, "{}", started.text());
@@ -72,17 +75,38 @@ fn a_workshop_from_start_to_report_with_three_phones() {
     for phone in &mut phones {
         let home = phone.get("/");
         assert_eq!(home.status, 200);
-        assert!(phone.cookies.contains_key("kit_appareil"), "a device cookie");
+        assert!(
+            phone.cookies.contains_key("kit_appareil"),
+            "a device cookie"
+        );
         let text = home.text();
-        assert!(text.contains("L'atelier a commencé") || text.contains("L&#39;atelier a commencé"), "{text}");
-        assert!(text.contains("J'ai besoin d'aide") || text.contains("J&#39;ai besoin d&#39;aide"), "{text}");
+        assert!(
+            text.contains("L'atelier a commencé") || text.contains("L&#39;atelier a commencé"),
+            "{text}"
+        );
+        assert!(
+            text.contains("J'ai besoin d'aide") || text.contains("J&#39;ai besoin d&#39;aide"),
+            "{text}"
+        );
     }
     // Phone 1: steps 1 and 2; phone 2: everything on one page; phone 3: a nickname.
     for n in [1, 2] {
-        assert_eq!(phones[0].get(&format!("/tutoriels/{TUTORIAL}/etape/{n}")).status, 200);
+        assert_eq!(
+            phones[0]
+                .get(&format!("/tutoriels/{TUTORIAL}/etape/{n}"))
+                .status,
+            200
+        );
     }
-    assert_eq!(phones[1].get(&format!("/tutoriels/{TUTORIAL}/tout")).status, 200);
-    let named = learner_post(&mut phones[2], "/atelier/pseudo", &[("pseudo", "<b>Lulu</b>\u{7}")]);
+    assert_eq!(
+        phones[1].get(&format!("/tutoriels/{TUTORIAL}/tout")).status,
+        200
+    );
+    let named = learner_post(
+        &mut phones[2],
+        "/atelier/pseudo",
+        &[("pseudo", "<b>Lulu</b>\u{7}")],
+    );
     assert_eq!(named.status, 303);
     let own = phones[0].get("/atelier").text();
     assert!(own.contains("Vous avez vu 2 étapes sur"), "{own}");
@@ -90,10 +114,16 @@ fn a_workshop_from_start_to_report_with_three_phones() {
     // Help: phone 1 asks; phone 2 asks and takes it back.
     let asked = learner_post(&mut phones[0], "/aide", &[]);
     assert_eq!(asked.status, 303);
-    assert!(phones[0].get("/aide").text().contains("Votre demande est envoyée"));
+    assert!(phones[0]
+        .get("/aide")
+        .text()
+        .contains("Votre demande est envoyée"));
     learner_post(&mut phones[1], "/aide", &[]);
     learner_post(&mut phones[1], "/aide/annuler", &[]);
-    assert!(!phones[1].get("/aide").text().contains("Votre demande est envoyée"));
+    assert!(!phones[1]
+        .get("/aide")
+        .text()
+        .contains("Votre demande est envoyée"));
 
     let board = dashboard(&mut claire);
     assert_eq!(board["phones_recent"], 3, "{board}");
@@ -103,7 +133,14 @@ fn a_workshop_from_start_to_report_with_three_phones() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|d| d["opened"].as_array().unwrap().iter().map(|n| n.as_u64().unwrap()).collect())
+        .map(|d| {
+            d["opened"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n.as_u64().unwrap())
+                .collect()
+        })
         .collect();
     assert!(opened.contains(&vec![2, 0]), "{board}");
     assert!(opened.contains(&vec![steps, 0]), "{board}");
@@ -123,16 +160,33 @@ fn a_workshop_from_start_to_report_with_three_phones() {
     // "C'est fait".
     let csrf = token_in(&page).unwrap();
     let id = help[0]["id"].as_i64().unwrap();
-    let done = claire.post(&format!("/admin/atelier/aide/{id}/fait"), &[("csrf", &csrf)]);
+    let done = claire.post(
+        &format!("/admin/atelier/aide/{id}/fait"),
+        &[("csrf", &csrf)],
+    );
     assert_eq!(done.status, 303);
-    assert!(dashboard(&mut claire)["help"].as_array().unwrap().is_empty());
-    assert_eq!(claire.post(&format!("/admin/atelier/aide/{id}/fait"), &[("csrf", &csrf)]).status, 404);
+    assert!(dashboard(&mut claire)["help"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        claire
+            .post(
+                &format!("/admin/atelier/aide/{id}/fait"),
+                &[("csrf", &csrf)]
+            )
+            .status,
+        404
+    );
 
     // "Terminer": the report opens, prefilled.
     let end = claire.post("/admin/atelier/terminer", &[("csrf", &csrf)]);
     assert_eq!(end.status, 303, "{}", end.text());
     let to = end.header("Location").unwrap().to_owned();
-    assert!(to.starts_with("/admin/comptes-rendus/nouveau?type=atelier-collectif&date="), "{to}");
+    assert!(
+        to.starts_with("/admin/comptes-rendus/nouveau?type=atelier-collectif&date="),
+        "{to}"
+    );
     assert!(to.contains("&participants=3"), "{to}");
     assert!(to.contains("&titre=Prot%C3%A9ger%20ses%20comptes"), "{to}");
     assert!(to.contains("&niveau=debutant"), "{to}");
@@ -164,7 +218,10 @@ fn one_phone_cannot_flood_the_help_queue() {
         }
         learner_post(&mut phone, "/aide/annuler", &[]);
     }
-    assert!(refused, "a phone asking and cancelling without end is slowed down");
+    assert!(
+        refused,
+        "a phone asking and cancelling without end is slowed down"
+    );
     // A help request from another site's page is refused.
     let r = phone.post_with("/aide", &[], "Origin: http://evil.example\r\n");
     assert_eq!(r.status, 403);
@@ -180,12 +237,18 @@ fn phones_are_forgotten_after_the_retention_even_when_the_kit_was_off() {
     phone.get(&format!("/tutoriels/{TUTORIAL}/etape/1"));
     learner_post(&mut phone, "/atelier/pseudo", &[("pseudo", "Lulu")]);
     let csrf = token_in(&claire.get("/admin/atelier").text()).unwrap();
-    assert_eq!(claire.post("/admin/atelier/terminer", &[("csrf", &csrf)]).status, 303);
+    assert_eq!(
+        claire
+            .post("/admin/atelier/terminer", &[("csrf", &csrf)])
+            .status,
+        303
+    );
     let db = temp.path().join("workshops.sqlite");
     let count = |table: &str| -> i64 {
         let conn = rusqlite::Connection::open(&db).unwrap();
         conn.busy_timeout(Duration::from_secs(5)).unwrap();
-        conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).unwrap()
+        conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap()
     };
     // Written in the background: within a second or so.
     let start_wait = Instant::now();
@@ -197,13 +260,18 @@ fn phones_are_forgotten_after_the_retention_even_when_the_kit_was_off() {
     // The kit is off while the retention passes: the session ended two days ago.
     {
         let conn = rusqlite::Connection::open(&db).unwrap();
-        conn.execute("UPDATE sessions SET ended_at = ended_at - 2 * 86400", []).unwrap();
+        conn.execute("UPDATE sessions SET ended_at = ended_at - 2 * 86400", [])
+            .unwrap();
     }
     let kit = Kit::spawn_in(temp.path());
     assert_eq!(count("devices"), 0);
     assert_eq!(count("progress"), 0);
     assert_eq!(count("help"), 0);
-    assert_eq!(count("sessions"), 1, "the session itself (no phone in it) stays for the report");
+    assert_eq!(
+        count("sessions"),
+        1,
+        "the session itself (no phone in it) stays for the report"
+    );
     assert!(kit.log().contains("forgot 1 phone"), "{}", kit.log());
 }
 

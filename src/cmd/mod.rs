@@ -4,6 +4,7 @@ pub mod admin;
 pub mod key;
 pub mod pack;
 pub mod peers;
+pub mod report;
 pub mod serve;
 pub mod system;
 pub mod trust;

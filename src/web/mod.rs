@@ -101,6 +101,8 @@ pub struct Worker {
     pub pages: pages::PageCache,
     /// This worker's connection to the accounts, opened at the first admin request.
     pub accounts: Option<crate::accounts::Accounts>,
+    /// This worker's connection to the activity reports, opened at their first page.
+    pub reports: Option<crate::reports::Reports>,
     /// A handler that takes the request over (an upload, read on a thread of its own)
     /// leaves it here; the server then hands the request to it instead of answering.
     pub handoff: Option<admin::Handoff>,

@@ -107,6 +107,7 @@ pub fn serve(
             shared: Arc::clone(&shared),
             pages: Default::default(),
             accounts: None,
+            reports: None,
             handoff: None,
             device: None,
         };

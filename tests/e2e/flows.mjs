@@ -668,6 +668,63 @@ export const flows = [
       assert.equal(url.searchParams.get('type'), 'atelier-collectif');
       assert.equal(url.searchParams.get('participants'), '1');
       assert.equal(url.searchParams.get('titre'), 'Protéger ses comptes');
+    // (10) A conseiller files an activity report from a phone without JavaScript: the home
+    // card, the empty form, mistakes said next to their fields, the report saved, listed and
+    // opened again; then the form as the end of a workshop session prefills it.
+    name: 'comptes-rendus-sans-js',
+    freshKit: true,
+    context: { javaScriptEnabled: false },
+    async run(ctx) {
+      const { page, goto, follow } = ctx;
+      await goto('/admin');
+      assert.equal(new URL(page.url()).pathname, '/admin/premier-compte');
+      await page.locator('#nom').fill('claire');
+      await page.locator('#mot_de_passe').fill(ADMIN_PASSWORD);
+      await page.locator('#mot_de_passe_2').fill(ADMIN_PASSWORD);
+      await follow(page.getByRole('button', { name: 'Créer le compte' }));
+      await goto('/admin/comptes');
+      await page.locator('#nom').fill('paul');
+      await page.locator('#mot_de_passe').fill(ADMIN_PASSWORD);
+      await page.locator('#mot_de_passe_2').fill(ADMIN_PASSWORD);
+      await follow(page.getByRole('button', { name: 'Créer le compte' }));
+      await follow(page.getByRole('button', { name: 'Se déconnecter' }));
+      await page.locator('#nom').fill('paul');
+      await page.locator('#mot_de_passe').fill(ADMIN_PASSWORD);
+      await follow(page.getByRole('button', { name: 'Se connecter' }));
+
+      await follow(page.locator('main a.card[href="/admin/comptes-rendus"]'));
+      assert.match(await text(page.locator('main')), /pas encore de compte-rendu/);
+      await follow(page.getByRole('link', { name: 'Écrire un compte-rendu' }));
+      assert.equal(await page.locator('#type-accompagnement-individuel').isChecked(), true);
+      // Saved as it is: each missing field is said, with a link to it.
+      await follow(page.getByRole('button', { name: 'Enregistrer le compte-rendu' }), { status: 422 });
+      const said = await text(page.locator('main .notice.problem'));
+      assert.match(said, /Choisissez la durée\./);
+      assert.match(said, /Cochez au moins un thème\./);
+      assert.equal(await page.locator('#themes').getAttribute('aria-describedby'), 'themes-aide themes-erreur');
+
+      await page.locator('#duree-45').check();
+      await page.locator('#themes-demarches-en-ligne').check();
+      await page.locator('#domaines-argent-impots').check();
+      await page.locator('#materiel-telephone').check();
+      // The counts by age and situation are folded away until asked for.
+      assert.equal(await page.locator('#age_60-69').isVisible(), false);
+      await page.locator('details.counts summary').click();
+      await page.locator('#age_60-69').fill('1');
+      await page.locator('#autonomie-partiellement-autonome').check();
+      await page.locator('#notes').fill('Déclaration de revenus en ligne.');
+      await follow(page.getByRole('button', { name: 'Enregistrer le compte-rendu' }));
+      assert.equal(new URL(page.url()).pathname, '/admin/comptes-rendus');
+      assert.match(await text(page.locator('main .notice')), /Le compte-rendu est enregistré/);
+      await follow(page.locator('main a[href="/admin/comptes-rendus/1"]'));
+      assert.equal(await page.locator('#domaines-argent-impots').isChecked(), true);
+      assert.equal(await page.locator('#notes').inputValue(), 'Déclaration de revenus en ligne.');
+
+      await goto('/admin/comptes-rendus/nouveau?type=atelier-collectif&date=2026-03-12&duree=90'
+        + '&titre=Le+courriel&niveau=debutant&themes=email&participants=6&lieu=lieu-habituel&seance=s-1');
+      assert.equal(await page.locator('#type-atelier-collectif').isChecked(), true);
+      assert.equal(await page.locator('#titre').inputValue(), 'Le courriel');
+      assert.match(await text(page.locator('main')), /relié à l'atelier qui vient de finir/);
     },
   },
 ];

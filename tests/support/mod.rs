@@ -2,6 +2,7 @@
 //! with a temporary data dir, and talks plain HTTP/1.1 to it over TCP.
 #![allow(dead_code)] // each test file uses a different part of the harness
 
+pub mod browser;
 pub mod netns;
 pub mod packs;
 

@@ -46,6 +46,11 @@ impl Form {
         self.get(name).map(str::trim).unwrap_or("")
     }
 
+    /// Every field, in the order sent (a group of checkboxes sends its name once per box).
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.fields.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+
     /// `true` for a ticked checkbox.
     pub fn checked(&self, name: &str) -> bool {
         self.get(name).is_some()
@@ -103,6 +108,9 @@ mod tests {
         assert_eq!(form.get("x"), Some("%zz%4"));
         assert_eq!(form.get("absent"), None);
         assert!(form.checked("vide") && !form.checked("absent"));
+        let repeated = Form::parse(b"t=a&t=b&u=c");
+        let all: Vec<(&str, &str)> = repeated.pairs().collect();
+        assert_eq!(all, [("t", "a"), ("t", "b"), ("u", "c")]);
         assert_eq!(Form::parse(b"a=%FF").get("a"), Some("\u{fffd}"));
     }
 

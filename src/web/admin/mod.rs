@@ -1,5 +1,5 @@
 //! The admin and conseiller pages, under `/admin`: first-boot setup, login, packs, keys,
-//! accounts, settings and status.
+//! accounts, settings, status and activity reports.
 //!
 //! Every page is a row of `ROUTES`, which says who may open it. `dispatch` checks that once,
 //! before any handler runs: a session (from its cookie) with the right role, and for every
@@ -11,6 +11,7 @@ mod jobs;
 mod login;
 mod packs;
 mod people;
+mod reports;
 mod settings;
 mod upload;
 mod workshop;
@@ -252,6 +253,45 @@ pub const ROUTES: &[Route] = &[
         Admin,
         people::set_password,
     ),
+    route(Get, &["admin", "comptes-rendus"], Staff, reports::list),
+    route(Post, &["admin", "comptes-rendus"], Staff, reports::create),
+    // Before the report pages `comptes-rendus/N`, which would match these names too.
+    route(
+        Get,
+        &["admin", "comptes-rendus", "nouveau"],
+        Staff,
+        reports::new_form,
+    ),
+    route(
+        Get,
+        &["admin", "comptes-rendus", "export.csv"],
+        Staff,
+        reports::export_csv,
+    ),
+    route(
+        Get,
+        &["admin", "comptes-rendus", "export.json"],
+        Staff,
+        reports::export_json,
+    ),
+    route(
+        Get,
+        &["admin", "comptes-rendus", "*"],
+        Staff,
+        reports::edit_form,
+    ),
+    route(
+        Post,
+        &["admin", "comptes-rendus", "*"],
+        Staff,
+        reports::update,
+    ),
+    route(
+        Post,
+        &["admin", "comptes-rendus", "*", "supprimer"],
+        Staff,
+        reports::delete,
+    ),
     route(Get, &["admin", "reglages"], Admin, settings::settings),
     route(Post, &["admin", "reglages"], Admin, settings::save_settings),
     route(Get, &["admin", "etat"], Admin, settings::status),
@@ -467,6 +507,7 @@ pub fn admin_page(shared: &Shared, session: Option<&Session>, title: &str, main:
         @if let Some(s) = session {
             a href="/admin" { (t.a("nav_home")) }
             a href="/admin/atelier" { (t.a("nav_workshop")) }
+            a href="/admin/comptes-rendus" { (t.a("nav_reports")) }
             @if s.user.role == Role::Admin {
                 a href="/admin/paquets" { (t.a("nav_packs")) }
                 a href="/admin/cles" { (t.a("nav_keys")) }
@@ -547,6 +588,7 @@ mod tests {
             include_str!("login.rs"),
             include_str!("packs.rs"),
             include_str!("people.rs"),
+            include_str!("reports.rs"),
             include_str!("settings.rs"),
             include_str!("upload.rs"),
             include_str!("jobs.rs"),
@@ -594,6 +636,18 @@ mod tests {
         assert!(!token_matches(Some(""), Some("")));
         assert!(!token_matches(None, Some("abc")));
         assert!(!token_matches(Some("abc"), None));
+    }
+
+    #[test]
+    fn named_report_pages_come_before_the_report_number_route() {
+        for (verb, name) in [(Get, "nouveau"), (Get, "export.csv"), (Get, "export.json")] {
+            let segments = ["admin", "comptes-rendus", name];
+            let first = ROUTES
+                .iter()
+                .find(|r| r.verb == verb && matches(r.path, &segments))
+                .unwrap();
+            assert_eq!(first.path, segments, "{name} is shadowed");
+        }
     }
 
     #[test]

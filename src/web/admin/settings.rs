@@ -31,6 +31,7 @@ pub fn home(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
             ul.cards {
                 @for (href, title, text) in [
                     ("/admin/atelier", "home_workshop", "home_workshop_text"),
+                    ("/admin/comptes-rendus", "nav_reports", "home_reports"),
                     ("/admin/paquets", "nav_packs", "home_packs"),
                     ("/admin/cles", "nav_keys", "home_keys"),
                     ("/admin/comptes", "nav_users", "home_users"),
@@ -45,6 +46,7 @@ pub fn home(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
             ul.cards {
                 li { a.card href="/admin/atelier" { span.card-title { (t.a("home_workshop")) } span.card-text { (t.a("home_workshop_text")) } } }
                 li { a.card href="/ateliers" { span.card-title { (t.a("home_workshops")) } span.card-text { (t.a("home_workshops_text")) } } }
+                li { a.card href="/admin/comptes-rendus" { span.card-title { (t.a("nav_reports")) } span.card-text { (t.a("home_reports")) } } }
                 li { a.card href="/admin/mon-compte" { span.card-title { (t.a("nav_my_account")) } span.card-text { (t.a("home_my_account")) } } }
             }
         }
