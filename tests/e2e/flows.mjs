@@ -668,7 +668,11 @@ export const flows = [
       assert.equal(url.searchParams.get('type'), 'atelier-collectif');
       assert.equal(url.searchParams.get('participants'), '1');
       assert.equal(url.searchParams.get('titre'), 'Protéger ses comptes');
-    // (10) A conseiller files an activity report from a phone without JavaScript: the home
+      assert.match(await text(page.locator('main h1')), /compte-rendu/i);
+    },
+  },
+  {
+    // (11) A conseiller files an activity report from a phone without JavaScript: the home
     // card, the empty form, mistakes said next to their fields, the report saved, listed and
     // opened again; then the form as the end of a workshop session prefills it.
     name: 'comptes-rendus-sans-js',
