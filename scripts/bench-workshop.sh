@@ -21,7 +21,7 @@ LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 echo "$PASSWORD" | "$KIT" --data-dir "$WORK/data" admin create-user claire --role conseiller \
   --password-stdin >/dev/null
 start_kit "$WORK/data" "$WORK/kit.log" --no-mdns
-STEPS=$(curl -sf "$KIT_URL/tutoriels/$TUTORIAL" | grep -c "/tutoriels/$TUTORIAL/etape/" || true)
+STEPS=$(curl -sf "$KIT_URL/tutoriels/$TUTORIAL" | grep -o "/tutoriels/$TUTORIAL/etape/[0-9]*" | sort -u | wc -l)
 
 # The conseiller logs in (the session cookie feeds the dashboards).
 jar="$WORK/jar"

@@ -3,10 +3,11 @@
 
   bench_workshop.py BASE SECONDS PHONES DASHBOARDS SESSION_COOKIE|-  TUTORIAL STEPS
 
-PHONES threads, each a phone with its own cookies: one request every 2 s (the tutorial's
-steps in turn, now and then the workshop page), and every 20 s or so a help request (then,
-when a session runs, it measures when the dashboards first show it). DASHBOARDS threads
-poll /admin/atelier/tableau.json every second with the conseiller's session cookie.
+PHONES threads, each a phone with its own cookies and the nickname `banc-N`: one request
+every 2 s (the tutorial's steps in turn, now and then the workshop page), and every 15 to
+30 s a help request, taken back 5 s later. DASHBOARDS threads poll
+/admin/atelier/tableau.json every second with the conseiller's session cookie; a request's
+update latency is from its POST to the first dashboard answer that lists it.
 Prints one JSON line: the portal's latencies (ms) and the dashboard update latencies (s)."""
 
 import http.client
@@ -26,8 +27,10 @@ def main() -> None:
     session = None if session == "-" else session
     latencies: list[float] = []
     errors = [0]
-    asked: dict[int, float] = {}  # help id -> when asked
-    seen: dict[int, float] = {}  # help id -> when a dashboard first showed it
+    asked: dict[int, float] = {}  # phone -> when it last asked
+    asks = [0]
+    delays: list[float] = []  # per help request: asked → first shown on a dashboard
+    seen_ids: set[int] = set()
     lock = threading.Lock()
 
     def phone(n: int) -> None:
@@ -35,6 +38,8 @@ def main() -> None:
         cookie = ""
         step = 1
         next_help = time.monotonic() + random.uniform(5, 25)
+        cancel_at = None
+        named = False
         time.sleep(random.uniform(0, 2))
         while time.monotonic() < stop:
             path = f"/tutoriels/{tutorial}/etape/{step}" if step > 0 else "/atelier"
@@ -51,22 +56,30 @@ def main() -> None:
                     latencies.append((time.perf_counter() - started) * 1000)
                     if resp.status >= 400 and not (resp.status == 404 and step == 0):
                         errors[0] += 1
-                if session and time.monotonic() >= next_help and cookie:
+                form = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
+                if session and cookie and not named:
+                    body = f"pseudo=banc-{n}"
+                    conn.request("POST", "/atelier/pseudo", body=body, headers=form)
+                    conn.getresponse().read()
+                    named = True
+                if session and cancel_at and time.monotonic() >= cancel_at:
+                    conn.request("POST", "/aide/annuler", body="", headers=form)
+                    conn.getresponse().read()
+                    cancel_at = None
+                if session and cookie and time.monotonic() >= next_help:
                     next_help = time.monotonic() + random.uniform(15, 30)
-                    conn.request("POST", "/aide", headers={"Cookie": cookie, "Content-Length": "0",
-                                                            "Content-Type": "application/x-www-form-urlencoded"})
-                    r = conn.getresponse()
-                    r.read()
                     with lock:
-                        asked[n * 100_000 + len(asked)] = time.monotonic()
+                        asked[n] = time.monotonic()
+                        asks[0] += 1
+                    conn.request("POST", "/aide", body="", headers=form)
+                    conn.getresponse().read()
+                    cancel_at = time.monotonic() + 5
             except (OSError, http.client.HTTPException):
                 with lock:
                     errors[0] += 1
                 conn.close()
                 conn = http.client.HTTPConnection(host, port, timeout=10)
             time.sleep(2)
-
-    help_times: dict[int, float] = {}
 
     def dashboard() -> None:
         conn = http.client.HTTPConnection(host, port, timeout=10)
@@ -78,8 +91,12 @@ def main() -> None:
                 now = time.monotonic()
                 with lock:
                     for h in state.get("help", []):
-                        seen.setdefault(h["id"], now)
-                        help_times.setdefault(h["id"], now)
+                        if h["id"] in seen_ids or not h["label"].startswith("banc-"):
+                            continue
+                        seen_ids.add(h["id"])
+                        phone_n = int(h["label"][5:])
+                        if phone_n in asked:
+                            delays.append(now - asked[phone_n])
             except (OSError, http.client.HTTPException, ValueError):
                 conn.close()
                 conn = http.client.HTTPConnection(host, port, timeout=10)
@@ -95,15 +112,12 @@ def main() -> None:
 
     lat = sorted(latencies)
     pick = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] if lat else 0.0
-    # Help ids are the kit's; pair the n-th request asked with the n-th id seen.
-    asked_times = sorted(asked.values())
-    seen_times = sorted(seen.values())
-    delays = sorted(max(0.0, s - a) for a, s in zip(asked_times, seen_times))
+    delays.sort()
     dpick = lambda q: delays[min(len(delays) - 1, int(q * len(delays)))] if delays else None
     print(json.dumps({
         "requests": len(lat), "errors": errors[0],
         "p50_ms": round(pick(0.50), 2), "p99_ms": round(pick(0.99), 2),
-        "help_asked": len(asked_times), "help_seen": len(seen_times),
+        "help_asked": asks[0], "help_seen": len(seen_ids),
         "dashboard_p95_s": None if dpick(0.95) is None else round(dpick(0.95), 2),
     }))
 
