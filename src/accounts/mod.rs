@@ -184,26 +184,12 @@ pub struct Accounts {
 impl Accounts {
     /// Opens (creating if needed, readable by the kit's user only) `<data_dir>/accounts.sqlite`.
     pub fn open(data_dir: &Path) -> Result<Accounts> {
+        use crate::store::schema::{open_private, PrivateDbError};
         let path = data_dir.join(DB_FILE);
-        let wrap = |source| AccountError::Open {
-            path: path.clone(),
-            source,
-        };
-        let is_new = !path.exists();
-        let mut conn = Connection::open(&path).map_err(wrap)?;
-        if is_new {
-            use std::os::unix::fs::PermissionsExt;
-            let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
-        }
-        conn.busy_timeout(Duration::from_secs(5)).map_err(wrap)?;
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = NORMAL;
-             PRAGMA foreign_keys = ON;
-             PRAGMA cache_size = -256;",
-        )
-        .map_err(wrap)?;
-        migrate(&mut conn)?;
+        let conn = open_private(&path, MIGRATIONS).map_err(|e| match e {
+            PrivateDbError::Sql(source) => AccountError::Open { path, source },
+            PrivateDbError::TooNew { found, known } => AccountError::TooNew { found, known },
+        })?;
         Ok(Accounts { conn })
     }
 
@@ -419,17 +405,6 @@ fn insert_user(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-fn migrate(conn: &mut Connection) -> Result<()> {
-    use crate::store::schema::{apply_from, schema_version};
-    let found = schema_version(conn)?;
-    let known = MIGRATIONS.len() as i64;
-    if found > known {
-        return Err(AccountError::TooNew { found, known });
-    }
-    apply_from(conn, MIGRATIONS, found)?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -12,7 +12,6 @@ mod fields;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
@@ -156,25 +155,12 @@ fn counts_json<T: Copy>(all: &[T], counts: &[u32], code: fn(T) -> &'static str) 
 impl Reports {
     /// Opens (creating if needed, readable by the kit's user only) `<data_dir>/reports.sqlite`.
     pub fn open(data_dir: &Path) -> Result<Reports> {
+        use crate::store::schema::{open_private, PrivateDbError};
         let path = data_dir.join(DB_FILE);
-        let wrap = |source| ReportError::Open {
-            path: path.clone(),
-            source,
-        };
-        let is_new = !path.exists();
-        let mut conn = Connection::open(&path).map_err(wrap)?;
-        if is_new {
-            use std::os::unix::fs::PermissionsExt;
-            let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
-        }
-        conn.busy_timeout(Duration::from_secs(5)).map_err(wrap)?;
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = NORMAL;
-             PRAGMA cache_size = -256;",
-        )
-        .map_err(wrap)?;
-        migrate(&mut conn)?;
+        let conn = open_private(&path, MIGRATIONS).map_err(|e| match e {
+            PrivateDbError::Sql(source) => ReportError::Open { path, source },
+            PrivateDbError::TooNew { found, known } => ReportError::TooNew { found, known },
+        })?;
         Ok(Reports { conn })
     }
 
@@ -436,17 +422,6 @@ fn report_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Report> {
         updated_at: r.get(5)?,
         fields,
     })
-}
-
-fn migrate(conn: &mut Connection) -> Result<()> {
-    use crate::store::schema::{apply_from, schema_version};
-    let found = schema_version(conn)?;
-    let known = MIGRATIONS.len() as i64;
-    if found > known {
-        return Err(ReportError::TooNew { found, known });
-    }
-    apply_from(conn, MIGRATIONS, found)?;
-    Ok(())
 }
 
 #[cfg(test)]

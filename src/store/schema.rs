@@ -98,6 +98,52 @@ pub fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Why a side database of the kit (accounts, reports, workshops) could not be opened.
+#[derive(Debug)]
+pub(crate) enum PrivateDbError {
+    Sql(rusqlite::Error),
+    /// Written by a newer program (`found`) than this one knows (`known`).
+    TooNew {
+        found: i64,
+        known: i64,
+    },
+}
+
+impl From<rusqlite::Error> for PrivateDbError {
+    fn from(e: rusqlite::Error) -> Self {
+        PrivateDbError::Sql(e)
+    }
+}
+
+/// Opens a side database of the kit, creating it readable by the kit's user only: WAL (the
+/// workers read while one writes), a 5 s busy timeout, foreign keys, a small page cache, and
+/// `migrations` applied from the version the file records.
+pub(crate) fn open_private(
+    path: &Path,
+    migrations: &[&str],
+) -> std::result::Result<Connection, PrivateDbError> {
+    let is_new = !path.exists();
+    let mut conn = Connection::open(path)?;
+    if is_new {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    }
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = NORMAL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA cache_size = -256;",
+    )?;
+    let found = schema_version(&conn)?;
+    let known = migrations.len() as i64;
+    if found > known {
+        return Err(PrivateDbError::TooNew { found, known });
+    }
+    apply_from(&mut conn, migrations, found)?;
+    Ok(conn)
+}
+
 /// The schema version a database file records (`PRAGMA user_version`; 0 when new).
 pub(crate) fn schema_version(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("PRAGMA user_version", [], |r| r.get(0))

@@ -80,32 +80,12 @@ pub struct WorkshopStore {
 
 impl WorkshopStore {
     pub fn open(data_dir: &Path) -> Result<WorkshopStore> {
+        use crate::store::schema::{open_private, PrivateDbError};
         let path = data_dir.join(DB_FILE);
-        let wrap = |source| WorkshopStoreError::Open {
-            path: path.clone(),
-            source,
-        };
-        let is_new = !path.exists();
-        let mut conn = Connection::open(&path).map_err(wrap)?;
-        if is_new {
-            use std::os::unix::fs::PermissionsExt;
-            let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
-        }
-        conn.busy_timeout(Duration::from_secs(5)).map_err(wrap)?;
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = NORMAL;
-             PRAGMA foreign_keys = ON;
-             PRAGMA cache_size = -256;",
-        )
-        .map_err(wrap)?;
-        use crate::store::schema::{apply_from, schema_version};
-        let found = schema_version(&conn)?;
-        let known = MIGRATIONS.len() as i64;
-        if found > known {
-            return Err(WorkshopStoreError::TooNew { found, known });
-        }
-        apply_from(&mut conn, MIGRATIONS, found)?;
+        let conn = open_private(&path, MIGRATIONS).map_err(|e| match e {
+            PrivateDbError::Sql(source) => WorkshopStoreError::Open { path, source },
+            PrivateDbError::TooNew { found, known } => WorkshopStoreError::TooNew { found, known },
+        })?;
         Ok(WorkshopStore { conn })
     }
 
