@@ -127,6 +127,7 @@ pub(crate) fn open_private(
     if is_new {
         use std::os::unix::fs::PermissionsExt;
         let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+        give_to_dir_owner(path);
     }
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.execute_batch(
@@ -142,6 +143,22 @@ pub(crate) fn open_private(
     }
     apply_from(&mut conn, migrations, found)?;
     Ok(conn)
+}
+
+/// An admin running a command as root (`sudo mednum-kit admin create-user …`) must not leave
+/// a file the service cannot open: a new file goes to the owner of its folder (the data dir
+/// belongs to the service's user). SQLite gives its `-wal` and `-shm` files the database's
+/// owner by itself when it runs as root.
+fn give_to_dir_owner(path: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return;
+    }
+    let Some(dir) = path.parent().and_then(|d| std::fs::metadata(d).ok()) else {
+        return;
+    };
+    let _ = std::os::unix::fs::chown(path, Some(dir.uid()), Some(dir.gid()));
 }
 
 /// The schema version a database file records (`PRAGMA user_version`; 0 when new).
@@ -243,6 +260,25 @@ mod tests {
             })
             .unwrap();
         assert_eq!(designated, 0);
+    }
+
+    #[test]
+    fn a_side_database_made_by_root_belongs_to_the_data_dirs_owner() {
+        use std::os::unix::fs::MetadataExt;
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            return; // only root can give files away
+        }
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::chown(dir.path(), Some(61873), Some(61873)).unwrap();
+        let path = dir.path().join("side.sqlite");
+        let conn = open_private(&path, &["CREATE TABLE t (x)"]).unwrap();
+        conn.execute("INSERT INTO t VALUES (1)", []).unwrap();
+        let meta = std::fs::metadata(&path).unwrap();
+        assert_eq!(
+            (meta.uid(), meta.gid(), meta.mode() & 0o777),
+            (61873, 61873, 0o600)
+        );
     }
 
     #[test]
