@@ -216,7 +216,8 @@ pub enum ReportCommand {
     /// CSV : pour un tableur (LibreOffice, Excel). Les colonnes sont séparées par « ; », la
     /// première ligne donne leur nom en français.
     ///
-    /// JSON : pour un logiciel. Les noms des champs sont en anglais et ne changent pas.
+    /// JSON : pour un logiciel. Les noms et les valeurs sont ceux de l'API de La Coop de la
+    /// médiation numérique ; ce qui est propre au kit est sous `kit`.
     ///
     /// Exemples : `mednum-kit report export --format csv --out comptes-rendus.csv` ou
     /// `mednum-kit report export --format json --since 2026-01-01`

@@ -274,12 +274,12 @@ fn another_conseiller_finds_nothing_and_the_admin_sees_everything() {
     let json: serde_json::Value =
         serde_json::from_slice(&anne.get(&format!("{BASE}/export.json")).body).unwrap();
     assert_eq!(json.as_array().unwrap().len(), 1);
-    assert_eq!(json[0]["owner"], "anne");
+    assert_eq!(json[0]["kit"]["compte"], "anne");
     let json: serde_json::Value =
         serde_json::from_slice(&paul.get(&format!("{BASE}/export.json")).body).unwrap();
     assert_eq!(json.as_array().unwrap().len(), 1);
-    assert_eq!(json[0]["owner"], "paul");
-    assert_eq!(json[0]["participants"], 1);
+    assert_eq!(json[0]["kit"]["compte"], "paul");
+    assert_eq!(json[0]["accompagnements"], 1);
 
     // The admin sees both, says who wrote each, and may correct them.
     let (mut claire, claire_csrf) = signed_in(&kit, CLAIRE, "claire");
@@ -294,7 +294,7 @@ fn another_conseiller_finds_nothing_and_the_admin_sees_everything() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| r["owner"].as_str().unwrap())
+        .map(|r| r["kit"]["compte"].as_str().unwrap())
         .collect();
     // Oldest activity first: anne's workshop (February), then paul's help (March).
     assert_eq!(owners, ["anne", "paul"]);
@@ -364,9 +364,14 @@ fn the_end_of_a_workshop_session_prefills_a_new_report() {
     assert_eq!(r.status, 303, "{}", r.text());
     let json: serde_json::Value =
         serde_json::from_slice(&paul.get(&format!("{BASE}/export.json")).body).unwrap();
-    assert_eq!(json[0]["workshop_session"], "atelier-42");
-    assert_eq!(json[0]["workshop_level"], "intermediaire");
-    assert_eq!(json[0]["themes"], serde_json::json!(["email", "securite"]));
+    assert_eq!(json[0]["kit"]["seance_atelier"], "atelier-42");
+    assert_eq!(json[0]["type"], "collectif");
+    assert_eq!(json[0]["titre_atelier"], "Le courriel pas à pas");
+    assert_eq!(json[0]["niveau_atelier"], "intermediaire");
+    assert_eq!(
+        json[0]["thematiques"],
+        serde_json::json!(["email", "securite_numerique"])
+    );
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! Reports as files to take away: CSV for a spreadsheet (French headers and labels, `;`
 //! between cells, UTF-8 with a BOM and CRLF line ends, as French spreadsheets expect) and
-//! JSON for programs (stable English keys, codes as values). The same bytes come from the
-//! admin pages and from `mednum-kit report export`.
+//! JSON for programs (the names and values of La Coop de la médiation numérique's API v1,
+//! the kit's own data under `kit`). The same bytes come from the admin pages and from
+//! `mednum-kit report export`.
 //!
 //! Only what a report holds goes out: no address, device or nickname (reports have none).
 
@@ -11,7 +12,9 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
 use super::date::utc_timestamp;
-use super::{AgeBand, Field, Report, Status};
+use super::{
+    AgeBand, Autonomy, Domain, Equipment, Field, Kind, Level, PlaceKind, Report, Status, Theme,
+};
 
 /// The byte order mark: tells a spreadsheet the file is UTF-8 (without it, Excel reads
 /// "Thèmes" as "ThÃ¨mes").
@@ -129,91 +132,297 @@ pub fn csv(reports: &[Report]) -> Vec<u8> {
     out.into_bytes()
 }
 
-/// Counts as a JSON object with every code of the vocabulary, in its order.
-struct Counts<'a, T: 'static> {
-    all: &'static [T],
-    counts: &'a [u32],
-    code: fn(T) -> &'static str,
+// JSON: La Coop de la médiation numérique's names and values (its API v1, `GET
+// /api/v1/activites`, attributes of an `activite`), so that a tool reading the Coop reads the
+// kit too. Each mapping below is a `match` without a wildcard: a new kit code does not
+// compile until someone decides what the Coop calls it.
+
+/// The Coop's `type`. Since its migration `remove_demarche_activite_type` (April 2025) the
+/// Coop stores only `individuel` and `collectif`: a former `demarche` became an `individuel`
+/// activity with the thematique `aide_aux_demarches_administratives` and the procedure's
+/// domain (its API still lists `demarche_administrative`, and never sends it). That is the
+/// Coop's current split, so an aide ponctuelle is `individuel`, whatever its themes: its
+/// online procedures are already in `thematiques`, and `kit.type` keeps the kit's own kind.
+fn coop_type(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Workshop => "collectif",
+        Kind::Individual => "individuel",
+        Kind::Quick => "individuel",
+    }
 }
 
-impl<T: Copy> Serialize for Counts<'_, T> {
+/// The Coop's `type_lieu`: the kit's usual place is the conseiller's `lieu_activite`.
+fn coop_place(place: PlaceKind) -> &'static str {
+    match place {
+        PlaceKind::Usual => "lieu_activite",
+        PlaceKind::Home => "domicile",
+        PlaceKind::Remote => "a_distance",
+        PlaceKind::Other => "autre",
+    }
+}
+
+/// The Coop's `thematiques` for a theme; `None` for "autre", which the Coop has no code for
+/// (it goes out as `kit.autre_thematique`).
+fn coop_theme(theme: Theme) -> Option<&'static str> {
+    Some(match theme {
+        Theme::Diagnostic => "diagnostic_numerique",
+        Theme::Device => "prendre_en_main_du_materiel",
+        Theme::Browsing => "navigation_sur_internet",
+        Theme::Email => "email",
+        Theme::Office => "bureautique",
+        Theme::Social => "reseaux_sociaux",
+        Theme::Health => "sante",
+        Theme::Money => "banque_et_achats_en_ligne",
+        Theme::Security => "securite_numerique",
+        Theme::Parenting => "parentalite",
+        Theme::School => "scolarite_et_numerique",
+        Theme::Work => "insertion_professionnelle",
+        Theme::Procedures => "aide_aux_demarches_administratives",
+        Theme::Ai => "intelligence_artificielle",
+        Theme::Other => return None,
+    })
+}
+
+/// A procedure's domain is one of the Coop's `thematiques` too.
+fn coop_domain(domain: Domain) -> &'static str {
+    match domain {
+        Domain::Papers => "papiers_elections_citoyennete",
+        Domain::Family => "famille_scolarite",
+        Domain::SocialHealth => "social_sante",
+        Domain::Work => "travail_formation",
+        Domain::Housing => "logement",
+        Domain::Transport => "transports_mobilite",
+        Domain::Taxes => "argent_impots",
+        Domain::Justice => "justice",
+        Domain::Foreigners => "etrangers_europe",
+        Domain::Leisure => "loisirs_sports_culture",
+    }
+}
+
+fn coop_level(level: Level) -> &'static str {
+    match level {
+        Level::Beginner => "debutant",
+        Level::Intermediate => "intermediaire",
+        Level::Advanced => "avance",
+    }
+}
+
+fn coop_equipment(equipment: Equipment) -> &'static str {
+    match equipment {
+        Equipment::Computer => "ordinateur",
+        Equipment::Phone => "telephone",
+        Equipment::Tablet => "tablette",
+        Equipment::Other => "autre",
+        Equipment::None => "aucun",
+    }
+}
+
+fn coop_autonomy(autonomy: Autonomy) -> &'static str {
+    match autonomy {
+        Autonomy::Accompanied => "entierement_accompagne",
+        Autonomy::Partly => "partiellement_autonome",
+        Autonomy::Autonomous => "autonome",
+    }
+}
+
+fn coop_age_band(band: AgeBand) -> &'static str {
+    match band {
+        AgeBand::Under12 => "moins_de_douze",
+        AgeBand::From12 => "douze_dix_huit",
+        AgeBand::From18 => "dix_huit_vingt_quatre",
+        AgeBand::From25 => "vingt_cinq_trente_neuf",
+        AgeBand::From40 => "quarante_cinquante_neuf",
+        AgeBand::From60 => "soixante_soixante_neuf",
+        AgeBand::From70 => "soixante_dix_plus",
+        AgeBand::Unknown => "non_communique",
+    }
+}
+
+fn coop_status(status: Status) -> &'static str {
+    match status {
+        Status::School => "scolarise",
+        Status::Jobless => "sans_emploi",
+        Status::Employed => "en_emploi",
+        Status::Retired => "retraite",
+        Status::Unknown => "non_communique",
+    }
+}
+
+/// Counts as a JSON object: code → number, every code once, in the vocabulary's order.
+struct Tally(Vec<(&'static str, u32)>);
+
+impl Serialize for Tally {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.all.len()))?;
-        for (&item, n) in self.all.iter().zip(self.counts) {
-            map.serialize_entry((self.code)(item), n)?;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (code, n) in &self.0 {
+            map.serialize_entry(code, n)?;
         }
         map.end()
     }
 }
 
-/// One report in the JSON export. Field order and names are part of the format.
+/// The kit's counts under the Coop's codes. The people counted in no band (the kit lets
+/// the counts add up to less than the participants) are added to `unknown`: the Coop
+/// counts each person once in each breakdown, `non_communique` when not said, so its
+/// breakdowns add up to `total`, and so do these.
+fn tally<T: Copy + PartialEq>(
+    all: &[T],
+    counts: &[u32],
+    total: u32,
+    unknown: T,
+    coop: fn(T) -> &'static str,
+) -> Tally {
+    let untold = total.saturating_sub(counts.iter().sum());
+    Tally(
+        all.iter()
+            .zip(counts)
+            .map(|(&item, &n)| (coop(item), if item == unknown { n + untold } else { n }))
+            .collect(),
+    )
+}
+
+/// The Coop's `beneficiaires`: counts only, never a person.
+#[derive(Serialize)]
+struct Beneficiaires {
+    total: u32,
+    /// The kit does not ask for genders: everyone is `non_communique`.
+    genres: Tally,
+    tranches_age: Tally,
+    statuts: Tally,
+}
+
+/// What the Coop has no attribute for: the kit's own data, apart so that the Coop's part
+/// stays the Coop's.
+#[derive(Serialize)]
+struct KitPart<'a> {
+    id: i64,
+    /// The kit's own kind (`aide-ponctuelle` and `accompagnement-individuel` are both the
+    /// Coop's `individuel`).
+    #[serde(rename = "type")]
+    kind: &'static str,
+    nom_du_lieu: Option<&'a str>,
+    /// The theme "autre" was ticked (the Coop has no such thematique).
+    autre_thematique: bool,
+    /// Where the person was sent, as the conseiller wrote it.
+    orientation: Option<&'a str>,
+    notes: Option<&'a str>,
+    compte: &'a str,
+    seance_atelier: Option<&'a str>,
+    creation: String,
+    modification: String,
+}
+
+/// One report in the JSON export: an `activite`'s attributes as the Coop's API v1 names
+/// them, then `kit`. Field order and names are part of the format.
 #[derive(Serialize)]
 struct JsonReport<'a> {
-    id: i64,
+    #[serde(rename = "type")]
     kind: &'static str,
     date: String,
-    duration_minutes: u32,
-    place_type: &'static str,
-    place_name: &'a str,
-    commune: &'a str,
-    postal_code: &'a str,
-    themes: Vec<&'static str>,
-    procedure_domains: Vec<&'static str>,
-    workshop_title: &'a str,
-    workshop_level: Option<&'static str>,
-    equipment: Vec<&'static str>,
-    participants: u32,
-    age_bands: Counts<'a, AgeBand>,
-    statuses: Counts<'a, Status>,
-    autonomy: Option<&'static str>,
-    redirected_to: &'a str,
-    notes: &'a str,
-    owner: &'a str,
-    workshop_session: Option<&'a str>,
-    created_at: String,
-    updated_at: String,
+    duree: u32,
+    accompagnements: u32,
+    type_lieu: &'static str,
+    /// With `lieu_commune`: for any place but `lieu_activite` (as the Coop says them).
+    lieu_code_postal: Option<&'a str>,
+    lieu_commune: Option<&'a str>,
+    /// The kit does not know INSEE codes: always `null`.
+    lieu_code_insee: Option<&'a str>,
+    materiel: Vec<&'static str>,
+    thematiques: Vec<&'static str>,
+    titre_atelier: Option<&'a str>,
+    niveau_atelier: Option<&'static str>,
+    autonomie: Option<&'static str>,
+    /// `null` for a workshop, as in the Coop.
+    oriente_vers_structure: Option<bool>,
+    /// The Coop's closed list has no room for the kit's free text: `autre` when the person
+    /// was sent somewhere (the text is `kit.orientation`), `null` otherwise.
+    structure_de_redirection: Option<&'static str>,
+    precisions_demarche: Option<&'a str>,
+    tags: [&'a str; 0],
+    beneficiaires: Beneficiaires,
+    kit: KitPart<'a>,
+}
+
+/// An empty text is `null`, as the Coop says "not given".
+fn given(text: &str) -> Option<&str> {
+    Some(text).filter(|t| !t.is_empty())
 }
 
 impl<'a> JsonReport<'a> {
     fn of(report: &'a Report) -> JsonReport<'a> {
         let f = &report.fields;
+        let elsewhere = match f.place {
+            PlaceKind::Usual => false,
+            PlaceKind::Home | PlaceKind::Remote | PlaceKind::Other => true,
+        };
+        let redirected = match f.kind {
+            Kind::Workshop => None,
+            Kind::Individual | Kind::Quick => Some(!f.redirection.is_empty()),
+        };
+        let total = f.participants;
         JsonReport {
-            id: report.id,
-            kind: f.kind.code(),
+            kind: coop_type(f.kind),
             date: f.date.to_string(),
-            duration_minutes: f.duration,
-            place_type: f.place.code(),
-            place_name: &f.structure,
-            commune: &f.commune,
-            postal_code: &f.postal_code,
-            themes: f.themes.iter().map(|t| t.code()).collect(),
-            procedure_domains: f.domains.iter().map(|d| d.code()).collect(),
-            workshop_title: &f.title,
-            workshop_level: f.level.map(|l| l.code()),
-            equipment: f.equipment.iter().map(|e| e.code()).collect(),
-            participants: f.participants,
-            age_bands: Counts {
-                all: AgeBand::ALL,
-                counts: &f.ages,
-                code: AgeBand::code,
+            duree: f.duration,
+            accompagnements: total,
+            type_lieu: coop_place(f.place),
+            lieu_code_postal: given(&f.postal_code).filter(|_| elsewhere),
+            lieu_commune: given(&f.commune).filter(|_| elsewhere),
+            lieu_code_insee: None,
+            materiel: f.equipment.iter().map(|&e| coop_equipment(e)).collect(),
+            thematiques: f
+                .themes
+                .iter()
+                .filter_map(|&t| coop_theme(t))
+                .chain(f.domains.iter().map(|&d| coop_domain(d)))
+                .collect(),
+            titre_atelier: given(&f.title),
+            niveau_atelier: f.level.map(coop_level),
+            autonomie: f.autonomy.map(coop_autonomy),
+            oriente_vers_structure: redirected,
+            structure_de_redirection: redirected.filter(|&r| r).map(|_| "autre"),
+            precisions_demarche: None,
+            tags: [],
+            beneficiaires: Beneficiaires {
+                total,
+                genres: Tally(vec![
+                    ("masculin", 0),
+                    ("feminin", 0),
+                    ("non_communique", total),
+                ]),
+                tranches_age: tally(
+                    AgeBand::ALL,
+                    &f.ages,
+                    total,
+                    AgeBand::Unknown,
+                    coop_age_band,
+                ),
+                statuts: tally(
+                    Status::ALL,
+                    &f.statuses,
+                    total,
+                    Status::Unknown,
+                    coop_status,
+                ),
             },
-            statuses: Counts {
-                all: Status::ALL,
-                counts: &f.statuses,
-                code: Status::code,
+            kit: KitPart {
+                id: report.id,
+                kind: f.kind.code(),
+                nom_du_lieu: given(&f.structure),
+                autre_thematique: f.themes.contains(&Theme::Other),
+                orientation: given(&f.redirection),
+                notes: given(&f.notes),
+                compte: &report.owner,
+                seance_atelier: report.workshop_session.as_deref(),
+                creation: utc_timestamp(report.created_at),
+                modification: utc_timestamp(report.updated_at),
             },
-            autonomy: f.autonomy.map(|a| a.code()),
-            redirected_to: &f.redirection,
-            notes: &f.notes,
-            owner: &report.owner,
-            workshop_session: report.workshop_session.as_deref(),
-            created_at: utc_timestamp(report.created_at),
-            updated_at: utc_timestamp(report.updated_at),
         }
     }
 }
 
-/// The reports as a JSON array (indented, ending with a line break).
+/// The reports as a JSON array of the Coop's `activite` attributes (indented, ending with
+/// a line break).
 pub fn json(reports: &[Report]) -> Vec<u8> {
     let all: Vec<JsonReport<'_>> = reports.iter().map(JsonReport::of).collect();
     // Serializing plain structs, strings and numbers to memory cannot fail.
@@ -225,7 +434,7 @@ pub fn json(reports: &[Report]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::super::tests::{help, PAUL};
-    use super::super::{Fields, Kind, Level, PlaceKind, Reports, Theme};
+    use super::super::{Fields, Reports};
     use super::*;
 
     #[test]
@@ -322,59 +531,313 @@ mod tests {
         assert_eq!(json(&[]), b"[]\n");
     }
 
+    /// The sample as the Coop's API v1 says an `activite`, then the kit's own part.
+    const SAMPLE_JSON: &str = r#"[
+  {
+    "type": "collectif",
+    "date": "2026-03-12",
+    "duree": 90,
+    "accompagnements": 6,
+    "type_lieu": "lieu_activite",
+    "lieu_code_postal": null,
+    "lieu_commune": null,
+    "lieu_code_insee": null,
+    "materiel": [
+      "telephone"
+    ],
+    "thematiques": [
+      "email",
+      "securite_numerique"
+    ],
+    "titre_atelier": "=IMPORTXML(\"http://x\")",
+    "niveau_atelier": "debutant",
+    "autonomie": null,
+    "oriente_vers_structure": null,
+    "structure_de_redirection": null,
+    "precisions_demarche": null,
+    "tags": [],
+    "beneficiaires": {
+      "total": 6,
+      "genres": {
+        "masculin": 0,
+        "feminin": 0,
+        "non_communique": 6
+      },
+      "tranches_age": {
+        "moins_de_douze": 0,
+        "douze_dix_huit": 0,
+        "dix_huit_vingt_quatre": 1,
+        "vingt_cinq_trente_neuf": 0,
+        "quarante_cinquante_neuf": 0,
+        "soixante_soixante_neuf": 0,
+        "soixante_dix_plus": 0,
+        "non_communique": 5
+      },
+      "statuts": {
+        "scolarise": 0,
+        "sans_emploi": 0,
+        "en_emploi": 0,
+        "retraite": 0,
+        "non_communique": 6
+      }
+    },
+    "kit": {
+      "id": 1,
+      "type": "atelier-collectif",
+      "nom_du_lieu": "Médiathèque \"Les Tilleuls\"; salle 2",
+      "autre_thematique": false,
+      "orientation": null,
+      "notes": "Bien.\nÀ refaire",
+      "compte": "paul",
+      "seance_atelier": "s-1",
+      "creation": "2026-03-12T09:05:00Z",
+      "modification": "2026-03-12T09:06:00Z"
+    }
+  },
+  {
+    "type": "individuel",
+    "date": "2026-03-13",
+    "duree": 45,
+    "accompagnements": 1,
+    "type_lieu": "domicile",
+    "lieu_code_postal": "15100",
+    "lieu_commune": "Saint-Flour",
+    "lieu_code_insee": null,
+    "materiel": [
+      "telephone"
+    ],
+    "thematiques": [
+      "aide_aux_demarches_administratives",
+      "argent_impots"
+    ],
+    "titre_atelier": null,
+    "niveau_atelier": null,
+    "autonomie": "partiellement_autonome",
+    "oriente_vers_structure": true,
+    "structure_de_redirection": "autre",
+    "precisions_demarche": null,
+    "tags": [],
+    "beneficiaires": {
+      "total": 1,
+      "genres": {
+        "masculin": 0,
+        "feminin": 0,
+        "non_communique": 1
+      },
+      "tranches_age": {
+        "moins_de_douze": 0,
+        "douze_dix_huit": 0,
+        "dix_huit_vingt_quatre": 0,
+        "vingt_cinq_trente_neuf": 0,
+        "quarante_cinquante_neuf": 0,
+        "soixante_soixante_neuf": 1,
+        "soixante_dix_plus": 0,
+        "non_communique": 0
+      },
+      "statuts": {
+        "scolarise": 0,
+        "sans_emploi": 0,
+        "en_emploi": 0,
+        "retraite": 1,
+        "non_communique": 0
+      }
+    },
+    "kit": {
+      "id": 2,
+      "type": "accompagnement-individuel",
+      "nom_du_lieu": null,
+      "autre_thematique": false,
+      "orientation": "CCAS",
+      "notes": "Déclaration en ligne.",
+      "compte": "paul",
+      "seance_atelier": null,
+      "creation": "2026-03-12T09:05:00Z",
+      "modification": "2026-03-12T09:06:00Z"
+    }
+  }
+]
+"#;
+
     #[test]
-    fn the_json_has_stable_english_keys_and_codes() {
-        let value: serde_json::Value = serde_json::from_slice(&json(&sample())).unwrap();
-        let first = &value[0];
-        let keys: Vec<&str> = first
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(String::as_str)
-            .collect();
-        let mut expected = vec![
-            "id",
-            "kind",
-            "date",
-            "duration_minutes",
-            "place_type",
-            "place_name",
-            "commune",
-            "postal_code",
-            "themes",
-            "procedure_domains",
-            "workshop_title",
-            "workshop_level",
-            "equipment",
-            "participants",
-            "age_bands",
-            "statuses",
-            "autonomy",
-            "redirected_to",
-            "notes",
-            "owner",
-            "workshop_session",
-            "created_at",
-            "updated_at",
-        ];
-        expected.sort();
-        assert_eq!(keys, expected);
-        assert_eq!(first["kind"], "atelier-collectif");
-        assert_eq!(first["themes"], serde_json::json!(["email", "securite"]));
-        assert_eq!(first["workshop_level"], "debutant");
-        assert_eq!(first["age_bands"]["18-24"], 1);
-        assert_eq!(first["age_bands"].as_object().unwrap().len(), 8);
-        assert_eq!(first["workshop_session"], "s-1");
-        assert_eq!(first["created_at"], "2026-03-12T09:05:00Z");
-        assert_eq!(value[1]["autonomy"], "partiellement-autonome");
+    fn the_json_of_two_reports_is_the_coops_attributes_exactly() {
+        assert_eq!(String::from_utf8(json(&sample())).unwrap(), SAMPLE_JSON);
+    }
+
+    #[test]
+    fn a_quick_help_is_individuel_and_what_the_coop_cannot_say_goes_under_kit() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut reports = Reports::open(dir.path()).unwrap();
+        let quick = Fields {
+            kind: Kind::Quick,
+            place: PlaceKind::Remote,
+            commune: String::new(),
+            postal_code: String::new(),
+            themes: vec![Theme::Procedures, Theme::Other],
+            domains: vec![Domain::Papers, Domain::Leisure],
+            equipment: vec![Equipment::None],
+            participants: 3,
+            ages: [0, 0, 0, 0, 1, 0, 0, 1],
+            statuses: [0, 2, 0, 0, 0],
+            autonomy: None,
+            redirection: String::new(),
+            notes: String::new(),
+            ..help("2026-03-14")
+        };
+        let report = reports.create(PAUL, &quick, None).unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&json(&[report])).unwrap();
+        let r = &value[0];
+        assert_eq!(r["type"], "individuel");
+        assert_eq!(r["type_lieu"], "a_distance");
+        assert_eq!(r["lieu_code_postal"], serde_json::Value::Null);
+        assert_eq!(r["lieu_commune"], serde_json::Value::Null);
+        assert_eq!(r["materiel"], serde_json::json!(["aucun"]));
         assert_eq!(
-            value[1]["procedure_domains"],
-            serde_json::json!(["argent-impots"])
+            r["thematiques"],
+            serde_json::json!([
+                "aide_aux_demarches_administratives",
+                "papiers_elections_citoyennete",
+                "loisirs_sports_culture"
+            ])
         );
-        assert_eq!(value[1]["workshop_session"], serde_json::Value::Null);
-        // The keys come out in the format's order.
-        let text = String::from_utf8(json(&sample())).unwrap();
-        assert!(text.find("\"id\"").unwrap() < text.find("\"kind\"").unwrap());
-        assert!(text.find("\"moins-12\"").unwrap() < text.find("\"12-17\"").unwrap());
+        assert_eq!(r["autonomie"], serde_json::Value::Null);
+        assert_eq!(r["oriente_vers_structure"], false);
+        assert_eq!(r["structure_de_redirection"], serde_json::Value::Null);
+        // The untold count goes to `non_communique`: each breakdown adds up to `total`.
+        let b = &r["beneficiaires"];
+        assert_eq!(b["total"], 3);
+        assert_eq!(b["tranches_age"]["quarante_cinquante_neuf"], 1);
+        assert_eq!(b["tranches_age"]["non_communique"], 2);
+        assert_eq!(b["statuts"]["sans_emploi"], 2);
+        assert_eq!(b["statuts"]["non_communique"], 1);
+        for breakdown in ["genres", "tranches_age", "statuts"] {
+            let sum: u64 = b[breakdown]
+                .as_object()
+                .unwrap()
+                .values()
+                .map(|n| n.as_u64().unwrap())
+                .sum();
+            assert_eq!(sum, 3, "{breakdown}");
+        }
+        assert_eq!(r["kit"]["type"], "aide-ponctuelle");
+        assert_eq!(r["kit"]["autre_thematique"], true);
+        assert_eq!(r["kit"]["orientation"], serde_json::Value::Null);
+        assert_eq!(r["kit"]["notes"], serde_json::Value::Null);
+    }
+
+    /// The Coop's `thematiques` (API v1, DESIGN.md).
+    const COOP_THEMATIQUES: &[&str] = &[
+        "diagnostic_numerique",
+        "prendre_en_main_du_materiel",
+        "maintenance_de_materiel",
+        "gere_ses_contenus_numeriques",
+        "navigation_sur_internet",
+        "email",
+        "bureautique",
+        "reseaux_sociaux",
+        "sante",
+        "banque_et_achats_en_ligne",
+        "entrepreneuriat",
+        "insertion_professionnelle",
+        "securite_numerique",
+        "parentalite",
+        "scolarite_et_numerique",
+        "creer_avec_le_numerique",
+        "culture_numerique",
+        "intelligence_artificielle",
+        "aide_aux_demarches_administratives",
+        "papiers_elections_citoyennete",
+        "famille_scolarite",
+        "social_sante",
+        "travail_formation",
+        "logement",
+        "transports_mobilite",
+        "argent_impots",
+        "justice",
+        "etrangers_europe",
+        "loisirs_sports_culture",
+        "associations",
+    ];
+
+    /// Each kit code becomes a value of the Coop's list, and two kit codes never the same.
+    fn check_mapping<T: Copy + std::fmt::Debug>(
+        all: &[T],
+        coop: impl Fn(T) -> &'static str,
+        allowed: &[&str],
+    ) {
+        let mapped: Vec<&str> = all.iter().map(|&item| coop(item)).collect();
+        for (item, code) in all.iter().zip(&mapped) {
+            assert!(allowed.contains(code), "{item:?} → {code}");
+        }
+        for (i, code) in mapped.iter().enumerate() {
+            assert!(!mapped[i + 1..].contains(code), "{code} twice");
+        }
+    }
+
+    #[test]
+    fn every_kit_code_has_its_own_value_in_the_coops_lists() {
+        let themes: Vec<Theme> = Theme::ALL
+            .iter()
+            .copied()
+            .filter(|&t| t != Theme::Other)
+            .collect();
+        assert_eq!(coop_theme(Theme::Other), None);
+        let mut thematiques: Vec<&str> = themes.iter().map(|&t| coop_theme(t).unwrap()).collect();
+        thematiques.extend(Domain::ALL.iter().map(|&d| coop_domain(d)));
+        check_mapping(&thematiques, |t| t, COOP_THEMATIQUES);
+        check_mapping(
+            &[Kind::Workshop, Kind::Individual],
+            coop_type,
+            &["individuel", "demarche_administrative", "collectif"],
+        );
+        assert_eq!(coop_type(Kind::Quick), "individuel");
+        check_mapping(
+            PlaceKind::ALL,
+            coop_place,
+            &["lieu_activite", "domicile", "a_distance", "autre"],
+        );
+        check_mapping(
+            Equipment::ALL,
+            coop_equipment,
+            &["ordinateur", "telephone", "tablette", "autre", "aucun"],
+        );
+        check_mapping(
+            Level::ALL,
+            coop_level,
+            &["debutant", "intermediaire", "avance"],
+        );
+        check_mapping(
+            Autonomy::ALL,
+            coop_autonomy,
+            &[
+                "entierement_accompagne",
+                "partiellement_autonome",
+                "autonome",
+            ],
+        );
+        check_mapping(
+            AgeBand::ALL,
+            coop_age_band,
+            &[
+                "moins_de_douze",
+                "douze_dix_huit",
+                "dix_huit_vingt_quatre",
+                "vingt_cinq_trente_neuf",
+                "quarante_cinquante_neuf",
+                "soixante_soixante_neuf",
+                "soixante_dix_plus",
+                "non_communique",
+            ],
+        );
+        check_mapping(
+            Status::ALL,
+            coop_status,
+            &[
+                "scolarise",
+                "sans_emploi",
+                "en_emploi",
+                "retraite",
+                "non_communique",
+            ],
+        );
     }
 }
