@@ -521,10 +521,13 @@ export const flows = [
 
         await goto('/admin/paquets');
         await page.locator('#paquet').setInputFiles(packFile);
-        await follow(page.getByRole('button', { name: 'Envoyer et installer' }));
-        assert.match(new URL(page.url()).pathname, /^\/admin\/travaux\/\d+$/);
-        // The job's page reloads itself once the install is done.
+        // The upload goes by script (with its progress bar), then to the job's page, which
+        // reloads itself once the install is done: audited in that final state.
+        const toJob = page.waitForURL(/\/admin\/travaux\/\d+$/);
+        await page.getByRole('button', { name: 'Envoyer et installer' }).tap();
+        await toJob;
         await page.locator('main .notice').waitFor({ timeout: 30_000 });
+        await page.waitForLoadState('load');
         await ctx.audit();
         assert.match(await text(page.locator('main .notice')), /C'est installé : fiches-caf version 1\.0\.0/);
       } finally {
