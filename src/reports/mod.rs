@@ -13,7 +13,8 @@ mod fields;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, TransactionBehavior};
 
 pub use date::Date;
 pub use fields::{
@@ -152,6 +153,52 @@ fn counts_json<T: Copy>(all: &[T], counts: &[u32], code: fn(T) -> &'static str) 
     serde_json::Value::Object(map).to_string()
 }
 
+/// The columns a report's `Fields` fill, in the order of `field_values`.
+const FIELD_COLUMNS: [&str; 18] = [
+    "kind",
+    "date",
+    "duration",
+    "place",
+    "structure",
+    "commune",
+    "postal_code",
+    "themes",
+    "domains",
+    "title",
+    "level",
+    "equipment",
+    "participants",
+    "ages",
+    "statuses",
+    "autonomy",
+    "redirection",
+    "notes",
+];
+
+/// What `fields` stores in `FIELD_COLUMNS`, for both a new report and an update.
+fn field_values(fields: &Fields) -> [Value; 18] {
+    [
+        fields.kind.code().to_owned().into(),
+        fields.date.to_string().into(),
+        i64::from(fields.duration).into(),
+        fields.place.code().to_owned().into(),
+        fields.structure.clone().into(),
+        fields.commune.clone().into(),
+        fields.postal_code.clone().into(),
+        join_codes(&fields.themes, Theme::code).into(),
+        join_codes(&fields.domains, Domain::code).into(),
+        fields.title.clone().into(),
+        fields.level.map(|l| l.code().to_owned()).into(),
+        join_codes(&fields.equipment, Equipment::code).into(),
+        i64::from(fields.participants).into(),
+        counts_json(AgeBand::ALL, &fields.ages, AgeBand::code).into(),
+        counts_json(Status::ALL, &fields.statuses, Status::code).into(),
+        fields.autonomy.map(|a| a.code().to_owned()).into(),
+        fields.redirection.clone().into(),
+        fields.notes.clone().into(),
+    ]
+}
+
 impl Reports {
     /// Opens (creating if needed, readable by the kit's user only) `<data_dir>/reports.sqlite`.
     pub fn open(data_dir: &Path) -> Result<Reports> {
@@ -189,37 +236,22 @@ impl Reports {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(
+        let sql = format!(
             "INSERT INTO reports (owner, owner_since, workshop_session, created_at, updated_at,
-                kind, date, duration, place, structure, commune, postal_code, themes, domains,
-                title, level, equipment, participants, ages, statuses, autonomy, redirection,
-                notes)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            params![
-                owner.name,
-                owner.since,
-                workshop_session,
-                now,
-                now,
-                fields.kind.code(),
-                fields.date.to_string(),
-                fields.duration,
-                fields.place.code(),
-                fields.structure,
-                fields.commune,
-                fields.postal_code,
-                join_codes(&fields.themes, Theme::code),
-                join_codes(&fields.domains, Domain::code),
-                fields.title,
-                fields.level.map(Level::code),
-                join_codes(&fields.equipment, Equipment::code),
-                fields.participants,
-                counts_json(AgeBand::ALL, &fields.ages, AgeBand::code),
-                counts_json(Status::ALL, &fields.statuses, Status::code),
-                fields.autonomy.map(Autonomy::code),
-                fields.redirection,
-                fields.notes,
-            ],
+                {columns}) VALUES (?, ?, ?, ?, ?, {marks})",
+            columns = FIELD_COLUMNS.join(", "),
+            marks = vec!["?"; FIELD_COLUMNS.len()].join(", "),
+        );
+        let head: [Value; 5] = [
+            owner.name.to_owned().into(),
+            owner.since.into(),
+            workshop_session.map(str::to_owned).into(),
+            now.into(),
+            now.into(),
+        ];
+        tx.execute(
+            &sql,
+            params_from_iter(head.into_iter().chain(field_values(&fields))),
         )?;
         let id = tx.last_insert_rowid();
         tx.commit()?;
@@ -239,35 +271,15 @@ impl Reports {
         let fields = fields.clone().normalized();
         fields.check().map_err(ReportError::Invalid)?;
         let now = crate::accounts::now();
-        let changed = self.conn.execute(
-            "UPDATE reports SET updated_at = ?, kind = ?, date = ?, duration = ?, place = ?,
-                structure = ?, commune = ?, postal_code = ?, themes = ?, domains = ?, title = ?,
-                level = ?, equipment = ?, participants = ?, ages = ?, statuses = ?,
-                autonomy = ?, redirection = ?, notes = ?
-             WHERE id = ?",
-            params![
-                now,
-                fields.kind.code(),
-                fields.date.to_string(),
-                fields.duration,
-                fields.place.code(),
-                fields.structure,
-                fields.commune,
-                fields.postal_code,
-                join_codes(&fields.themes, Theme::code),
-                join_codes(&fields.domains, Domain::code),
-                fields.title,
-                fields.level.map(Level::code),
-                join_codes(&fields.equipment, Equipment::code),
-                fields.participants,
-                counts_json(AgeBand::ALL, &fields.ages, AgeBand::code),
-                counts_json(Status::ALL, &fields.statuses, Status::code),
-                fields.autonomy.map(Autonomy::code),
-                fields.redirection,
-                fields.notes,
-                id,
-            ],
-        )?;
+        let sets: Vec<String> = FIELD_COLUMNS.iter().map(|c| format!("{c} = ?")).collect();
+        let sql = format!(
+            "UPDATE reports SET updated_at = ?, {} WHERE id = ?",
+            sets.join(", ")
+        );
+        let values = std::iter::once(Value::from(now))
+            .chain(field_values(&fields))
+            .chain(std::iter::once(Value::from(id)));
+        let changed = self.conn.execute(&sql, params_from_iter(values))?;
         if changed == 0 {
             return Err(ReportError::NotFound(id));
         }
