@@ -536,6 +536,15 @@ pub fn reply(status: u16, page: String) -> Reply {
     Reply::private_html(status, page)
 }
 
+/// The "done" message a page shows after a form sent the browser back to it with
+/// `?fait=CODE`: the text of `CODE` in `known` (code, text) pairs. Only known codes say
+/// anything, so the query cannot put words on the page.
+pub fn done_notice(ctx: &Ctx<'_, '_>, known: &[(&str, &str)]) -> Option<(bool, String)> {
+    let code = ctx.req.target.param("fait")?;
+    let (_, text) = known.iter().find(|(c, _)| *c == code)?;
+    Some((true, (*text).to_owned()))
+}
+
 /// The hidden token field of a form of this session.
 pub fn csrf_input(session: &Session) -> Markup {
     html! { input type="hidden" name=(CSRF_FIELD) value=(session.csrf); }

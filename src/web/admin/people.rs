@@ -5,7 +5,7 @@ use std::sync::Arc;
 use maud::html;
 
 use super::login::{account_message, new_password};
-use super::{accounts, admin_page, csrf_input, notice, reply, Ctx};
+use super::{accounts, admin_page, csrf_input, done_notice, notice, reply, Ctx};
 use crate::accounts::password::{self, HashSlot};
 use crate::accounts::{normalize_name, Role, Session};
 use crate::i18n::fill;
@@ -75,11 +75,13 @@ fn keys_page(
 /// `GET /admin/cles`.
 pub fn keys(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
     let session = ctx.session()?.clone();
-    let said = match ctx.req.target.param("fait") {
-        Some("ajout") => Some((true, w.shared.catalog.a("key_added").to_owned())),
-        Some("retrait") => Some((true, w.shared.catalog.a("key_removed").to_owned())),
-        _ => None,
-    };
+    let said = done_notice(
+        ctx,
+        &[
+            ("ajout", w.shared.catalog.a("key_added")),
+            ("retrait", w.shared.catalog.a("key_removed")),
+        ],
+    );
     keys_page(w, &session, 200, said)
 }
 
@@ -219,13 +221,12 @@ fn users_page(
 
 /// `GET /admin/comptes`.
 pub fn users(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
-    let t = w.shared.catalog;
-    let said = match ctx.req.target.param("fait") {
-        Some("creation") => Some((true, t.a("user_created").to_owned())),
-        Some("suppression") => Some((true, t.a("user_deleted").to_owned())),
-        Some("mot-de-passe") => Some((true, t.a("password_changed").to_owned())),
-        _ => None,
-    };
+    let known = [
+        ("creation", w.shared.catalog.a("user_created")),
+        ("suppression", w.shared.catalog.a("user_deleted")),
+        ("mot-de-passe", w.shared.catalog.a("password_changed")),
+    ];
+    let said = done_notice(ctx, &known);
     users_page(w, ctx, 200, said)
 }
 

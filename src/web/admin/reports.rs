@@ -180,13 +180,12 @@ fn list_page(
 
 /// `GET /admin/comptes-rendus`.
 pub fn list(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
-    let t = w.shared.catalog;
-    let said = match ctx.req.target.param("fait") {
-        Some("creation") => Some((true, t.a("report_created").to_owned())),
-        Some("modification") => Some((true, t.a("report_updated").to_owned())),
-        Some("suppression") => Some((true, t.a("report_deleted").to_owned())),
-        _ => None,
-    };
+    let known = [
+        ("creation", w.shared.catalog.a("report_created")),
+        ("modification", w.shared.catalog.a("report_updated")),
+        ("suppression", w.shared.catalog.a("report_deleted")),
+    ];
+    let said = super::done_notice(ctx, &known);
     list_page(w, ctx, 200, said)
 }
 

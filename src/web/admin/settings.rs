@@ -6,7 +6,7 @@ use std::sync::Arc;
 use maud::html;
 
 use super::packs::size_label;
-use super::{admin_page, csrf_input, notice, reply, Ctx};
+use super::{admin_page, csrf_input, done_notice, notice, reply, Ctx};
 use crate::accounts::Role;
 use crate::config::{update_settings, SettingsChange};
 use crate::i18n::fill;
@@ -19,13 +19,13 @@ pub fn home(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
     let shared = Arc::clone(&w.shared);
     let t = shared.catalog;
     let session = ctx.session()?.clone();
-    let said = match ctx.req.target.param("fait") {
-        Some("mot-de-passe") => Some(t.a("password_changed")),
-        _ => None,
-    };
+    let said = done_notice(
+        ctx,
+        &[("mot-de-passe", w.shared.catalog.a("password_changed"))],
+    );
     let main = html! {
         h1 { (fill(t.a("home_title"), &[("name", &session.user.name)])) }
-        @if let Some(text) = said { (notice(true, text)) }
+        @if let Some((ok, text)) = &said { (notice(*ok, text)) }
         @if session.user.role == Role::Admin {
             p.lead { (t.a("home_admin_intro")) }
             ul.cards {
@@ -105,8 +105,7 @@ fn settings_page(
 
 /// `GET /admin/reglages`.
 pub fn settings(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
-    let said = (ctx.req.target.param("fait") == Some("enregistre"))
-        .then(|| (true, w.shared.catalog.a("settings_saved").to_owned()));
+    let said = done_notice(ctx, &[("enregistre", w.shared.catalog.a("settings_saved"))]);
     settings_page(w, ctx, 200, said)
 }
 
