@@ -34,7 +34,10 @@ def main() -> None:
     lock = threading.Lock()
 
     def phone(n: int) -> None:
-        conn = http.client.HTTPConnection(host, port, timeout=10)
+        # Each phone from its own address, as on the kit's Wi-Fi (the kit takes at most a
+        # few new phones from one address).
+        source = (f"127.0.1.{n + 1}", 0)
+        conn = http.client.HTTPConnection(host, port, timeout=10, source_address=source)
         cookie = ""
         step = 1
         next_help = time.monotonic() + random.uniform(5, 25)
@@ -78,7 +81,7 @@ def main() -> None:
                 with lock:
                     errors[0] += 1
                 conn.close()
-                conn = http.client.HTTPConnection(host, port, timeout=10)
+                conn = http.client.HTTPConnection(host, port, timeout=10, source_address=source)
             time.sleep(2)
 
     def dashboard() -> None:

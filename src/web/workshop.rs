@@ -33,7 +33,10 @@ pub fn device(w: &Worker, req: &RequestInfo<'_>, segments: &[&str]) -> Option<(S
         Some(id) => (id.to_owned(), false),
         None => (crate::workshops::random_id(16), true),
     };
-    w.shared.workshops.touch(&id).then_some((id, new))
+    w.shared
+        .workshops
+        .touch_from(&id, req.peer)
+        .then_some((id, new))
 }
 
 /// The `Set-Cookie` of a new device: for the session's day, never sent by another site's
@@ -71,8 +74,12 @@ pub fn banner(shared: &Shared) -> Markup {
     }
 }
 
-fn device_of(w: &Worker) -> Result<String, HttpError> {
-    w.device.clone().ok_or(HttpError::NotFound)
+/// The phone's id, or (no session now: a page kept from before, sent late) where to send it:
+/// the page that says there is no workshop.
+fn device_of(w: &Worker, back_to: &str) -> Result<String, Reply> {
+    w.device
+        .clone()
+        .ok_or_else(|| Reply::redirect(303, back_to.to_owned()))
 }
 
 /// Learner routes of a workshop; `None` for other paths.
@@ -159,7 +166,10 @@ fn workshop_page(w: &mut Worker) -> HttpResult {
 /// `POST /atelier/pseudo`.
 fn nickname(w: &mut Worker, req: &RequestInfo<'_>) -> HttpResult {
     super::admin::check_origin(req)?;
-    let device = device_of(w)?;
+    let device = match device_of(w, "/atelier") {
+        Ok(device) => device,
+        Err(reply) => return Ok(reply),
+    };
     let form = super::admin::Form::parse(req.body);
     w.shared
         .workshops
@@ -199,7 +209,10 @@ fn help_page(w: &mut Worker) -> HttpResult {
 /// `POST /aide`.
 fn ask_help(w: &mut Worker, req: &RequestInfo<'_>) -> HttpResult {
     super::admin::check_origin(req)?;
-    let device = device_of(w)?;
+    let device = match device_of(w, "/aide") {
+        Ok(device) => device,
+        Err(reply) => return Ok(reply),
+    };
     match w.shared.workshops.ask_help(&device) {
         Ok(()) | Err(HelpRefusal::NoSession) => Ok(Reply::redirect(303, "/aide".into())),
         Err(HelpRefusal::TooMany) => Err(HttpError::TooManyTries(60)),
@@ -209,7 +222,10 @@ fn ask_help(w: &mut Worker, req: &RequestInfo<'_>) -> HttpResult {
 /// `POST /aide/annuler`.
 fn cancel_help(w: &mut Worker, req: &RequestInfo<'_>) -> HttpResult {
     super::admin::check_origin(req)?;
-    let device = device_of(w)?;
+    let device = match device_of(w, "/aide") {
+        Ok(device) => device,
+        Err(reply) => return Ok(reply),
+    };
     w.shared.workshops.cancel_help(&device);
     Ok(Reply::redirect(303, "/aide".into()))
 }

@@ -7,6 +7,7 @@
 pub mod store;
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
@@ -67,6 +68,9 @@ pub enum Event {
 
 /// Most devices one session follows; more phones still use the portal, untracked.
 pub const MAX_DEVICES: usize = 2_000;
+/// New devices one address may bring into a session (a phone that clears its cookies, a
+/// few people sharing one phone).
+pub const MAX_DEVICES_PER_ADDRESS: u16 = 8;
 /// Longest nickname, in characters.
 pub const MAX_NICKNAME: usize = 30;
 /// Help requests one device may make in `HELP_WINDOW`.
@@ -92,6 +96,8 @@ struct Live {
     /// Steps of each tutorial of the session.
     totals: HashMap<String, u32>,
     devices: HashMap<String, Device>,
+    /// New devices per address (see `touch_from`).
+    per_address: HashMap<IpAddr, u16>,
     help: Vec<HelpRequest>,
     next_help: i64,
 }
@@ -223,6 +229,7 @@ impl Workshops {
             info,
             totals,
             devices: HashMap::new(),
+            per_address: HashMap::new(),
             help: Vec::new(),
             next_help: 1,
         });
@@ -256,13 +263,29 @@ impl Workshops {
     /// A learner's request during a session: the device is seen now. `false` when no session
     /// runs or the session follows as many devices as it may.
     pub fn touch(&self, device: &str) -> bool {
+        self.touch_from(device, None)
+    }
+
+    /// As `touch`, for a request from `peer`: one address brings at most
+    /// `MAX_DEVICES_PER_ADDRESS` new devices (a client that drops its cookie at every request
+    /// cannot fill the session and push real phones out of it).
+    pub fn touch_from(&self, device: &str, peer: Option<IpAddr>) -> bool {
         let at = now();
         let mut guard = self.lock();
         let Some(live) = guard.as_mut() else {
             return false;
         };
-        if !live.devices.contains_key(device) && live.devices.len() >= MAX_DEVICES {
-            return false;
+        if !live.devices.contains_key(device) {
+            if live.devices.len() >= MAX_DEVICES {
+                return false;
+            }
+            if let Some(ip) = peer {
+                let count = live.per_address.entry(ip).or_insert(0);
+                if *count >= MAX_DEVICES_PER_ADDRESS {
+                    return false;
+                }
+                *count += 1;
+            }
         }
         let d = live
             .devices
@@ -527,6 +550,7 @@ fn reload(store: &WorkshopStore, info: SessionInfo) -> anyhow::Result<Live> {
         totals: HashMap::new(),
         info,
         devices,
+        per_address: HashMap::new(),
         help,
         next_help,
     })
@@ -674,6 +698,25 @@ mod tests {
         assert_eq!(ended.phones, 2);
         assert!(again.end().is_none());
         assert!(!again.touch("d1"));
+    }
+
+    #[test]
+    fn one_address_dropping_its_cookie_cannot_fill_the_session() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = Workshops::start(dir.path(), Duration::from_secs(3600)).unwrap();
+        w.begin(info("s1"), totals()).unwrap();
+        let flood: IpAddr = [10, 42, 0, 66].into();
+        let taken = (0..100)
+            .filter(|i| w.touch_from(&format!("flood-{i}"), Some(flood)))
+            .count();
+        assert_eq!(taken, MAX_DEVICES_PER_ADDRESS as usize);
+        // Devices already in keep coming; another phone still joins.
+        assert!(w.touch_from("flood-0", Some(flood)));
+        assert!(w.touch_from("phone", Some([10, 42, 0, 7].into())));
+        assert_eq!(
+            w.dashboard(now()).unwrap().phones_total,
+            MAX_DEVICES_PER_ADDRESS as usize + 1
+        );
     }
 
     #[test]
