@@ -131,11 +131,15 @@ impl Client {
                     );
                 }
                 Err(e) => {
+                    if part.have == 0 {
+                        // Nothing worth keeping for the next attempt.
+                        let _ = fs::remove_file(&part.path);
+                    }
                     return Err(e.context(format!(
                         "téléchargement de `{url}` interrompu à {} / {} octets ; il reprendra \
                          de là à la prochaine tentative",
                         part.have, entry.size
-                    )))
+                    )));
                 }
             }
         }

@@ -313,6 +313,11 @@ pub fn run(service: &Service, shutdown: &AtomicBool) {
             failures = failures.saturating_add(1);
             wait = backoff(failures);
         }
+        log::info!(
+            "sync: pass {}; next in {} s",
+            if complete { "complete" } else { "incomplete" },
+            wait.as_secs()
+        );
         status.pass_done(complete, wait);
     }
 }
