@@ -132,8 +132,8 @@ pub struct UsbConfig {
     /// by a trusted key that are new or newer than the installed ones; `ask` only lists them
     /// on the packs page, with an install button.
     pub policy: UsbPolicy,
-    /// The program that remounts a stick read-write for an export, then read-only again
-    /// (`HELPER rw NAME`, `HELPER ro NAME`); run through `sudo -n` when the kit is not root.
+    /// The program that mounts a stick read-write for an export, then read-only again
+    /// (`HELPER rw NAME`, `HELPER ro NAME`); on the box, `kit-image/usb/usb-remount.sh`.
     pub remount_helper: PathBuf,
 }
 
@@ -245,7 +245,7 @@ impl Default for UsbConfig {
         UsbConfig {
             mount_roots: vec![PathBuf::from("/media")],
             policy: UsbPolicy::Auto,
-            remount_helper: PathBuf::from("/usr/lib/mednum-kit/usb-mount"),
+            remount_helper: PathBuf::from("/usr/lib/mednum-kit/usb-remount"),
         }
     }
 }
