@@ -458,6 +458,49 @@ fn bad_catalogs_and_files_are_refused_clearly_and_change_nothing() {
             .unwrap_or_default();
         assert!(partial.is_empty(), "{name}: {partial:?}");
     }
+    // A catalog that names the trusted key for a file another key signed: the download
+    // matches the catalog, the signature does not.
+    let (other_key, _) = new_key(work.path(), "autre");
+    let forged_dir = work.path().join("forge");
+    build(
+        work.path(),
+        &other_key,
+        "fiches",
+        "1.0.0",
+        "girafe",
+        0,
+        &forged_dir,
+    );
+    assert!(cli(
+        work.path(),
+        &["catalog", "build", forged_dir.to_str().unwrap()]
+    )
+    .status
+    .success());
+    let forged = std::fs::read_to_string(forged_dir.join("catalog.json")).unwrap();
+    let forged: serde_json::Value = serde_json::from_str(&forged).unwrap();
+    let mut entry = forged["packs"][0].clone();
+    entry["publisher"] = public.clone().into();
+    entry["url"] = "forge/fiches-1.0.0.kitpack".into();
+    std::fs::create_dir_all(dir.join("forge")).unwrap();
+    std::fs::copy(
+        forged_dir.join("fiches-1.0.0.kitpack"),
+        dir.join("forge/fiches-1.0.0.kitpack"),
+    )
+    .unwrap();
+    write(
+        "forged.json",
+        &serde_json::json!({"format": 1, "packs": [entry]}).to_string(),
+    );
+    let out = sync_once(data.path(), &url("forged.json"));
+    let said = stdout(&out) + &stderr(&out);
+    assert!(!out.status.success(), "{said}");
+    assert!(
+        said.contains("clé inconnue") || said.contains("signature"),
+        "{said}"
+    );
+    assert!(installed(data.path()).is_empty());
+
     // And the next attempt, with a good catalog, works.
     let out = sync_once(data.path(), &url("catalog.json"));
     assert!(out.status.success(), "{}", stderr(&out));
