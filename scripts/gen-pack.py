@@ -42,13 +42,25 @@ def main() -> None:
             encoding="utf-8",
         )
     texts = [b.read_text(encoding="utf-8") for b in bases]
+    index = {b.stem: n for n, b in enumerate(bases)}
     big = [int(x) for x in a.big_mb.split(",") if x]
+
+    def relink(m, batch):
+        # The copy of the same batch if it is made, else the first batch's; a link to a
+        # tutorial that has no copy at all becomes plain text.
+        target = index.get(m.group(1))
+        anchor = m.group(2) or ""
+        if target is None:
+            return m.group(0)
+        for b in (batch, 0):
+            if b * len(bases) + target < a.tutorials:
+                return f"]({m.group(1)}-{b}.md{anchor})"
+        return "](#)"
+
     for i in range(a.tutorials):
         batch, base = divmod(i, len(bases))
         text = texts[base]
-        # Links point at the copy of the same batch, which exists when the count is a
-        # multiple of the number of starter tutorials.
-        text = LINK.sub(lambda m: f"]({m.group(1)}-{batch}.md{m.group(2) or ''})", text)
+        text = LINK.sub(lambda m: relink(m, batch), text)
         text = re.sub(r'^title = "(.*)"$', rf'title = "\1 {batch}"', text, count=1, flags=re.M)
         text = re.sub(
             r'^theme = ".*"$', f'theme = "banc-theme-{batch % a.themes}"', text, count=1, flags=re.M
