@@ -126,6 +126,8 @@ pub struct Peer {
     pub addresses: Vec<IpAddr>,
     pub port: u16,
     pub version: Option<String>,
+    /// It serves its packs at `/catalog.json` (kits since sync was added say so).
+    pub shares_packs: bool,
 }
 
 /// The longest name, host or version of a peer that is shown (a DNS label is at most 63
@@ -156,6 +158,7 @@ impl Peer {
             addresses,
             port,
             version: version.map(shown),
+            shares_packs: false,
         }
     }
 }
@@ -194,13 +197,15 @@ pub fn find_peers(wait: Duration) -> Result<Vec<Peer>> {
             break;
         };
         if let ServiceEvent::ServiceResolved(service) = event {
-            let peer = Peer::received(
+            let mut peer = Peer::received(
                 &service.fullname,
                 &service.host,
                 service.addresses.iter().map(|a| a.to_ip_addr()).collect(),
                 service.port,
                 service.txt_properties.get_property_val_str("version"),
             );
+            peer.shares_packs =
+                service.txt_properties.get_property_val_str("catalog") == Some("/catalog.json");
             found.insert(service.fullname.clone(), peer);
         }
     }

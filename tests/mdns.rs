@@ -37,6 +37,12 @@ fn another_process_finds_the_kit_over_mdns_with_its_ipv4_address() {
         )),
         "peers printed:\n{stdout}"
     );
+    assert!(
+        stdout.contains(&format!(
+            "mednum-kit sync upstream --url http://10.97.0.1:{port}/catalog.json --once"
+        )),
+        "peers printed:\n{stdout}"
+    );
 }
 
 #[test]
@@ -85,7 +91,13 @@ fn peers_shows_a_hostile_kit_name_without_its_escapes() {
     for acting in ['\u{1b}', '\u{7}', '\u{202E}'] {
         assert!(!stdout.contains(acting), "{acting:?} printed:\n{stdout:?}");
     }
-    assert_eq!(stdout.lines().count(), 1, "{stdout:?}");
+    // One peer line (the name's newline did not make another), and its sync hint.
+    assert_eq!(stdout.lines().count(), 2, "{stdout:?}");
+    assert!(stdout
+        .lines()
+        .nth(1)
+        .unwrap()
+        .starts_with("    pour installer"));
 }
 
 /// Waits for the kit's log to say it is announced on `address`.
