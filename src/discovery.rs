@@ -264,6 +264,7 @@ mod tests {
             addresses: vec!["fe80::1".parse().unwrap(), "10.42.0.1".parse().unwrap()],
             port: 80,
             version: None,
+            shares_packs: true,
         };
         assert_eq!(peer.url(), "http://10.42.0.1/");
         peer.addresses.clear();
