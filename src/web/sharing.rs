@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::http::{Body, HttpError, HttpResult, Reply};
@@ -24,6 +24,8 @@ pub struct Sharing {
     hashes: HashCache,
     /// The catalog's bytes, for the library version they were made from.
     cached: Mutex<Option<(i64, Arc<[u8]>)>>,
+    /// A worker is making the catalog (hashing new pack files): the others do not wait.
+    building: AtomicBool,
     sending: Arc<AtomicUsize>,
 }
 
@@ -40,7 +42,13 @@ pub fn catalog(w: &mut Worker) -> HttpResult {
     let bytes = match cached {
         Some((v, bytes)) if v == version => bytes,
         _ => {
-            let bytes: Arc<[u8]> = build(w)?.to_bytes().into();
+            let Some(_building) = Building::start(&sharing.building) else {
+                return Ok(busy(
+                    "Le kit prépare sa liste de paquets : réessayez dans un moment.\n",
+                ));
+            };
+            let built = build(w);
+            let bytes: Arc<[u8]> = built?.to_bytes().into();
             *sharing.cached.lock().unwrap_or_else(|e| e.into_inner()) =
                 Some((version, Arc::clone(&bytes)));
             bytes
@@ -133,6 +141,31 @@ pub fn pack_file(w: &mut Worker, id: &str, name: &str, range: Option<&str>) -> H
         );
     }
     Ok(reply)
+}
+
+/// The one worker making the catalog; the flag drops with it, even on a panic.
+struct Building<'a>(&'a AtomicBool);
+
+impl<'a> Building<'a> {
+    fn start(flag: &'a AtomicBool) -> Option<Building<'a>> {
+        (!flag.swap(true, Ordering::AcqRel)).then_some(Building(flag))
+    }
+}
+
+impl Drop for Building<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
+}
+
+/// `503` with `Retry-After`: another kit asks again later (its sync backs off).
+fn busy(text: &'static str) -> Reply {
+    Reply::bytes(
+        503,
+        "text/plain; charset=utf-8",
+        Cow::Borrowed(text.as_bytes()),
+    )
+    .header("Retry-After", "30")
 }
 
 /// A pack file being sent, and its place among the `MAX_SENDING`.
