@@ -115,6 +115,7 @@ pub fn check_source(source: &dyn Source) -> Report {
                 .findings
                 .extend(pack.findings.iter().map(link_finding));
             report.findings.extend(reference_findings(&pack));
+            report.findings.extend(updated_findings(&pack));
             pack.meta.abbreviations
         }
         Err(errors) => {
@@ -229,4 +230,22 @@ fn reference_findings(pack: &LoadedPack) -> Vec<CheckFinding> {
         }
     }
     findings
+}
+
+/// Tutorials without an `updated` date: a conseiller cannot tell an old page from a new one.
+fn updated_findings(pack: &LoadedPack) -> Vec<CheckFinding> {
+    pack.tutorials
+        .iter()
+        .filter(|t| t.updated.is_none())
+        .map(|t| CheckFinding {
+            file: format!("tutorials/{}.md", t.slug),
+            line: None,
+            severity: Severity::Warning,
+            rule: "updated".into(),
+            message: "tutoriel sans date de mise à jour".into(),
+            hint: "Ajoutez `updated = \"AAAA-MM\"` aux réglages, le mois où les étapes ont été \
+                   vérifiées sur un téléphone."
+                .into(),
+        })
+        .collect()
 }
