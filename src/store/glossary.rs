@@ -126,12 +126,13 @@ impl Store {
             .optional()?)
     }
 
-    /// Glossary entries matching what a person typed, the word itself weighing most. Hits
-    /// have the kind `glossary`.
+    /// Glossary entries whose word or a variant matches what a person typed (a word only
+    /// mentioned in an explanation does not count). Hits have the kind `glossary`.
     pub fn search_glossary(&self, input: &str, limit: usize) -> Result<Vec<SearchHit>> {
         let Some(query) = fts_query(input) else {
             return Ok(Vec::new());
         };
+        let query = format!("{{word variants}} : ({query})");
         let mut stmt = self.conn.prepare_cached(
             "SELECT g.slug, g.word, g.summary, snippet(glossary_search, 2, char(1), char(2), '…', 14)
              FROM glossary_search JOIN glossary g ON g.id = glossary_search.rowid
@@ -215,6 +216,8 @@ mod tests {
             .replace_pack_with_glossary(&pack("p"), &[], &entries[..1])
             .unwrap();
         assert!(store.search_glossary("ecran", 5).unwrap().is_empty());
+        // Only the word and its variants are searched, not the explanation.
+        assert!(store.search_glossary("coin", 5).unwrap().is_empty());
         assert!(store.glossary_entry("ecran").unwrap().is_none());
         // Removing the pack removes its glossary and its search rows.
         store.remove_pack("p").unwrap();

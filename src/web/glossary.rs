@@ -1,13 +1,13 @@
 //! The glossary's learner pages ("C'est quoi ?"): the list of every explained word, in
 //! dictionary order, and one page per word. Also the "Mis à jour en …" line of items.
 
-use maud::html;
+use maud::{html, Markup};
 
 use super::http::{HttpError, HttpResult, Reply};
 use super::templates::{fragment, item_url, page};
 use super::{Shared, Worker};
 use crate::i18n::fill;
-use crate::store::sort_key;
+use crate::store::{sort_key, SearchHit};
 
 pub fn index(w: &mut Worker) -> HttpResult {
     let entries = w.store.glossary()?;
@@ -88,6 +88,28 @@ pub fn entry(w: &mut Worker, slug: &str) -> HttpResult {
     };
     let crumbs = [(t.g("index_title"), "/glossaire".to_owned())];
     Ok(Reply::html(200, page(shared, &title, &crumbs, main)))
+}
+
+/// The glossary entries a search found, above the other results ("C'est quoi ?").
+pub fn search_box(shared: &Shared, words: &[SearchHit]) -> Markup {
+    let t = shared.catalog;
+    html! {
+        @if !words.is_empty() {
+            section.glossary-hits aria-labelledby="c-est-quoi" {
+                h2 #c-est-quoi { (t.g("kind")) }
+                ul.cards {
+                    @for word in words {
+                        li {
+                            a.card href=(item_url("glossary", &word.slug)) {
+                                span.card-title { (word.title) }
+                                span.card-text { (word.summary) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// "Mis à jour en décembre 2026" from an item's details JSON, when it has a valid `updated`.

@@ -372,18 +372,19 @@ pub fn workshop(w: &mut Worker, slug: &str) -> HttpResult {
 pub fn search(w: &mut Worker, target: &Target) -> HttpResult {
     let raw = target.param("q").unwrap_or("");
     let query: String = raw.trim().chars().take(MAX_QUERY_CHARS).collect();
-    let hits = if query.is_empty() {
-        Vec::new()
+    let (words, hits) = if query.is_empty() {
+        (Vec::new(), Vec::new())
     } else {
-        // The words it explains come first: they are what a puzzled learner types.
-        let mut hits = w.store.search_glossary(&query, GLOSSARY_HITS)?;
-        hits.extend(w.store.search(&query, SEARCH_LIMIT)?);
-        hits
+        (
+            w.store.search_glossary(&query, GLOSSARY_HITS)?,
+            w.store.search(&query, SEARCH_LIMIT)?,
+        )
     };
     let shared = &*w.shared;
     let t = shared.catalog;
-    let count = hits.len().to_string();
-    let summary = match hits.len() {
+    let found = words.len() + hits.len();
+    let count = found.to_string();
+    let summary = match found {
         0 => fill(&t.search_none, &[("q", &query)]),
         1 => fill(&t.search_results_one, &[("q", &query)]),
         _ => fill(&t.search_results_many, &[("n", &count), ("q", &query)]),
@@ -395,9 +396,11 @@ pub fn search(w: &mut Worker, target: &Target) -> HttpResult {
             p { (t.search_empty) }
         } @else {
             p.lead role="status" { (summary) }
-            @if hits.is_empty() {
+            // The words it explains come first: they are what a puzzled learner types.
+            (super::glossary::search_box(shared, &words))
+            @if found == 0 {
                 p { (t.search_hint) }
-            } @else {
+            } @else if !hits.is_empty() {
                 ol.results {
                     @for hit in &hits {
                         li {
