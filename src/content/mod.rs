@@ -791,6 +791,56 @@ mod tests {
     }
 
     #[test]
+    fn glossary_entries_load_and_may_not_share_a_word() {
+        let entry = |word: &str, variants: &str| {
+            format!("+++\nword = \"{word}\"\nvariants = [{variants}]\n+++\nUn mot. Un exemple.\n")
+        };
+        let (a, b) = (entry("Wi-Fi", "\"wifi\""), entry("Réseau", "\"WIFI\""));
+        let pack = files(&[("glossary/wi-fi.md", a.clone().leak())]);
+        let loaded = load(&pack, "/c/").unwrap();
+        assert_eq!(loaded.glossary[0].word, "Wi-Fi");
+        assert_eq!(loaded.glossary[0].summary, "Un mot.");
+        let both = files(&[
+            ("glossary/wi-fi.md", a.clone().leak()),
+            ("glossary/reseau.md", b.clone().leak()),
+        ]);
+        let err = load(&both, "/c/").unwrap_err().to_string();
+        assert!(
+            err.contains("« wifi » est déjà expliqué dans `glossary/reseau.md`"),
+            "{err}"
+        );
+        let empty = files(&[("glossary/vide.md", "+++\nword = \"Vide\"\n+++\n")]);
+        let err = load(&empty, "/c/").unwrap_err().to_string();
+        assert!(
+            err.starts_with("`glossary/vide.md:4` : une fiche du glossaire"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn updated_is_a_year_and_a_month() {
+        let tutorial = |updated: &str| {
+            format!(
+                "+++\ntitle = \"A\"\ntheme = \"t\"\nlevel = \"moyen\"\nduration = 5\n\
+                 summary = \"s\"\nupdated = \"{updated}\"\n+++\n## x\n"
+            )
+        };
+        let ok = tutorial("2026-12");
+        let loaded = load(&files(&[("tutorials/a.md", ok.clone().leak())]), "/c/").unwrap();
+        assert_eq!(loaded.tutorials[0].updated.as_deref(), Some("2026-12"));
+        for bad in ["2026-13", "2026-1", "déc. 2026", "2026-12-01"] {
+            let text = tutorial(bad);
+            let err = load(&files(&[("tutorials/a.md", text.clone().leak())]), "/c/")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with(&format!("`tutorials/a.md:7` : date `{bad}` invalide")),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
     fn errors_name_the_file_and_line() {
         let cases: &[(&[(&'static str, &'static str)], &str)] = &[
             (&[("tutorials/a.md", "# no front matter")], "`tutorials/a.md:1` : le fichier doit commencer"),

@@ -730,7 +730,7 @@ pub fn clean_leftovers(store: &Store, lock: &LibraryLock) -> Result<usize> {
 /// The words a pack's tutorials are linked to: its own glossary, then the entries of the
 /// packs already installed (the starter's, usually). A pack installed before a glossary
 /// arrived keeps its text as it is until it is installed again.
-fn glossary_for(store: &Store, pack: &LoadedPack) -> Result<Glossary> {
+pub(crate) fn glossary_for(store: &Store, pack: &LoadedPack) -> Result<Glossary> {
     let mut glossary = Glossary::from_entries(&pack.glossary);
     let installed = store
         .glossary()?
