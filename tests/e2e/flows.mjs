@@ -276,7 +276,7 @@ export const flows = [
       assert.notEqual(await listen.getAttribute('aria-pressed'), 'true');
 
       const stepText = norm(await page.locator(`#${await listen.getAttribute('data-target')}`).innerText());
-      assert.match(stepText, /Choisissez quatre mots/);
+      assert.match(stepText, /Choisissez 4 mots/);
 
       await listen.click();
       let spoken = await page.evaluate(() => window.__fakeSpeech.spoken);
