@@ -96,14 +96,18 @@ in_image() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 cp "$deb" "$root/tmp/mednum-kit.deb"
 in_image apt-get update -qq
 in_image apt-get install -y -qq --no-install-recommends \
-  hostapd dnsmasq nftables ntfs-3g /tmp/mednum-kit.deb
+  hostapd dnsmasq nftables ntfs-3g polkitd /tmp/mednum-kit.deb
 
 install -d "$root/usr/lib/mednum-kit"
 install -m 0755 kit-image/firstboot.sh "$root/usr/lib/mednum-kit/firstboot"
 install -m 0755 kit-image/usb/usb-mount.sh "$root/usr/lib/mednum-kit/usb-mount"
+install -m 0755 kit-image/usb/usb-remount.sh "$root/usr/lib/mednum-kit/usb-remount"
 install -m 0644 kit-image/mednum-kit-firstboot.service kit-image/usb/mednum-kit-usb@.service \
+  kit-image/usb/mednum-kit-usb-rw@.service kit-image/usb/mednum-kit-usb-ro@.service \
   "$root/etc/systemd/system/"
 install -m 0644 kit-image/usb/90-mednum-kit-usb.rules "$root/etc/udev/rules.d/"
+install -d -m 0755 "$root/etc/polkit-1/rules.d"
+install -m 0644 kit-image/usb/50-mednum-kit-usb.rules "$root/etc/polkit-1/rules.d/"
 # dnsmasq does not listen on the box's loopback, so it must not become the box's resolver.
 echo 'DNSMASQ_EXCEPT="lo"' >>"$root/etc/default/dnsmasq"
 if [ -n "${KIT_TOML:-}" ]; then

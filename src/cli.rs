@@ -61,6 +61,17 @@ pub enum Command {
     /// autre logiciel. Les conseillers les écrivent dans le portail (/admin/comptes-rendus).
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Synchronisation : installe les paquets nouveaux ou plus récents d'une clé USB ou
+    /// d'un catalogue en ligne (un autre kit, un site web, un dossier partagé).
+    ///
+    /// Pendant `serve`, le kit le fait tout seul : il surveille les clés USB (`[usb]` de
+    /// kit.toml) et, si `[sync] upstream` est réglé, le catalogue, dès qu'il y a une connexion.
+    #[command(subcommand)]
+    Sync(SyncCommand),
+    /// Catalogue de paquets : le fichier `catalog.json` qui fait d'un simple dossier web
+    /// (ou d'une clé USB) une source de paquets pour les kits.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
     /// Cherche les autres kits du réseau local (mDNS) et affiche leur adresse.
     ///
     /// Exemple : mednum-kit peers --wait 5
@@ -160,6 +171,50 @@ pub enum PackCommand {
         /// Exporte tous les paquets installés.
         #[arg(long)]
         all: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SyncCommand {
+    /// Installe, depuis une clé USB ou un dossier, les paquets signés par une clé de
+    /// confiance qui sont nouveaux ou plus récents que ceux installés (la plus récente
+    /// version de chacun). Les autres sont listés avec la raison.
+    ///
+    /// Exemple : mednum-kit sync usb /media/sda1
+    Usb {
+        /// Le dossier de la clé (ou tout dossier qui contient des `.kitpack`).
+        path: PathBuf,
+    },
+    /// Lit le catalogue en amont, télécharge ce qui est nouveau ou plus récent (en
+    /// reprenant un téléchargement coupé là où il s'était arrêté), vérifie chaque fichier
+    /// (taille, empreinte, signature) puis l'installe.
+    ///
+    /// Exemples : `mednum-kit sync upstream --once` (avec `[sync] upstream` dans kit.toml) ou
+    /// `mednum-kit sync upstream --url http://192.168.4.1/catalog.json --once` (un autre kit)
+    Upstream {
+        /// L'adresse du catalogue (`…/catalog.json`). Sans elle : `[sync] upstream` de kit.toml.
+        #[arg(long, value_name = "ADRESSE")]
+        url: Option<String>,
+        /// Un seul passage, puis s'arrête. Code de sortie 0 seulement si tout ce que le
+        /// catalogue propose est installé ou à jour. Sans cette option, la commande
+        /// recommence (toutes les `check_minutes` minutes, plus tôt après une erreur) jusqu'à
+        /// Ctrl+C.
+        #[arg(long)]
+        once: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Écrit `DOSSIER/catalog.json` : la liste des paquets `.kitpack` du dossier (et de
+    /// ses sous-dossiers), avec la taille et l'empreinte de chaque fichier. Copiez ensuite le
+    /// dossier sur n'importe quel hébergement web : son adresse `…/catalog.json` sert de
+    /// source aux kits (`[sync] upstream`).
+    ///
+    /// Exemple : mednum-kit catalog build depot/
+    Build {
+        /// Le dossier des paquets.
+        dir: PathBuf,
     },
 }
 

@@ -26,6 +26,7 @@ pub struct FileConfig {
     pub captive: CaptiveConfig,
     pub wifi: WifiConfig,
     pub usb: UsbConfig,
+    pub sync: SyncConfig,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -127,6 +128,56 @@ pub struct WifiConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct UsbConfig {
     pub mount_roots: Vec<PathBuf>,
+    /// What `serve` does with the packs of a stick plugged in: `auto` installs those signed
+    /// by a trusted key that are new or newer than the installed ones; `ask` only lists them
+    /// on the packs page, with an install button.
+    pub policy: UsbPolicy,
+    /// The program that mounts a stick read-write for an export, then read-only again
+    /// (`HELPER rw NAME`, `HELPER ro NAME`); on the box, `kit-image/usb/usb-remount.sh`.
+    pub remount_helper: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UsbPolicy {
+    Auto,
+    Ask,
+}
+
+/// Packs from an upstream catalog, and reports sent up, whenever a connection exists.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SyncConfig {
+    /// The upstream catalog's own address (`https://…/catalog.json`); unset: no upstream.
+    pub upstream: Option<String>,
+    /// Only these pack ids (empty: every pack of the catalog).
+    pub packs: Vec<String>,
+    /// Only packs in one of these languages (empty: every language).
+    pub languages: Vec<String>,
+    /// Minutes between two checks when everything is up to date, 1 to 10080.
+    pub check_minutes: u64,
+    /// Largest catalog read, in KiB, 1 to 65536.
+    pub max_catalog_kb: u64,
+    /// Download speed limit in KiB/s (unset: no limit), so a shared connection stays usable.
+    pub bandwidth_kbps: Option<u64>,
+    /// A WebDAV folder (a Nextcloud public upload share, say) where activity reports go,
+    /// one CSV and one JSON file per day. `https://TOKEN:PASSWORD@host/path/` for a share
+    /// with a password.
+    pub reports_url: Option<String>,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        SyncConfig {
+            upstream: None,
+            packs: Vec::new(),
+            languages: Vec::new(),
+            check_minutes: 60,
+            max_catalog_kb: 1024,
+            bandwidth_kbps: None,
+            reports_url: None,
+        }
+    }
 }
 
 impl Default for FileConfig {
@@ -141,6 +192,7 @@ impl Default for FileConfig {
             captive: CaptiveConfig::default(),
             wifi: WifiConfig::default(),
             usb: UsbConfig::default(),
+            sync: SyncConfig::default(),
         }
     }
 }
@@ -192,6 +244,8 @@ impl Default for UsbConfig {
     fn default() -> Self {
         UsbConfig {
             mount_roots: vec![PathBuf::from("/media")],
+            policy: UsbPolicy::Auto,
+            remount_helper: PathBuf::from("/usr/lib/mednum-kit/usb-remount"),
         }
     }
 }
@@ -252,6 +306,34 @@ impl Config {
 const NAME_MAX_CHARS: usize = 80;
 
 /// Parses and checks the text of a `kit.toml`.
+fn check_sync(sync: &SyncConfig) -> Result<()> {
+    for (key, url) in [
+        ("upstream", &sync.upstream),
+        ("reports_url", &sync.reports_url),
+    ] {
+        if let Some(url) = url {
+            anyhow::ensure!(
+                (url.starts_with("http://") || url.starts_with("https://"))
+                    && !url.chars().any(|c| c.is_control() || c == ' '),
+                "`sync.{key}` doit être une adresse http:// ou https://, sans espace"
+            );
+        }
+    }
+    anyhow::ensure!(
+        (1..=10080).contains(&sync.check_minutes),
+        "`sync.check_minutes` doit être entre 1 et 10080 (une semaine)"
+    );
+    anyhow::ensure!(
+        (1..=65536).contains(&sync.max_catalog_kb),
+        "`sync.max_catalog_kb` doit être entre 1 et 65536"
+    );
+    anyhow::ensure!(
+        sync.bandwidth_kbps != Some(0),
+        "`sync.bandwidth_kbps` : au moins 1 (ou retirez la ligne : pas de limite)"
+    );
+    Ok(())
+}
+
 pub(crate) fn parse(text: &str) -> Result<FileConfig> {
     let file: FileConfig = toml::from_str(text)?;
     anyhow::ensure!(!file.name.trim().is_empty(), "`name` ne peut pas être vide");
@@ -263,6 +345,7 @@ pub(crate) fn parse(text: &str) -> Result<FileConfig> {
         file.name.chars().count() <= NAME_MAX_CHARS,
         "`name` doit faire au plus {NAME_MAX_CHARS} caractères"
     );
+    check_sync(&file.sync)?;
     let admin = &file.admin;
     anyhow::ensure!(
         file.workshops.retention_days <= 365,

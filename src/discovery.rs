@@ -48,7 +48,15 @@ impl Announcement {
         let mut fullnames = Vec::new();
         for (service, properties) in [
             (HTTP_SERVICE, vec![("path", "/")]),
-            (KIT_SERVICE, vec![("path", "/"), ("version", version)]),
+            // Another kit syncs from this one's catalog (`mednum-kit sync upstream --url …`).
+            (
+                KIT_SERVICE,
+                vec![
+                    ("path", "/"),
+                    ("version", version),
+                    ("catalog", "/catalog.json"),
+                ],
+            ),
         ] {
             let info = ServiceInfo::new(
                 service,

@@ -15,6 +15,7 @@ pub mod paths;
 pub mod printable;
 pub mod reports;
 pub mod store;
+pub mod sync;
 pub mod system;
 pub mod web;
 pub mod workshops;

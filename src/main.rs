@@ -17,6 +17,8 @@ fn main() -> ExitCode {
         Command::System(command) => cmd::system::run(command, &config),
         Command::Admin(command) => cmd::admin::run(command, &config),
         Command::Report(command) => cmd::report::run(command, &config),
+        Command::Sync(command) => cmd::sync::run(command, &config),
+        Command::Catalog(command) => cmd::sync::catalog(command),
         Command::Peers { wait } => cmd::peers::run(*wait),
     });
     match result {

@@ -698,7 +698,11 @@ fn packs_from_a_stick_are_listed_installed_rolled_back_removed_and_exported() {
     std::fs::create_dir_all(stick.join("paquets")).unwrap();
     std::fs::write(
         temp.path().join("kit.toml"),
-        format!("[usb]\nmount_roots = [\"{}\"]\n", media.path().display()),
+        // "ask": the packs wait for the admin's button (tests/sync.rs tests "auto").
+        format!(
+            "[usb]\nmount_roots = [\"{}\"]\npolicy = \"ask\"\n",
+            media.path().display()
+        ),
     )
     .unwrap();
     let kit = Kit::spawn_in(temp.path());
@@ -847,4 +851,137 @@ fn accounts_are_made_and_removed_from_the_accounts_page() {
     assert_eq!(paul.get("/admin").status, 303);
     let users = support::packs::stdout(&cli(&kit.data_dir, &["admin", "list-users"]));
     assert_eq!(users.trim(), "claire\tadministration");
+}
+
+/// A read-only bind mount of `dir` on itself (root only), undone on drop.
+struct ReadOnly(std::path::PathBuf);
+
+impl ReadOnly {
+    fn mount(dir: &Path) -> Option<ReadOnly> {
+        let run = |args: &[&str]| {
+            std::process::Command::new("mount")
+                .args(args)
+                .arg(dir)
+                .arg(dir)
+                .output()
+                .map_err(|e| e.to_string())
+                .and_then(|o| {
+                    o.status
+                        .success()
+                        .then_some(())
+                        .ok_or_else(|| String::from_utf8_lossy(&o.stderr).into_owned())
+                })
+        };
+        let done = run(&["--bind"]).and_then(|()| run(&["-o", "remount,bind,ro"]));
+        match done {
+            Ok(()) => Some(ReadOnly(dir.to_owned())),
+            Err(why) => {
+                if std::env::var_os("MEDNUM_REQUIRE_ROOT_TESTS").is_some_and(|v| v == "1") {
+                    panic!("a read-only bind mount is required here: {why}");
+                }
+                eprintln!("SKIP: no read-only bind mount here ({why})");
+                None
+            }
+        }
+    }
+}
+
+impl Drop for ReadOnly {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn an_export_opens_a_read_only_stick_for_the_copy_and_closes_it_after() {
+    let temp = tempfile::tempdir().unwrap();
+    let media = tempfile::tempdir().unwrap();
+    let stick = media.path().join("sdz1");
+    std::fs::create_dir_all(&stick).unwrap();
+    let Some(_mounted) = ReadOnly::mount(&stick) else {
+        return;
+    };
+    // The box's helper starts units as root; here (root already) the same remount, by hand.
+    let helper = temp.path().join("remount");
+    std::fs::write(
+        &helper,
+        format!(
+            "#!/bin/sh\nexec mount -o \"remount,bind,$1\" \"{}/$2\"\n",
+            media.path().display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let settings = |helper: &Path| {
+        format!(
+            "[usb]\nmount_roots = [\"{}\"]\npolicy = \"ask\"\nremount_helper = \"{}\"\n",
+            media.path().display(),
+            helper.display()
+        )
+    };
+    std::fs::write(
+        temp.path().join("kit.toml"),
+        settings(&temp.path().join("absent")),
+    )
+    .unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let (key, public) = new_key(work.path(), "editeur");
+    assert!(cli(temp.path(), &["trust", "add", &public])
+        .status
+        .success());
+    let pack = work.path().join("fiches-1.0.0.kitpack");
+    std::fs::write(
+        &pack,
+        signed_pack(work.path(), "fiches", "1.0.0", "castor", &key),
+    )
+    .unwrap();
+    assert!(
+        cli(temp.path(), &["pack", "import", pack.to_str().unwrap()])
+            .status
+            .success()
+    );
+    assert!(create_user(temp.path(), "claire", "admin", PASSWORD)
+        .status
+        .success());
+
+    let export = |kit: &Kit| {
+        let mut admin = Browser::new(kit, PHONE);
+        assert_eq!(admin.login("claire", PASSWORD).status, 303);
+        let csrf = token_in(&admin.get("/admin/paquets").text()).unwrap();
+        let sent = admin.post(
+            "/admin/paquets/exporter",
+            &[("csrf", &csrf), ("cle", stick.to_str().unwrap())],
+        );
+        admin.job_outcome(&sent)
+    };
+    // Without the helper: a clear failure, nothing written.
+    let kit = Kit::spawn_in(temp.path());
+    let outcome = export(&kit);
+    assert_eq!(outcome["ok"], false, "{outcome}");
+    assert!(
+        outcome["message"]
+            .as_str()
+            .unwrap()
+            .contains("lecture seule"),
+        "{outcome}"
+    );
+    assert!(!stick.join("mednum-kit").exists());
+    drop(kit);
+
+    std::fs::write(temp.path().join("kit.toml"), settings(&helper)).unwrap();
+    let kit = Kit::spawn_in(temp.path());
+    let outcome = export(&kit);
+    assert_eq!(outcome["ok"], true, "{outcome}");
+    let dest = stick.join("mednum-kit");
+    assert!(dest.join("fiches-1.0.0.kitpack").is_file());
+    let catalog: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dest.join("catalog.json")).unwrap()).unwrap();
+    assert!(catalog["packs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["id"] == "fiches" && p["url"] == "fiches-1.0.0.kitpack"));
+    // Read-only again.
+    assert!(std::fs::write(stick.join("essai"), b"x").is_err());
 }

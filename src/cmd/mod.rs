@@ -6,6 +6,7 @@ pub mod pack;
 pub mod peers;
 pub mod report;
 pub mod serve;
+pub mod sync;
 pub mod system;
 pub mod trust;
 

@@ -247,5 +247,16 @@ fn export(config: &Config, args: &[String], all: bool) -> Result<()> {
         println!("exporté : {}", written.display());
     }
     progress.finish();
+    if all {
+        // The folder is then an upstream itself (a stick for another kit, a web folder).
+        let catalog = crate::sync::catalog::build_dir(Path::new(dest))?;
+        println!(
+            "catalogue écrit : {} ({} paquet(s))",
+            Path::new(dest)
+                .join(crate::sync::catalog::FILE_NAME)
+                .display(),
+            catalog.packs.len()
+        );
+    }
     Ok(())
 }

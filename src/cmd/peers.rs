@@ -28,6 +28,10 @@ pub fn run(wait_secs: u64) -> Result<()> {
             peer.url(),
             peer.host.trim_end_matches('.')
         );
+        println!(
+            "    pour installer ses paquets : mednum-kit sync upstream --url {}catalog.json --once",
+            peer.url()
+        );
     }
     Ok(())
 }

@@ -52,7 +52,8 @@ pub fn run(args: &ServeArgs, config: &Config) -> Result<()> {
         Duration::from_secs(admin.session_hours * 3600),
         admin.max_upload_mb << 20,
         crate::system::init::setup_code_in_force(&config.file, &config.data_dir)?,
-        config.file.usb.mount_roots.clone(),
+        config.file.usb.clone(),
+        config.file.sync.upstream.clone(),
     );
     let shared = Arc::new(Shared::new(
         Site {
@@ -75,9 +76,39 @@ pub fn run(args: &ServeArgs, config: &Config) -> Result<()> {
         max_connections: config.file.server.max_connections,
         notify: crate::notify::Notifier::from_env(),
     };
+    start_sync(config, &shared, &shutdown);
     let _announcement = announce(args, config, listening);
     log::debug!("ready in {:?}", started.elapsed());
     web::serve(shared, listener, &options, shutdown)
+}
+
+/// The watch on USB sticks and the upstream loop, each on its own thread: a sync never
+/// holds a worker, and its installs take the library's lock like any other.
+fn start_sync(config: &Config, shared: &Arc<Shared>, shutdown: &Arc<AtomicBool>) {
+    let usb = &config.file.usb;
+    let owner = Arc::clone(shared);
+    let policy = usb.policy;
+    crate::sync::usb::watch(
+        usb.mount_roots.clone(),
+        Duration::from_secs(2),
+        Arc::clone(shutdown),
+        move |stick| web::admin::packs::on_new_stick(&owner, stick, policy),
+    );
+    let sync = config.file.sync.clone();
+    crate::sync::upstream::spawn(
+        crate::sync::upstream::Service {
+            reports: crate::sync::reports::sender(
+                &config.data_dir,
+                &config.file.network.hostname,
+                &sync,
+            ),
+            sync,
+            data_dir: config.data_dir.clone(),
+            db_path: config.db_path(),
+            status: Arc::clone(&shared.sync),
+        },
+        Arc::clone(shutdown),
+    );
 }
 
 /// Announces the kit on the local network, unless told not to or listening on loopback.

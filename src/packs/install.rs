@@ -439,8 +439,16 @@ fn commit(
 /// Where the original signed file of a version is kept.
 /// The size of the signed file an installed version came in (what a copy of it weighs).
 pub fn installed_size(data_dir: &Path, id: &str, version: &str) -> Option<u64> {
+    fs::metadata(original_file(data_dir, id, version)?)
+        .ok()
+        .map(|m| m.len())
+}
+
+/// The original signed file of an installed version, if it is on disk (the embedded
+/// starter has none).
+pub fn original_file(data_dir: &Path, id: &str, version: &str) -> Option<PathBuf> {
     let file = original_kitpack(&pack_dir(data_dir, id).ok()?, version);
-    fs::metadata(file).ok().map(|m| m.len())
+    file.is_file().then_some(file)
 }
 
 fn original_kitpack(pack_dir: &Path, version: &str) -> PathBuf {

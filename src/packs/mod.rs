@@ -13,7 +13,7 @@ pub mod usb;
 pub mod verify;
 
 pub use install::{
-    clean_leftovers, export, free_bytes, import_file, install_source, installed_size, remove,
-    rollback, ImportOptions, Imported, InstallReport, Removed, FILES_URL,
+    clean_leftovers, export, free_bytes, import_file, install_source, installed_size,
+    original_file, remove, rollback, ImportOptions, Imported, InstallReport, Removed, FILES_URL,
 };
 pub use lock::{LibraryLock, LockError, Wait};

@@ -132,6 +132,18 @@ impl fmt::Display for Date {
     }
 }
 
+/// A time in seconds since the epoch for people: `12 mars 2026 à 09 h 05 (UTC)`.
+pub fn french_time(secs: i64) -> String {
+    let date = Date::from_days(secs.div_euclid(86_400));
+    let s = secs.rem_euclid(86_400);
+    format!(
+        "{} à {:02} h {:02} (UTC)",
+        date.french(),
+        s / 3600,
+        s / 60 % 60
+    )
+}
+
 /// A time in seconds since the epoch as ISO 8601 in UTC: `2026-03-12T09:05:00Z`.
 pub fn utc_timestamp(secs: i64) -> String {
     let date = Date::from_days(secs.div_euclid(86_400));

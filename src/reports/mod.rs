@@ -60,6 +60,13 @@ const MIGRATIONS: &[&str] = &[
      );
      CREATE INDEX reports_by_owner ON reports (owner, date);
      CREATE INDEX reports_by_date ON reports (date);",
+    // 2: the day files sent to the `[sync] reports_url` folder, and what they held (sha256 of
+    // the CSV and JSON): a day is sent again only when its reports changed.
+    "CREATE TABLE sent_days (
+        day     TEXT PRIMARY KEY,
+        digest  TEXT NOT NULL,
+        sent_at INTEGER NOT NULL
+     );",
 ];
 
 /// Why a report operation failed. `Invalid` is said to the person who filled the form.
@@ -330,6 +337,40 @@ impl Reports {
             report_row,
         )?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The activity days that have reports, and those sent before (a day whose reports
+    /// were all deleted is sent again, empty).
+    pub fn days(&self) -> Result<Vec<Date>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT date FROM reports UNION SELECT day FROM sent_days ORDER BY 1",
+        )?;
+        let days = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for day in days {
+            if let Some(date) = Date::parse(&day?) {
+                out.push(date);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The digest of what was last sent for `day`.
+    pub fn sent_digest(&self, day: Date) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT digest FROM sent_days WHERE day = ?")?
+            .query_row([day.to_string()], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn mark_sent(&mut self, day: Date, digest: &str, at: i64) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO sent_days (day, digest, sent_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (day) DO UPDATE SET digest = excluded.digest, sent_at = excluded.sent_at",
+            params![day.to_string(), digest, at],
+        )?;
+        Ok(())
     }
 
     /// How many reports `filter` selects (its limit and offset aside).

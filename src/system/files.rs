@@ -141,7 +141,7 @@ pub fn kit_unit(mount_roots: &[PathBuf], workers: usize, connections: usize) -> 
     let mut read_only = String::new();
     for root in mount_roots {
         // `-`: a missing folder is not an error.
-        let _ = writeln!(read_only, "ReadOnlyPaths=-{}", systemd_path(root));
+        let _ = writeln!(read_only, "ReadWritePaths=-{}", systemd_path(root));
     }
     let tasks_max = connections + workers + SPARE_THREADS;
     format!(
@@ -209,7 +209,8 @@ pub fn kit_unit(mount_roots: &[PathBuf], workers: usize, connections: usize) -> 
          SystemCallFilter=@system-service\n\
          SystemCallFilter=~@privileged @resources\n\
          SystemCallErrorNumber=EPERM\n\
-         # Les clés USB : lues, jamais écrites.\n\
+         # Les clés USB : le système les monte en lecture seule ; pour un export, le kit\n\
+         # demande à mednum-kit-usb-rw@ de la remonter en écriture, le temps de la copie.\n\
          {read_only}\
          \n\
          [Install]\n\

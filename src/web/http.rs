@@ -13,6 +13,8 @@ pub enum Body {
     Bytes(Cursor<Cow<'static, [u8]>>),
     Shared(Cursor<Arc<[u8]>>),
     File(std::fs::File),
+    /// Anything else that reads (part of a file, with what must live as long as it).
+    Stream(Box<dyn Read + Send>),
 }
 
 impl Read for Body {
@@ -21,6 +23,7 @@ impl Read for Body {
             Body::Bytes(c) => c.read(buf),
             Body::Shared(c) => c.read(buf),
             Body::File(f) => f.read(buf),
+            Body::Stream(r) => r.read(buf),
         }
     }
 }

@@ -14,6 +14,7 @@ mod pages;
 pub mod qr;
 mod router;
 mod server;
+mod sharing;
 mod templates;
 pub mod url;
 mod workshop;
@@ -52,6 +53,10 @@ pub struct Shared {
     pub workshops: Arc<crate::workshops::Workshops>,
     /// What the projector page shows to join the kit's Wi-Fi.
     pub wifi: crate::config::WifiConfig,
+    /// What sync (sticks, upstream) did lately; the packs page shows it.
+    pub sync: Arc<crate::sync::Status>,
+    /// The kit's packs served to other kits (`/catalog.json`).
+    pub sharing: sharing::Sharing,
 }
 
 impl Shared {
@@ -75,6 +80,8 @@ impl Shared {
             admin,
             workshops,
             wifi,
+            sync: Arc::default(),
+            sharing: sharing::Sharing::default(),
         }
     }
 

@@ -9,6 +9,7 @@ use super::files;
 use super::glossary;
 use super::http::{HttpError, HttpResult, Reply};
 use super::learner;
+use super::sharing;
 use super::url::Target;
 use super::{workshop, Worker};
 
@@ -31,6 +32,8 @@ pub struct RequestInfo<'a> {
     pub host: Option<String>,
     pub peer: Option<IpAddr>,
     pub if_none_match: Option<&'a str>,
+    /// The `Range` header (`bytes=100-`), for resumable downloads.
+    pub range: Option<&'a str>,
     /// The `Host` header as sent (with its port), for checking `Origin`.
     pub raw_host: Option<&'a str>,
     pub cookie: Option<&'a str>,
@@ -119,6 +122,11 @@ fn route_path(w: &mut Worker, req: &RequestInfo<'_>, segments: &[&str]) -> HttpR
         ["_kit", "alive"] => Ok(Reply::no_content()),
         [prefix, name] if *prefix == assets => w.shared.assets.serve(name, req.if_none_match),
         [prefix, rest @ ..] if *prefix == files::PREFIX => files::serve(w, rest),
+        // Kit-to-kit sharing: this kit as another's upstream.
+        ["catalog.json"] => in_one_read(w, sharing::catalog),
+        [prefix, id, name] if *prefix == sharing::PREFIX => {
+            sharing::pack_file(w, id, name, req.range)
+        }
         // Depends on the phone (entered or not): never kept.
         [".well-known", "captive-portal"] => captive::api(w, req),
         // As many pages as queries: not worth keeping.

@@ -262,6 +262,7 @@ fn respond_to(worker: &mut Worker, request: &mut tiny_http::Request) -> Result<R
         host: header(request, "Host").and_then(super::captive::host_name),
         peer: request.remote_addr().map(|a| a.ip()),
         if_none_match: header(request, "If-None-Match"),
+        range: header(request, "Range"),
         raw_host: header(request, "Host"),
         cookie: header(request, "Cookie"),
         origin: header(request, "Origin"),

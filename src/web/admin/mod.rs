@@ -9,7 +9,7 @@
 mod forms;
 mod jobs;
 mod login;
-mod packs;
+pub mod packs;
 mod people;
 mod reports;
 mod settings;
@@ -17,7 +17,6 @@ mod upload;
 mod workshop;
 
 use std::net::IpAddr;
-use std::path::PathBuf;
 use std::sync::atomic::AtomicUsize;
 use std::sync::{OnceLock, Weak};
 use std::time::{Duration, Instant};
@@ -55,8 +54,10 @@ pub struct AdminState {
     /// The first-boot code (from `kit.toml` or `admin-setup-code`); `None`: setup only from
     /// the box itself (loopback).
     pub setup_code: Option<String>,
-    /// Where USB sticks are mounted.
-    pub usb_roots: Vec<PathBuf>,
+    /// Where USB sticks are mounted, what to do with their packs, how to write to them.
+    pub usb: crate::config::UsbConfig,
+    /// Whether an upstream catalog is set (`[sync] upstream`), for the packs page.
+    pub upstream: Option<String>,
     pub started: Instant,
     /// Uploads being received now.
     pub uploads: AtomicUsize,
@@ -69,7 +70,8 @@ impl AdminState {
         session_lifetime: Duration,
         max_upload: u64,
         setup_code: Option<String>,
-        usb_roots: Vec<PathBuf>,
+        usb: crate::config::UsbConfig,
+        upstream: Option<String>,
     ) -> AdminState {
         AdminState {
             throttle: Throttle::default(),
@@ -77,7 +79,8 @@ impl AdminState {
             session_lifetime,
             max_upload,
             setup_code,
-            usb_roots,
+            usb,
+            upstream,
             started: Instant::now(),
             uploads: AtomicUsize::new(0),
             server: OnceLock::new(),
@@ -205,6 +208,12 @@ pub const ROUTES: &[Route] = &[
         &["admin", "paquets", "cle-usb"],
         Admin,
         packs::install_from_usb,
+    ),
+    route(
+        Post,
+        &["admin", "paquets", "synchroniser"],
+        Admin,
+        packs::sync_now,
     ),
     route(
         Post,

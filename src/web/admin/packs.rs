@@ -8,11 +8,13 @@ use maud::{html, Markup};
 
 use super::jobs::{Job, Outcome};
 use super::{admin_page, csrf_input, notice, reply, Ctx};
+use crate::config::UsbPolicy;
 use crate::i18n::fill;
 use crate::packs::format::short_key;
 use crate::packs::progress::Progress;
 use crate::packs::{self, usb, ImportOptions, Imported, LibraryLock, Removed, Wait};
 use crate::store::Store;
+use crate::sync::usb::{installable, is_read_only, newness, remount, stick_name, Newness};
 use crate::web::http::{HttpError, HttpResult, Reply};
 use crate::web::{Shared, Worker};
 
@@ -47,8 +49,8 @@ pub fn list(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
             .filter(|n| !n.is_empty())
     };
     let trusted = |key: &str| keys.iter().any(|(k, _)| k == key);
-    let (on_sticks, unreadable) = usb::scan(&shared.admin.usb_roots, &trusted);
-    let sticks = usb::sticks(&shared.admin.usb_roots);
+    let (on_sticks, unreadable) = usb::scan(&shared.admin.usb.mount_roots, &trusted);
+    let sticks = usb::sticks(&shared.admin.usb.mount_roots);
     let jobs = shared.admin.jobs.recent();
     let max_mb = shared.admin.max_upload >> 20;
     let done = ctx.req.target.param("fait");
@@ -57,6 +59,7 @@ pub fn list(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
         h1 { (t.a("packs_title")) }
         @if let Some(done) = done {
             @if done == "envoi" { (notice(true, t.a("upload_done"))) }
+            @if done == "synchro" { (notice(true, t.a("sync_started"))) }
         }
         @if !jobs.is_empty() {
             section aria-labelledby="travaux" {
@@ -108,6 +111,7 @@ pub fn list(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
                 }
             }
         }
+        (sync_section(&shared, &session))
         section aria-labelledby="envoyer" {
             h2 #envoyer { (t.a("upload_heading")) }
             p { (fill(t.a("upload_intro"), &[("max", &max_mb.to_string())])) }
@@ -188,17 +192,105 @@ fn stick_status(
     installed: &[crate::store::PackRow],
 ) -> (String, bool) {
     let t = shared.catalog;
-    let current = installed.iter().find(|p| p.id == f.id);
-    let parse = |v: &str| semver::Version::parse(v).ok();
-    match current {
-        None => (t.a("usb_new").into(), true),
-        Some(p) => match (parse(&f.version), parse(&p.version)) {
-            (Some(a), Some(b)) if a > b => {
-                (fill(t.a("usb_newer"), &[("version", &p.version)]), true)
+    let current = installed
+        .iter()
+        .find(|p| p.id == f.id)
+        .map(|p| p.version.as_str());
+    let version = current.unwrap_or_default();
+    match newness(&f.version, current) {
+        Newness::New => (t.a("usb_new").into(), true),
+        Newness::Newer => (fill(t.a("usb_newer"), &[("version", version)]), true),
+        Newness::Same => (t.a("usb_same").into(), false),
+        Newness::Older => (fill(t.a("usb_older"), &[("version", version)]), false),
+    }
+}
+
+/// A stick just plugged in: its packs are listed in the sync lines and, with the `auto`
+/// policy, those worth installing are installed (one job each, one after the other).
+pub fn on_new_stick(shared: &Arc<Shared>, stick: &Path, policy: UsbPolicy) {
+    let t = shared.catalog;
+    let name = stick_name(stick);
+    let store = match Store::open(&shared.db_path) {
+        Ok(store) => store,
+        Err(e) => return shared.sync.note(false, e.to_string()),
+    };
+    let (found, unreadable) = usb::scan(&[stick.to_owned()], &|k| {
+        store.is_trusted(k).unwrap_or(false)
+    });
+    let installed = store.packs().unwrap_or_default();
+    drop(store);
+    let chosen = installable(&found, &installed);
+    shared.sync.note(
+        true,
+        fill(
+            t.a("sync_stick_seen"),
+            &[
+                ("stick", &name),
+                ("n", &found.len().to_string()),
+                ("new", &chosen.len().to_string()),
+            ],
+        ),
+    );
+    for u in &unreadable {
+        shared
+            .sync
+            .note(false, format!("{} : {}", shown_path(&u.path), u.error));
+    }
+    if policy == UsbPolicy::Ask || chosen.is_empty() {
+        return;
+    }
+    for f in chosen {
+        let shown = shown_path(&f.path);
+        match start_import(shared, f.path.clone(), shown.clone(), false) {
+            Ok(_) => shared
+                .sync
+                .note(true, fill(t.a("sync_stick_install"), &[("file", &shown)])),
+            Err(e) => shared.sync.note(false, e),
+        }
+    }
+}
+
+/// `POST /admin/paquets/synchroniser`: asks the upstream loop for a pass now.
+pub fn sync_now(w: &mut Worker, _ctx: &mut Ctx<'_, '_>) -> HttpResult {
+    w.shared.sync.wake();
+    Ok(Reply::redirect(
+        303,
+        "/admin/paquets?fait=synchro#synchro".into(),
+    ))
+}
+
+/// The sync section of the packs page: the upstream, the last pass, the latest steps.
+fn sync_section(shared: &Shared, session: &crate::accounts::Session) -> Markup {
+    let t = shared.catalog;
+    let status = shared.sync.snapshot();
+    let when = |secs: u64| crate::reports::date::french_time(secs as i64);
+    html! {
+        section aria-labelledby="synchro" {
+            h2 #synchro { (t.a("sync_heading")) }
+            @match &shared.admin.upstream {
+                Some(url) => {
+                    p { (t.a("sync_upstream")) " " code { (crate::sync::http::without_credentials(url)) } }
+                    @if let Some(now) = &status.now { p role="status" { (now) } }
+                    @if let Some((at, ok)) = status.last_pass {
+                        p { (fill(if ok { t.a("sync_last_ok") } else { t.a("sync_last_failed") }, &[("when", &when(at))])) }
+                    }
+                    @if let Some(at) = status.next_try { p.hint { (fill(t.a("sync_next"), &[("when", &when(at))])) } }
+                    form.inline action="/admin/paquets/synchroniser" method="post" {
+                        (csrf_input(session))
+                        button.button.secondary type="submit" { (t.a("sync_now")) }
+                    }
+                }
+                None => p { (t.a("sync_no_upstream")) },
             }
-            (Some(a), Some(b)) if a == b => (t.a("usb_same").into(), false),
-            _ => (fill(t.a("usb_older"), &[("version", &p.version)]), false),
-        },
+            @if !status.lines.is_empty() {
+                h3 { (t.a("sync_lines")) }
+                ul.plain {
+                    @for line in status.lines.iter().take(10) {
+                        li { (when(line.at)) " — " @if !line.ok { strong { (t.a("sync_problem")) } " " } (line.text) }
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -297,7 +389,7 @@ pub fn install_from_usb(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
     let shared = Arc::clone(&w.shared);
     let wanted = PathBuf::from(ctx.form.text("fichier"));
     // Only a file the scan finds: the form cannot name any other file of the box.
-    let (found, _) = usb::scan(&shared.admin.usb_roots, &|_| false);
+    let (found, _) = usb::scan(&shared.admin.usb.mount_roots, &|_| false);
     let Some(found) = found.into_iter().find(|f| f.path == wanted) else {
         return Ok(problem(&shared, ctx, shared.catalog.a("usb_gone")));
     };
@@ -391,7 +483,7 @@ pub fn remove(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
 pub fn export(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
     let shared = Arc::clone(&w.shared);
     let wanted = PathBuf::from(ctx.form.text("cle"));
-    let Some(stick) = usb::sticks(&shared.admin.usb_roots)
+    let Some(stick) = usb::sticks(&shared.admin.usb.mount_roots)
         .into_iter()
         .find(|s| *s == wanted)
     else {
@@ -404,24 +496,39 @@ pub fn export(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
     let t = shared.catalog;
     let title = fill(t.a("job_export"), &[("stick", &name)]);
     let data_dir = shared.data_dir.clone();
+    let helper = shared.admin.usb.remount_helper.clone();
     library_job(&shared, title, move |store, _lock| {
-        let dest = stick.join("mednum-kit");
-        let ids: Vec<String> = store
-            .packs()
-            .map_err(|e| e.to_string())?
-            .into_iter()
-            .map(|p| p.id)
-            .collect();
-        for id in &ids {
-            packs::export(store, &data_dir, id, &dest).map_err(|e| said(&e, None))?;
+        // Sticks are mounted read-only: opened for writing just for the copy.
+        let read_only = is_read_only(&stick);
+        if read_only {
+            remount(&helper, "rw", &stick).map_err(|e| said(&e, None))?;
         }
-        // Written through to the stick before saying it may be pulled out.
-        sync_dir(&dest);
+        let copied = export_all(store, &data_dir, &stick.join("mednum-kit"));
+        if read_only {
+            // Read-only again, which also writes everything through to the stick.
+            if let Err(e) = remount(&helper, "ro", &stick) {
+                log::warn!("{}", said(&e, None));
+            }
+        }
+        let n = copied.map_err(|e| said(&e, None))?;
         Ok(fill(
             t.a("exported"),
-            &[("n", &ids.len().to_string()), ("stick", &name)],
+            &[("n", &n.to_string()), ("stick", &name)],
         ))
     })
+}
+
+/// Every installed pack and a `catalog.json` into `dest`, flushed to the disk: the folder
+/// is then an upstream for another kit. Returns how many packs.
+fn export_all(store: &Store, data_dir: &Path, dest: &Path) -> anyhow::Result<usize> {
+    let ids: Vec<String> = store.packs()?.into_iter().map(|p| p.id).collect();
+    for id in &ids {
+        packs::export(store, data_dir, id, dest)?;
+    }
+    crate::sync::catalog::build_dir(dest)?;
+    // Written through to the stick before saying it may be pulled out.
+    sync_dir(dest);
+    Ok(ids.len())
 }
 
 /// Flushes what was written under `dir` (`syncfs` of its file system).
