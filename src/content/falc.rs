@@ -34,10 +34,13 @@ pub enum Rule {
     LargeNumber,
     RomanNumeral,
     Italics,
+    QuestionCondition,
+    Negatives,
+    NumberWords,
 }
 
 impl Rule {
-    const ALL: [Rule; 8] = [
+    const ALL: [Rule; 11] = [
         Rule::SentenceLength,
         Rule::ChainedIdeas,
         Rule::Capitals,
@@ -46,10 +49,14 @@ impl Rule {
         Rule::LargeNumber,
         Rule::RomanNumeral,
         Rule::Italics,
+        Rule::QuestionCondition,
+        Rule::Negatives,
+        Rule::NumberWords,
     ];
 
     /// Stable kebab-case code used in output and in ignore comments: "sentence-length",
-    /// "chained-ideas", "capitals", "abbreviation", "percentage", "large-number", "roman-numeral", "italics".
+    /// "chained-ideas", "capitals", "abbreviation", "percentage", "large-number", "roman-numeral", "italics",
+    /// "question-condition", "negatives", "number-words".
     pub fn code(self) -> &'static str {
         match self {
             Rule::SentenceLength => "sentence-length",
@@ -60,6 +67,9 @@ impl Rule {
             Rule::LargeNumber => "large-number",
             Rule::RomanNumeral => "roman-numeral",
             Rule::Italics => "italics",
+            Rule::QuestionCondition => "question-condition",
+            Rule::Negatives => "negatives",
+            Rule::NumberWords => "number-words",
         }
     }
 
@@ -100,6 +110,7 @@ pub fn lint_markdown(body: &str, first_line: usize, options: &LintOptions) -> Ve
     for segment in &parsed.segments {
         linter.segment(segment);
     }
+    linter.negatives_ratio();
     finish(linter.findings, &parsed.ignores)
 }
 
@@ -236,6 +247,8 @@ struct Segment {
     text: String,
     /// `(position in text, file line)` where each piece of text starts.
     lines: Vec<(usize, usize)>,
+    /// A heading is a title: a question there ("Et après ?") is no condition.
+    heading: bool,
 }
 
 impl Segment {
@@ -244,6 +257,7 @@ impl Segment {
             start,
             text: String::new(),
             lines: Vec::new(),
+            heading: false,
         }
     }
 
@@ -311,11 +325,13 @@ struct Walker {
 impl Walker {
     fn start(&mut self, tag: &Tag<'_>, offset: usize, line: usize) {
         match tag {
-            Tag::Paragraph
-            | Tag::Heading { .. }
-            | Tag::Item
-            | Tag::TableCell
-            | Tag::Image { .. } => self.open.push(Segment::new(offset)),
+            Tag::Heading { .. } => self.open.push(Segment {
+                heading: true,
+                ..Segment::new(offset)
+            }),
+            Tag::Paragraph | Tag::Item | Tag::TableCell | Tag::Image { .. } => {
+                self.open.push(Segment::new(offset))
+            }
             Tag::CodeBlock(_) => self.hidden += 1,
             Tag::Link { link_type, .. } => {
                 let autolink = matches!(link_type, LinkType::Autolink | LinkType::Email);
@@ -394,6 +410,9 @@ fn ignore_comments(html: &str, offset: usize, lines: &LineIndex) -> Vec<Ignore> 
     found
 }
 
+/// Separates the silenced codes from the reason an author gives for silencing them.
+const IGNORE_REASON: char = '—';
+
 /// `falc: ignore` → every rule; `falc: ignore capitals, italics` → those rules (unknown codes
 /// silence nothing); any other comment → `None`.
 fn parse_ignore(comment: &str) -> Option<Silenced> {
@@ -402,6 +421,8 @@ fn parse_ignore(comment: &str) -> Option<Silenced> {
         .strip_prefix(':')?
         .trim_start()
         .strip_prefix("ignore")?;
+    // After a dash, the author says why: "falc: ignore large-number — a phone number".
+    let rest = rest.split(IGNORE_REASON).next().unwrap_or(rest);
     let is_separator = |c: char| c.is_whitespace() || c == ',';
     if !rest.is_empty() && !rest.starts_with(is_separator) {
         return None;
@@ -747,6 +768,11 @@ struct Linter<'a> {
     /// Acronyms already reported once: not reported again.
     reported: HashSet<String>,
     findings: Vec<LintFinding>,
+    /// The line of the last sentence read, when it was a question that reads as a condition.
+    pending_question: Option<usize>,
+    /// Sentences read, and the lines of the negative ones.
+    sentence_count: usize,
+    negative_lines: Vec<usize>,
 }
 
 impl<'a> Linter<'a> {
@@ -756,6 +782,9 @@ impl<'a> Linter<'a> {
             explained: HashSet::new(),
             reported: HashSet::new(),
             findings: Vec::new(),
+            pending_question: None,
+            sentence_count: 0,
+            negative_lines: Vec::new(),
         }
     }
 
@@ -780,7 +809,8 @@ impl<'a> Linter<'a> {
         let written: Vec<Option<WrittenMatch>> =
             words.iter().map(|w| written_at(text, w.start)).collect();
         for sentence in sentences(text, &words, &written) {
-            self.sentence(segment, &words[sentence]);
+            self.sentence(segment, &words[sentence.clone()]);
+            self.reading_order(segment, &words, sentence);
         }
         self.parentheses(segment, &words);
         self.percent_signs(segment);
@@ -790,6 +820,7 @@ impl<'a> Linter<'a> {
                 None => self.word(segment, &words, k),
             }
         }
+        self.number_words(segment, &words);
     }
 
     /// Sentence length, and ";" inside a sentence (a ";" ending a list item is fine).
@@ -938,6 +969,169 @@ impl<'a> Linter<'a> {
         } else if self.reported.insert(word.to_owned()) {
             let message = format!("sigle « {word} » non expliqué");
             self.warn(line, Rule::Abbreviation, message, HINT_ACRONYM);
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Reading-order rules: questions used as conditions, negatives, numbers in words
+
+/// A document with at least this many negative sentences…
+const NEGATIVES_MIN: usize = 3;
+/// …that are more than this share (in percent) of its sentences gets a warning.
+const NEGATIVES_MAX_PERCENT: usize = 25;
+
+/// Words that open a real question ("Comment faire ?"), not a condition.
+const QUESTION_WORDS: &[&str] = &[
+    "comment", "pourquoi", "quand", "où", "qui", "que", "qu'", "quoi", "quel", "combien", "lequel",
+    "laquelle", "lesquel", "est-ce", "c'est",
+];
+
+/// Words ending in "-ez" that are not instructions.
+const NOT_INSTRUCTIONS: &[&str] = &["chez", "assez", "nez", "rez"];
+
+/// Words that make a sentence negative, with "ne" or "n'".
+const NEGATIVE_WORDS: &[&str] = &[
+    "pas", "jamais", "plus", "rien", "aucun", "aucune", "personne",
+];
+
+/// Numbers written in words, and their digits. "un"/"une" (an article as often as a
+/// number) and "neuf" (also "new") are left out on purpose.
+#[rustfmt::skip]
+const SPELLED_NUMBERS: &[(&str, &str)] = &[
+    ("deux", "2"), ("trois", "3"), ("quatre", "4"), ("cinq", "5"), ("six", "6"),
+    ("sept", "7"), ("huit", "8"), ("dix", "10"), ("onze", "11"), ("douze", "12"),
+    ("treize", "13"), ("quatorze", "14"), ("quinze", "15"), ("seize", "16"),
+    ("vingt", "20"), ("trente", "30"), ("quarante", "40"), ("cinquante", "50"),
+    ("soixante", "60"), ("cent", "100"), ("mille", "1000"),
+];
+
+/// Little words after which a number word is not before a noun ("deux ou trois", "à
+/// deux sur le banc").
+const NOT_NOUNS: &[&str] = &[
+    "ou", "et", "à", "a", "de", "des", "du", "d", "sur", "par", "pour", "au", "aux", "ni", "en",
+    "est", "sont", "ont", "avec",
+];
+
+const HINT_QUESTION: &str = "Écrivez la condition avec « si » : « Si le téléphone propose \
+    plusieurs choix, touchez… »";
+const HINT_NEGATIVES: &str = "Dites ce qu'il faut faire : « Gardez votre code pour vous. » \
+    se lit mieux que « Ne donnez pas votre code. »";
+
+fn lowercase(word: &str) -> String {
+    word.to_lowercase().replace('’', "'")
+}
+
+/// "Touchez", "Appuyez-y", "Faites", "Dites": an instruction to the reader.
+fn is_instruction(word: &str) -> bool {
+    let word = lowercase(word);
+    let verb = word.split('-').next().unwrap_or(&word);
+    (verb.len() > 3 && verb.ends_with("ez") && !NOT_INSTRUCTIONS.contains(&verb))
+        || matches!(verb, "faites" | "dites")
+}
+
+/// A sentence ending with "?" that does not open with a question word: "Votre téléphone
+/// propose plusieurs choix ?" reads as a condition. A quoted or reported question
+/// ("Demandez : « Vous en avez besoin ? »") is not one.
+fn is_condition_question(text: &str, words: &[Range<usize>], sentence: &Range<usize>) -> bool {
+    let (Some(first), Some(last)) = (words.get(sentence.start), words.get(sentence.end - 1)) else {
+        return false;
+    };
+    let gap_end = words.get(sentence.end).map_or(text.len(), |w| w.start);
+    let Some(mark) = text[last.end..gap_end].find('?').map(|i| last.end + i) else {
+        return false;
+    };
+    let quoted = text[mark + 1..].trim_start().starts_with(['»', '"', '”'])
+        || text[first.start..mark].contains([':', '«']);
+    let first = lowercase(&text[first.clone()]);
+    !quoted && !QUESTION_WORDS.iter().any(|q| first.starts_with(q))
+}
+
+fn is_negative(text: &str, words: &[Range<usize>]) -> bool {
+    let lower: Vec<String> = words.iter().map(|w| lowercase(&text[w.clone()])).collect();
+    let has_ne = lower.iter().any(|w| w == "ne" || w.starts_with("n'"));
+    has_ne && lower.iter().any(|w| NEGATIVE_WORDS.contains(&w.as_str()))
+}
+
+impl Linter<'_> {
+    /// The rules that look at sentences one after the other.
+    fn reading_order(&mut self, segment: &Segment, words: &[Range<usize>], sentence: Range<usize>) {
+        let text = segment.text.as_str();
+        let Some(first) = words.get(sentence.start) else {
+            return;
+        };
+        let line = segment.line_at(first.start);
+        self.sentence_count += 1;
+        if is_negative(text, &words[sentence.clone()]) {
+            self.negative_lines.push(line);
+        }
+        if let Some(question_line) = self.pending_question.take() {
+            if !segment.heading && is_instruction(&text[first.clone()]) {
+                let message = "question utilisée comme condition, suivie d'une consigne".into();
+                self.warn(
+                    question_line,
+                    Rule::QuestionCondition,
+                    message,
+                    HINT_QUESTION,
+                );
+            }
+        }
+        if !segment.heading && is_condition_question(text, words, &sentence) {
+            self.pending_question = Some(line);
+        }
+    }
+
+    /// Too many negative sentences in one document: reported once, on the first of them.
+    fn negatives_ratio(&mut self) {
+        let negatives = self.negative_lines.len();
+        let total = self.sentence_count.max(1);
+        if negatives >= NEGATIVES_MIN && negatives * 100 > total * NEGATIVES_MAX_PERCENT {
+            let message = format!("{negatives} phrases négatives sur {total}");
+            self.warn(
+                self.negative_lines[0],
+                Rule::Negatives,
+                message,
+                HINT_NEGATIVES,
+            );
+        }
+    }
+
+    /// "deux", "trois"… before a noun: to be written in digits.
+    fn number_words(&mut self, segment: &Segment, words: &[Range<usize>]) {
+        let text = segment.text.as_str();
+        let spelled = |k: usize| {
+            let word = lowercase(&text[words[k].clone()]);
+            SPELLED_NUMBERS
+                .iter()
+                .find(|(w, _)| *w == word)
+                .map(|(_, d)| *d)
+        };
+        for k in 0..words.len() {
+            let Some(digits) = spelled(k) else {
+                continue;
+            };
+            let Some(next) = words.get(k + 1) else {
+                continue;
+            };
+            let next_word = lowercase(&text[next.clone()]);
+            let joined = text[words[k].end..next.start]
+                .chars()
+                .all(char::is_whitespace);
+            let before_noun = joined
+                && next_word.starts_with(char::is_alphabetic)
+                && !NOT_NOUNS.contains(&next_word.as_str())
+                && spelled(k + 1).is_none();
+            let previous = k.checked_sub(1).map(|p| lowercase(&text[words[p].clone()]));
+            // "pour cent" belongs to the percentage rule.
+            let after_number = (k > 0 && spelled(k - 1).is_some())
+                || (digits == "100" && previous.as_deref() == Some("pour"));
+            if before_noun && !after_number {
+                let shown = &text[words[k].clone()];
+                let message = format!("nombre écrit en lettres « {shown} »");
+                let hint = format!("Écrivez le nombre en chiffres : « {digits} ».");
+                let line = segment.line_at(words[k].start);
+                self.warn(line, Rule::NumberWords, message, &hint);
+            }
         }
     }
 }
@@ -1415,6 +1609,151 @@ mod tests {
                 "a comment in a code block is not a comment",
                 "```\n<!-- falc: ignore -->\n```\n\nLa CAF.",
                 &[(5, A, W)],
+            ),
+        ]);
+    }
+
+    #[test]
+    fn questions_used_as_conditions() {
+        use Rule::QuestionCondition as Q;
+        check_table(&[
+            (
+                "a condition question then an instruction",
+                "Votre téléphone propose plusieurs choix ? Touchez le premier.",
+                &[(1, Q, W)],
+            ),
+            (
+                "across paragraphs, reported on the question's line",
+                "Vous avez oublié le code ?\n\nAppuyez-vous sur le bouton.",
+                &[(1, Q, W)],
+            ),
+            (
+                "an inverted question is a condition too",
+                "Avez-vous un iPhone ? Faites ceci.",
+                &[(1, Q, W)],
+            ),
+            (
+                "a written condition",
+                "Si le téléphone propose plusieurs choix : touchez le premier.",
+                &[],
+            ),
+            (
+                "a real question",
+                "Comment faire ? Touchez le bouton. Qu'est-ce qu'un lien ? Lisez ceci.",
+                &[],
+            ),
+            (
+                "a question followed by a statement",
+                "Votre téléphone sonne ? C'est normal.",
+                &[],
+            ),
+            (
+                "a question at the end",
+                "Il peut vous aider. C'est gratuit ?",
+                &[],
+            ),
+            ("not an instruction", "Vous venez ? Chez moi.", &[]),
+            (
+                "a heading is a title",
+                "## Et après ?\n\nProposez un atelier.",
+                &[],
+            ),
+            (
+                "a quoted question",
+                "Demandez : « Vous en avez besoin ? » Montrez le geste.",
+                &[],
+            ),
+            (
+                "a quoted title",
+                "Préparez le jeu « Libre ou gratuit ? ».\n\nImprimez.",
+                &[],
+            ),
+        ]);
+    }
+
+    #[test]
+    fn negative_sentences_above_a_quarter_of_a_document() {
+        use Rule::Negatives as N;
+        check_table(&[
+            (
+                "three negatives in four sentences",
+                "Ne cliquez pas.\nN'ouvrez rien.\nNe répondez jamais.\nAppelez le conseiller.",
+                &[(1, N, W)],
+            ),
+            (
+                "three negatives in twelve sentences",
+                "Ouvrez. Lisez. Touchez. Écrivez. Validez. Attendez. Regardez. Notez. Ne \
+                 cliquez pas. N'ouvrez rien. Ne répondez jamais. Appelez.",
+                &[],
+            ),
+            (
+                "two negatives are few",
+                "Ne cliquez pas. N'ouvrez rien. Appelez.",
+                &[],
+            ),
+            (
+                "pas without ne is not counted",
+                "Pas besoin de compte. Pas de mot de passe. Pas de frais. Entrez.",
+                &[],
+            ),
+        ]);
+        let reported = lint("Ouvrez.\n\nNe cliquez pas.\nN'ouvrez rien.\nNe répondez jamais.");
+        assert_eq!(reported[0].message, "3 phrases négatives sur 4");
+        assert_eq!(reported[0].line, 3);
+    }
+
+    #[test]
+    fn numbers_written_in_words_before_a_noun() {
+        use Rule::NumberWords as N;
+        check_table(&[
+            ("before a noun", "Attendez deux minutes.", &[(1, N, W)]),
+            ("at the start", "Trois choses à savoir.", &[(1, N, W)]),
+            ("in digits", "Attendez 2 minutes.", &[]),
+            (
+                "un and une are articles",
+                "Un code. Une minute. Un seul.",
+                &[],
+            ),
+            ("neuf is also new", "Un téléphone neuf. Neuf fois.", &[]),
+            ("not before a noun", "Il en faut deux. Deux ou trois.", &[]),
+            (
+                "pour cent is the percentage rule's",
+                "Un repas pour cent personnes.",
+                &[],
+            ),
+            (
+                "compound numbers once",
+                "Vingt et un. Deux cents euros.",
+                &[(1, N, W)],
+            ),
+            (
+                "hyphenated words are words",
+                "Un deux-roues et des trois-quarts.",
+                &[],
+            ),
+        ]);
+        let hint = &lint("Attendez cinq minutes.")[0].hint;
+        assert_eq!(hint, "Écrivez le nombre en chiffres : « 5 ».");
+    }
+
+    #[test]
+    fn an_ignore_comment_carries_its_reason() {
+        use Rule::LargeNumber as L;
+        check_table(&[
+            (
+                "reason after a dash",
+                "Écrivez au 33700. <!-- falc: ignore large-number — un numéro, pas une quantité -->",
+                &[],
+            ),
+            (
+                "rule codes in the reason silence nothing more",
+                "Écrivez au 33700, CAF. <!-- falc: ignore large-number — abbreviation -->",
+                &[(1, Rule::Abbreviation, W)],
+            ),
+            (
+                "without the rule, the reason silences nothing",
+                "Écrivez au 33700. <!-- falc: ignore capitals — large-number -->",
+                &[(1, L, W)],
             ),
         ]);
     }

@@ -5,6 +5,7 @@
 pub mod dir;
 pub mod falc;
 pub mod frontmatter;
+pub mod glossary;
 pub mod markdown;
 
 use std::borrow::Cow;
@@ -118,6 +119,12 @@ struct TutorialFront {
     summary: String,
     #[serde(default)]
     keywords: Vec<String>,
+    /// When the steps were last checked against real phones: `YYYY-MM`.
+    #[serde(default)]
+    updated: Option<String>,
+    /// Glossary words never linked in this tutorial (see `glossary`).
+    #[serde(default)]
+    glossary_skip: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -146,6 +153,9 @@ pub struct WorkshopDetails {
     pub tutorials: Vec<String>,
     #[serde(default)]
     pub activities: Vec<Activity>,
+    /// When the sheet was last checked: `YYYY-MM`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -178,6 +188,9 @@ pub struct Tutorial {
     pub keywords: Vec<String>,
     pub intro: markdown::Section,
     pub steps: Vec<markdown::Section>,
+    /// `YYYY-MM`, checked.
+    pub updated: Option<String>,
+    pub glossary_skip: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -199,6 +212,7 @@ pub struct LoadedPack {
     pub themes: Vec<Theme>,
     pub tutorials: Vec<Tutorial>,
     pub workshops: Vec<Workshop>,
+    pub glossary: Vec<glossary::GlossaryEntry>,
     /// Files served as they are (images), relative to the pack root.
     pub files: Vec<String>,
     /// Problems that do not stop the install (a broken link is shown as plain text).
@@ -210,6 +224,7 @@ const KINDS: &[(&str, &str)] = &[
     ("themes", "/themes/"),
     ("tutorials", "/tutoriels/"),
     ("workshops", "/ateliers/"),
+    ("glossary", glossary::URL_PREFIX),
 ];
 
 /// File types a pack may carry besides its Markdown.
@@ -436,8 +451,8 @@ pub fn load(source: &dyn Source, files_url_base: &str) -> Result<LoadedPack, Loa
                 path,
                 None,
                 format!(
-                    "fichier inattendu : les textes vont dans themes/, tutorials/ ou \
-                     workshops/ (.md), les images sont en {}",
+                    "fichier inattendu : les textes vont dans themes/, tutorials/, \
+                     workshops/ ou glossary/ (.md), les images sont en {}",
                     ASSET_EXTENSIONS.join(", ")
                 ),
             )),
@@ -449,6 +464,7 @@ pub fn load(source: &dyn Source, files_url_base: &str) -> Result<LoadedPack, Loa
         themes: Vec::new(),
         tutorials: Vec::new(),
         workshops: Vec::new(),
+        glossary: Vec::new(),
         files: files.iter().cloned().collect(),
         findings: Vec::new(),
     };
@@ -458,6 +474,7 @@ pub fn load(source: &dyn Source, files_url_base: &str) -> Result<LoadedPack, Loa
             errors.push(error);
         }
     }
+    errors.extend(duplicate_glossary_words(&pack.glossary));
     if errors.is_empty() {
         Ok(pack)
     } else {
@@ -517,8 +534,21 @@ fn load_item(
                 intro: rendered.intro,
             });
         }
+        "glossary" => {
+            let front: glossary::GlossaryFront = parse_toml(path, split.toml, split.toml_line)?;
+            if rendered.intro.plain.is_empty() {
+                return Err(ContentError::new(
+                    path,
+                    Some(split.body_line),
+                    "une fiche du glossaire explique son mot : écrivez le texte sous les réglages",
+                ));
+            }
+            let entry = glossary::GlossaryEntry::new(slug, front, rendered.intro);
+            pack.glossary.push(entry);
+        }
         "tutorials" => {
             let front: TutorialFront = parse_toml(path, split.toml, split.toml_line)?;
+            let updated = checked_updated(path, split.toml, split.toml_line, front.updated)?;
             if rendered.steps.is_empty() {
                 return Err(ContentError::new(
                     path,
@@ -536,10 +566,14 @@ fn load_item(
                 keywords: front.keywords,
                 intro: rendered.intro,
                 steps: rendered.steps,
+                updated,
+                glossary_skip: front.glossary_skip,
             });
         }
         _ => {
-            let front: WorkshopFront = parse_toml(path, split.toml, split.toml_line)?;
+            let mut front: WorkshopFront = parse_toml(path, split.toml, split.toml_line)?;
+            front.details.updated =
+                checked_updated(path, split.toml, split.toml_line, front.details.updated)?;
             pack.workshops.push(Workshop {
                 slug,
                 title: front.title,
@@ -553,6 +587,69 @@ fn load_item(
         }
     }
     Ok(())
+}
+
+/// An `updated` date: `YYYY-MM` with a real month, reported on its line.
+fn checked_updated(
+    path: &str,
+    toml: &str,
+    toml_line: usize,
+    updated: Option<String>,
+) -> Result<Option<String>, ContentError> {
+    let Some(value) = updated else {
+        return Ok(None);
+    };
+    if year_month(&value).is_some() {
+        return Ok(Some(value));
+    }
+    let line = toml
+        .lines()
+        .position(|l| l.trim_start().starts_with("updated"))
+        .map(|i| toml_line + i);
+    Err(ContentError::new(
+        path,
+        line,
+        format!("date `{value}` invalide : écrivez l'année et le mois, par exemple `2026-12`"),
+    ))
+}
+
+/// `"2026-12"` → `(2026, 12)`; `None` unless 4 digits, `-`, 2 digits, month 1 to 12.
+pub fn year_month(value: &str) -> Option<(u32, u32)> {
+    let (year, month) = value.split_once('-')?;
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(year, 4) || !digits(month, 2) {
+        return None;
+    }
+    let month: u32 = month.parse().ok()?;
+    (1..=12)
+        .contains(&month)
+        .then_some((year.parse().ok()?, month))
+}
+
+/// Two glossary entries may not explain the same word (nor share a variant): the linker
+/// could not tell which one a mention leads to.
+fn duplicate_glossary_words(entries: &[glossary::GlossaryEntry]) -> Vec<ContentError> {
+    let mut seen: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
+    let mut errors = Vec::new();
+    for entry in entries {
+        for form in entry.forms() {
+            let folded = glossary::fold(form.trim());
+            match seen.get(folded.as_str()) {
+                Some(other) if *other != entry.slug => errors.push(ContentError::new(
+                    &format!("glossary/{}.md", entry.slug),
+                    None,
+                    format!(
+                        "le mot « {form} » est déjà expliqué dans `glossary/{other}.md` : \
+                         gardez-le dans une seule fiche"
+                    ),
+                )),
+                _ => {
+                    seen.insert(folded, &entry.slug);
+                }
+            }
+        }
+    }
+    errors
 }
 
 #[cfg(test)]
@@ -688,6 +785,56 @@ mod tests {
             let err = load(&files(extra), "/c/").unwrap_err().to_string();
             assert!(
                 err.starts_with("`tutorials/a.md.md` : nom de fichier invalide"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn glossary_entries_load_and_may_not_share_a_word() {
+        let entry = |word: &str, variants: &str| {
+            format!("+++\nword = \"{word}\"\nvariants = [{variants}]\n+++\nUn mot. Un exemple.\n")
+        };
+        let (a, b) = (entry("Wi-Fi", "\"wifi\""), entry("Réseau", "\"WIFI\""));
+        let pack = files(&[("glossary/wi-fi.md", a.clone().leak())]);
+        let loaded = load(&pack, "/c/").unwrap();
+        assert_eq!(loaded.glossary[0].word, "Wi-Fi");
+        assert_eq!(loaded.glossary[0].summary, "Un mot.");
+        let both = files(&[
+            ("glossary/wi-fi.md", a.clone().leak()),
+            ("glossary/reseau.md", b.clone().leak()),
+        ]);
+        let err = load(&both, "/c/").unwrap_err().to_string();
+        assert!(
+            err.contains("« wifi » est déjà expliqué dans `glossary/reseau.md`"),
+            "{err}"
+        );
+        let empty = files(&[("glossary/vide.md", "+++\nword = \"Vide\"\n+++\n")]);
+        let err = load(&empty, "/c/").unwrap_err().to_string();
+        assert!(
+            err.starts_with("`glossary/vide.md:4` : une fiche du glossaire"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn updated_is_a_year_and_a_month() {
+        let tutorial = |updated: &str| {
+            format!(
+                "+++\ntitle = \"A\"\ntheme = \"t\"\nlevel = \"moyen\"\nduration = 5\n\
+                 summary = \"s\"\nupdated = \"{updated}\"\n+++\n## x\n"
+            )
+        };
+        let ok = tutorial("2026-12");
+        let loaded = load(&files(&[("tutorials/a.md", ok.clone().leak())]), "/c/").unwrap();
+        assert_eq!(loaded.tutorials[0].updated.as_deref(), Some("2026-12"));
+        for bad in ["2026-13", "2026-1", "déc. 2026", "2026-12-01"] {
+            let text = tutorial(bad);
+            let err = load(&files(&[("tutorials/a.md", text.clone().leak())]), "/c/")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with(&format!("`tutorials/a.md:7` : date `{bad}` invalide")),
                 "{err}"
             );
         }

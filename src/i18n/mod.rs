@@ -106,6 +106,10 @@ pub struct Catalog {
     pub errors: Errors,
     /// The admin and conseiller pages' texts, by key (see `Catalog::a`).
     pub admin: std::collections::BTreeMap<String, String>,
+    /// The glossary's pages, by key (see `Catalog::g`).
+    pub glossary: std::collections::BTreeMap<String, String>,
+    /// Dates in words, by key (see `Catalog::updated`).
+    pub dates: std::collections::BTreeMap<String, String>,
     /// The learner's side of a pop-up workshop, by key (see `Catalog::w`).
     pub workshop: std::collections::BTreeMap<String, String>,
 }
@@ -132,12 +136,26 @@ impl Catalog {
         self.workshop.get(key).map(String::as_str).unwrap_or(key)
     }
 
+    /// A glossary page's text (as `a`; checked by `every_glossary_text_is_in_the_catalog`).
+    pub fn g<'a>(&'a self, key: &'a str) -> &'a str {
+        self.glossary.get(key).map(String::as_str).unwrap_or(key)
+    }
+
+    /// "Mis à jour en décembre 2026" for `2026-12`; `None` for anything else.
+    pub fn updated(&self, year_month: &str) -> Option<String> {
+        let (year, month) = crate::content::year_month(year_month)?;
+        let name = self.dates.get(&format!("month_{month}"))?;
+        let text = self.dates.get("updated")?;
+        Some(fill(text, &[("month", name), ("year", &year.to_string())]))
+    }
+
     /// The label of an item kind.
     pub fn kind<'a>(&'a self, kind: &'a str) -> &'a str {
         match kind {
             "theme" => &self.kind_theme,
             "tutorial" => &self.kind_tutorial,
             "workshop" => &self.kind_workshop,
+            "glossary" => self.g("kind"),
             other => other,
         }
     }
@@ -211,6 +229,47 @@ mod tests {
             missing.is_empty(),
             "missing in src/i18n/fr.toml [workshop]: {missing:?}"
         );
+    }
+
+    #[test]
+    fn every_glossary_text_is_in_the_catalog() {
+        let catalog = fr();
+        let mut missing = Vec::new();
+        for source in [
+            include_str!("../web/glossary.rs"),
+            include_str!("../web/learner.rs"),
+            include_str!("mod.rs"),
+        ] {
+            for piece in source.split(".g(\"").skip(1) {
+                let key = piece.split('"').next().unwrap_or("");
+                if !catalog.glossary.contains_key(key) {
+                    missing.push(key.to_owned());
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "missing in src/i18n/fr.toml [glossary]: {missing:?}"
+        );
+    }
+
+    #[test]
+    fn updated_dates_read_in_words() {
+        let t = fr();
+        assert_eq!(
+            t.updated("2026-12").as_deref(),
+            Some("Mis à jour en décembre 2026")
+        );
+        assert_eq!(
+            t.updated("2027-02").as_deref(),
+            Some("Mis à jour en février 2027")
+        );
+        for month in 1..=12 {
+            assert!(t.updated(&format!("2026-{month:02}")).is_some(), "{month}");
+        }
+        for bad in ["2026-13", "2026-1", "26-12", "décembre", ""] {
+            assert_eq!(t.updated(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -115,7 +115,11 @@ pub fn check_source(source: &dyn Source) -> Report {
                 .findings
                 .extend(pack.findings.iter().map(link_finding));
             report.findings.extend(reference_findings(&pack));
-            pack.meta.abbreviations
+            report.findings.extend(updated_findings(&pack));
+            report.findings.extend(see_also_findings(&pack));
+            let mut known = pack.meta.abbreviations.clone();
+            known.extend(glossary_acronyms(&pack));
+            known
         }
         Err(errors) => {
             report
@@ -226,6 +230,73 @@ fn reference_findings(pack: &LoadedPack) -> Vec<CheckFinding> {
             if !has("tutorial", linked) {
                 findings.push(missing(file.clone(), "le tutoriel", linked));
             }
+        }
+    }
+    findings
+}
+
+/// Tutorials without an `updated` date: a conseiller cannot tell an old page from a new one.
+fn updated_findings(pack: &LoadedPack) -> Vec<CheckFinding> {
+    pack.tutorials
+        .iter()
+        .filter(|t| t.updated.is_none())
+        .map(|t| CheckFinding {
+            file: format!("tutorials/{}.md", t.slug),
+            line: None,
+            severity: Severity::Warning,
+            rule: "updated".into(),
+            message: "tutoriel sans date de mise à jour".into(),
+            hint: "Ajoutez `updated = \"AAAA-MM\"` aux réglages, le mois où les étapes ont été \
+                   vérifiées sur un téléphone."
+                .into(),
+        })
+        .collect()
+}
+
+/// Acronyms the glossary of this pack or of the starter explains ("SMS", "CAF", the "SIM" of
+/// "carte SIM"): the kit links their first mention to their page, so the FALC check takes
+/// them as explained.
+fn glossary_acronyms(pack: &LoadedPack) -> Vec<String> {
+    let starter = content::load(&Starter, super::FILES_URL).ok();
+    let entries = pack
+        .glossary
+        .iter()
+        .chain(starter.iter().flat_map(|s| s.glossary.iter()));
+    let mut acronyms = Vec::new();
+    for entry in entries {
+        for form in entry.forms() {
+            let words = form.split(|c: char| c.is_whitespace() || c == '\'' || c == '’');
+            acronyms.extend(
+                words
+                    .filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 2)
+                    .filter(|w| !w.chars().any(char::is_lowercase))
+                    .map(str::to_owned),
+            );
+        }
+    }
+    acronyms
+}
+
+/// `see_also` slugs that name no glossary entry of this pack nor of the starter.
+fn see_also_findings(pack: &LoadedPack) -> Vec<CheckFinding> {
+    let starter = content::load(&Starter, super::FILES_URL).ok();
+    let exists = |slug: &str| {
+        let in_pack = |p: &LoadedPack| p.glossary.iter().any(|e| e.slug == slug);
+        in_pack(pack) || starter.as_ref().is_some_and(in_pack)
+    };
+    let mut findings = Vec::new();
+    for entry in &pack.glossary {
+        for slug in entry.see_also.iter().filter(|s| !exists(s)) {
+            findings.push(CheckFinding {
+                file: format!("glossary/{}.md", entry.slug),
+                line: None,
+                severity: Severity::Warning,
+                rule: "reference".into(),
+                message: format!(
+                    "la fiche `{slug}` n'existe ni dans ce paquet ni dans la bibliothèque de départ"
+                ),
+                hint: "Vérifiez l'orthographe dans `see_also`.".into(),
+            });
         }
     }
     findings

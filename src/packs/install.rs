@@ -15,9 +15,10 @@ use super::lock::LibraryLock;
 use super::progress::Progress;
 use super::{starter, verify};
 use crate::content::dir::DirSource;
+use crate::content::glossary::{Glossary, Term};
 use crate::content::{self, LoadedPack, Source};
 use crate::paths::safe_join;
-use crate::store::{NewItem, NewPack, NewStep, PackRow, Store};
+use crate::store::{NewGlossaryEntry, NewItem, NewPack, NewStep, PackRow, Store};
 
 /// URL prefix under which installed pack files are served: `/contenus/<id>/<version>/<path>`.
 pub const FILES_URL: &str = "/contenus/";
@@ -382,6 +383,14 @@ fn check_slugs_free(store: &Store, loaded: &LoadedPack) -> Result<()> {
             }
         }
     }
+    for entry in &loaded.glossary {
+        if let Some(owner) = store.glossary_owner(&entry.slug)? {
+            if owner != loaded.meta.id {
+                let slug = &entry.slug;
+                bail!("`glossary` `{slug}` existe déjà dans le paquet `{owner}` : renommez-le");
+            }
+        }
+    }
     Ok(())
 }
 
@@ -414,8 +423,9 @@ fn commit(
     fs::rename(staging, &final_dir)
         .with_context(|| format!("impossible de renommer `{}`", staging.display()))?;
     fsync_dir(&dir)?;
-    let items = index_items(loaded)?;
-    store.replace_pack(pack, &items)?;
+    let glossary = glossary_for(store, loaded)?;
+    let items = index_items(loaded, &glossary)?;
+    store.replace_pack_with_glossary(pack, &items, &glossary_rows(loaded))?;
     prune(&dir, &[Some(pack.version), pack.previous_version])?;
     Ok(InstallReport {
         id: pack.id.to_owned(),
@@ -576,8 +586,9 @@ pub fn rollback(
     };
     let (open, loaded) =
         verify_kept(store, &dir, id, &previous, allow_untrusted).with_context(refused)?;
-    let items = index_items(&loaded)?;
-    store.replace_pack(
+    let glossary = glossary_for(store, &loaded)?;
+    let items = index_items(&loaded, &glossary)?;
+    store.replace_pack_with_glossary(
         &NewPack {
             id,
             version: &previous,
@@ -590,6 +601,7 @@ pub fn rollback(
             owner: row.owner.as_deref(),
         },
         &items,
+        &glossary_rows(&loaded),
     )?;
     Ok(InstallReport {
         id: id.to_owned(),
@@ -723,8 +735,48 @@ pub fn clean_leftovers(store: &Store, lock: &LibraryLock) -> Result<usize> {
     Ok(removed)
 }
 
-/// Turns rendered content into index rows.
-fn index_items(pack: &LoadedPack) -> Result<Vec<NewItem>> {
+/// The words a pack's tutorials are linked to: its own glossary, then the entries of the
+/// packs already installed (the starter's, usually). A pack installed before a glossary
+/// arrived keeps its text as it is until it is installed again.
+pub(crate) fn glossary_for(store: &Store, pack: &LoadedPack) -> Result<Glossary> {
+    let mut glossary = Glossary::from_entries(&pack.glossary);
+    let installed = store
+        .glossary()?
+        .into_iter()
+        .filter(|r| r.pack_id != pack.meta.id);
+    glossary.extend(installed.map(|r| Term {
+        slug: r.slug,
+        forms: std::iter::once(r.word).chain(r.variants).collect(),
+    }));
+    Ok(glossary)
+}
+
+/// A pack's glossary entries as stored.
+fn glossary_rows(pack: &LoadedPack) -> Vec<NewGlossaryEntry> {
+    pack.glossary
+        .iter()
+        .map(|e| NewGlossaryEntry {
+            slug: e.slug.clone(),
+            word: e.word.clone(),
+            variants: e.variants.clone(),
+            see_also: e.see_also.clone(),
+            summary: e.summary.clone(),
+            body_html: e.body.html.clone(),
+            plain: format!("{} {}", e.variants.join(" "), e.body.plain),
+        })
+        .collect()
+}
+
+/// A tutorial's details kept beside it (its `updated` date), as JSON.
+fn tutorial_extra(tutorial: &content::Tutorial) -> Result<String> {
+    Ok(match &tutorial.updated {
+        Some(updated) => serde_json::to_string(&serde_json::json!({ "updated": updated }))?,
+        None => "{}".into(),
+    })
+}
+
+/// Turns rendered content into index rows; tutorials get their glossary links here, once.
+fn index_items(pack: &LoadedPack, glossary: &Glossary) -> Result<Vec<NewItem>> {
     let mut items = Vec::new();
     for theme in &pack.themes {
         items.push(NewItem {
@@ -745,6 +797,7 @@ fn index_items(pack: &LoadedPack) -> Result<Vec<NewItem>> {
         });
     }
     for tutorial in &pack.tutorials {
+        let mut linker = glossary.linker(&tutorial.glossary_skip, None);
         let mut body = format!("{} {}", tutorial.summary, tutorial.intro.plain);
         for step in &tutorial.steps {
             body.push(' ');
@@ -762,8 +815,8 @@ fn index_items(pack: &LoadedPack) -> Result<Vec<NewItem>> {
             summary: tutorial.summary.clone(),
             ord: 0,
             icon: None,
-            body_html: tutorial.intro.html.clone(),
-            extra: "{}".into(),
+            body_html: linker.link_html(&tutorial.intro.html),
+            extra: tutorial_extra(tutorial)?,
             keywords: tutorial.keywords.join(" "),
             search_body: body,
             steps: tutorial
@@ -771,7 +824,7 @@ fn index_items(pack: &LoadedPack) -> Result<Vec<NewItem>> {
                 .iter()
                 .map(|s| NewStep {
                     title: s.title.clone(),
-                    html: s.html.clone(),
+                    html: linker.link_html(&s.html),
                     plain: s.plain.clone(),
                 })
                 .collect(),

@@ -107,6 +107,8 @@ pub struct TutorialPage {
     pub item: ItemRow,
     pub intro_html: String,
     pub steps: Vec<StepRow>,
+    /// Kind-specific details as JSON (`updated`).
+    pub extra: String,
 }
 
 /// A workshop (or theme) with its body and kind-specific JSON.
@@ -334,6 +336,16 @@ impl Store {
     /// Replaces everything a pack put in the index, in one transaction: readers see the old
     /// pack or the new one, never a mix.
     pub fn replace_pack(&mut self, pack: &NewPack<'_>, items: &[NewItem]) -> Result<()> {
+        self.replace_pack_with_glossary(pack, items, &[])
+    }
+
+    /// As `replace_pack`, with the pack's glossary entries, in the same transaction.
+    pub fn replace_pack_with_glossary(
+        &mut self,
+        pack: &NewPack<'_>,
+        items: &[NewItem],
+        glossary: &[super::NewGlossaryEntry],
+    ) -> Result<()> {
         let now = unix_now();
         let tx = self.conn.transaction()?;
         tx.execute(
@@ -400,6 +412,7 @@ impl Store {
                 insert_search.execute(params![id, item.title, item.keywords, item.search_body])?;
             }
         }
+        super::glossary::write(&tx, pack.id, glossary)?;
         tx.commit()?;
         Ok(())
     }
@@ -512,6 +525,7 @@ impl Store {
             item: page.item,
             intro_html: page.body_html,
             steps,
+            extra: page.extra,
         }))
     }
 

@@ -1,6 +1,7 @@
 //! The SQLite library index: connection setup, schema migrations, and every query. No SQL
 //! lives outside this module.
 
+mod glossary;
 mod library;
 pub(crate) mod schema;
 
@@ -8,6 +9,8 @@ pub use library::{
     fts_query, ItemPage, ItemRow, NewItem, NewPack, NewStep, PackRow, Paging, SearchHit, StepRow,
     TutorialPage, SNIPPET_CLOSE, SNIPPET_OPEN,
 };
+
+pub use glossary::{sort_key, GlossaryRow, NewGlossaryEntry};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

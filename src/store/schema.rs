@@ -77,6 +77,33 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE packs ADD COLUMN owner TEXT;
      UPDATE packs SET owner = publisher;
      ALTER TABLE trusted_keys ADD COLUMN starter INTEGER NOT NULL DEFAULT 0;",
+    // 5: the glossary ("C'est quoi ?"): one row per explained word, owned by its pack, and
+    // its own search index (rowid = glossary.id), kept in step by triggers, so removing a
+    // pack (its rows go by cascade) also empties its part of the index.
+    "CREATE TABLE glossary (
+        id        INTEGER PRIMARY KEY,
+        pack_id   TEXT NOT NULL REFERENCES packs(id) ON DELETE CASCADE,
+        slug      TEXT NOT NULL UNIQUE,
+        word      TEXT NOT NULL,
+        variants  TEXT NOT NULL DEFAULT '[]',
+        see_also  TEXT NOT NULL DEFAULT '[]',
+        summary   TEXT NOT NULL,
+        body_html TEXT NOT NULL,
+        plain     TEXT NOT NULL
+     );
+     CREATE INDEX glossary_by_pack ON glossary (pack_id);
+     CREATE VIRTUAL TABLE glossary_search USING fts5 (
+        word, variants, body,
+        tokenize = 'unicode61 remove_diacritics 2',
+        prefix = '3'
+     );
+     CREATE TRIGGER glossary_indexed AFTER INSERT ON glossary BEGIN
+        INSERT INTO glossary_search (rowid, word, variants, body)
+        VALUES (new.id, new.word, new.variants, new.plain);
+     END;
+     CREATE TRIGGER glossary_unindexed AFTER DELETE ON glossary BEGIN
+        DELETE FROM glossary_search WHERE rowid = old.id;
+     END;",
 ];
 
 /// The schema version this program writes.

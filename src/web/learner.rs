@@ -16,6 +16,8 @@ use crate::store::{ItemRow, Paging, TutorialPage};
 
 /// How many search results one page shows.
 const SEARCH_LIMIT: usize = 30;
+/// At most this many glossary entries lead the search results.
+const GLOSSARY_HITS: usize = 3;
 /// Longest query we look at; longer input is cut (the form also says `maxlength`).
 const MAX_QUERY_CHARS: usize = 200;
 
@@ -56,6 +58,7 @@ pub fn home(w: &mut Worker) -> HttpResult {
             (cards(shared, &themes))
         }
         p { a.button.secondary href="/ateliers" { (t.all_workshops) } }
+        p { a.button.secondary href="/glossaire" { (t.g("home_link")) } }
     };
     Ok(Reply::html(200, page(shared, &t.home_title, &[], main)))
 }
@@ -162,6 +165,9 @@ pub fn tutorial(w: &mut Worker, slug: &str) -> HttpResult {
     let main = html! {
         h1 { (tut.item.title) }
         p.meta { (item_meta(shared, &tut.item)) }
+        @if let Some(updated) = super::glossary::updated_line(shared, &tut.extra) {
+            p.meta.updated { (updated) }
+        }
         div #intro { (fragment(&tut.intro_html)) }
         p { a.button href=(format!("{base}/etape/1")) { (t.start) " →" } }
         section aria-labelledby="steps-title" {
@@ -319,6 +325,9 @@ pub fn workshop(w: &mut Worker, slug: &str) -> HttpResult {
         h1 { (row.item.title) }
         p.lead { (row.item.summary) }
         p.meta { (item_meta(shared, &row.item)) }
+        @if let Some(updated) = super::glossary::updated_line(shared, &row.extra) {
+            p.meta.updated { (updated) }
+        }
         @if !details.audience.is_empty() {
             h2 { (t.workshop_audience) }
             p { (details.audience) }
@@ -363,15 +372,19 @@ pub fn workshop(w: &mut Worker, slug: &str) -> HttpResult {
 pub fn search(w: &mut Worker, target: &Target) -> HttpResult {
     let raw = target.param("q").unwrap_or("");
     let query: String = raw.trim().chars().take(MAX_QUERY_CHARS).collect();
-    let hits = if query.is_empty() {
-        Vec::new()
+    let (words, hits) = if query.is_empty() {
+        (Vec::new(), Vec::new())
     } else {
-        w.store.search(&query, SEARCH_LIMIT)?
+        (
+            w.store.search_glossary(&query, GLOSSARY_HITS)?,
+            w.store.search(&query, SEARCH_LIMIT)?,
+        )
     };
     let shared = &*w.shared;
     let t = shared.catalog;
-    let count = hits.len().to_string();
-    let summary = match hits.len() {
+    let found = words.len() + hits.len();
+    let count = found.to_string();
+    let summary = match found {
         0 => fill(&t.search_none, &[("q", &query)]),
         1 => fill(&t.search_results_one, &[("q", &query)]),
         _ => fill(&t.search_results_many, &[("n", &count), ("q", &query)]),
@@ -383,9 +396,11 @@ pub fn search(w: &mut Worker, target: &Target) -> HttpResult {
             p { (t.search_empty) }
         } @else {
             p.lead role="status" { (summary) }
-            @if hits.is_empty() {
+            // The words it explains come first: they are what a puzzled learner types.
+            (super::glossary::search_box(shared, &words))
+            @if found == 0 {
                 p { (t.search_hint) }
-            } @else {
+            } @else if !hits.is_empty() {
                 ol.results {
                     @for hit in &hits {
                         li {

@@ -6,6 +6,7 @@ use super::admin;
 use super::assets::PREFIX as ASSETS_PREFIX;
 use super::captive;
 use super::files;
+use super::glossary;
 use super::http::{HttpError, HttpResult, Reply};
 use super::learner;
 use super::sharing;
@@ -158,6 +159,8 @@ fn learner_page(w: &mut Worker, req: &RequestInfo<'_>, segments: &[&str]) -> Htt
         ["ateliers"] => learner::workshops(w, req.target),
         ["ateliers", slug] => learner::workshop(w, slug),
         ["bienvenue"] => captive::welcome(w),
+        ["glossaire"] => glossary::index(w),
+        ["glossaire", slug] => glossary::entry(w, slug),
         _ => Err(HttpError::NotFound),
     })?;
     Ok(w.pages.keep(&key, reply, req.if_none_match))

@@ -276,7 +276,7 @@ export const flows = [
       assert.notEqual(await listen.getAttribute('aria-pressed'), 'true');
 
       const stepText = norm(await page.locator(`#${await listen.getAttribute('data-target')}`).innerText());
-      assert.match(stepText, /Choisissez quatre mots/);
+      assert.match(stepText, /Choisissez 4 mots/);
 
       await listen.click();
       let spoken = await page.evaluate(() => window.__fakeSpeech.spoken);
@@ -732,6 +732,29 @@ export const flows = [
       assert.equal(await page.locator('#type-atelier-collectif').isChecked(), true);
       assert.equal(await page.locator('#titre').inputValue(), 'Le courriel');
       assert.match(await text(page.locator('main')), /relié à l'atelier qui vient de finir/);
+    },
+  },
+  {
+    // The glossary ("C'est quoi ?"): from the home page to the list of words, one word,
+    // then a tutorial whose first mention of a word links to its page.
+    name: 'glossaire',
+    async run(ctx) {
+      const { page, goto, follow } = ctx;
+      await goto('/');
+      await follow(page.locator('main a[href="/glossaire"]'));
+      assert.equal(await text(page.locator('main h1')), "C'est quoi ? Les mots du numérique");
+      const words = page.locator('main a.card[href^="/glossaire/"]');
+      assert.ok(await words.count() >= 60, 'at least 60 words in the glossary');
+      await follow(page.locator('main a.card[href="/glossaire/mot-de-passe"]'));
+      assert.equal(await text(page.locator('main h1')), "Mot de passe : c'est quoi ?");
+      assert.ok(await page.locator('main a.card[href="/glossaire/identifiant"]').count() === 1,
+        'the entry lists the words to read next');
+      await goto('/tutoriels/se-connecter-au-wifi');
+      const link = page.locator('#intro a.glossaire[href="/glossaire/wi-fi"]');
+      assert.equal(await link.count(), 1, 'the first "Wi-Fi" of the tutorial is a link');
+      assert.match(await text(page.locator('main')), /Mis à jour en décembre 2026/);
+      await follow(link);
+      assert.equal(await text(page.locator('main h1')), "Wi-Fi : c'est quoi ?");
     },
   },
 ];

@@ -55,7 +55,7 @@ pub fn write_source(dir: &Path, id: &str, version: &str, word: &str) {
         &format!("tutorials/tutoriel-{id}.md"),
         &format!(
             "+++\ntitle = \"Tutoriel {id}\"\ntheme = \"theme-{id}\"\nlevel = \"debutant\"\n\
-             duration = 5\nsummary = \"Un tutoriel de test.\"\n+++\nVous apprenez un mot.\n\n\
+             duration = 5\nsummary = \"Un tutoriel de test.\"\nupdated = \"2026-12\"\n+++\nVous apprenez un mot.\n\n\
              ## Lisez le mot\nLe mot est {word}.\n\n![Un carré](../images/icone-{id}.svg)\n\n\
              ## Répétez le mot\nDites {word} à voix haute.\n"
         ),
