@@ -791,7 +791,7 @@ fn reports_go_to_a_real_webdav_folder_once_per_change() {
     let csv = root.join("partage/kit-a-comptes-rendus-2026-11-30.csv");
     let json = root.join("partage/kit-a-comptes-rendus-2026-11-30.json");
     wait_until("the reports to be sent", Duration::from_secs(30), || {
-        json.exists()
+        kit.log().contains("comptes-rendus envoyés")
     });
     let text = std::fs::read_to_string(&csv).unwrap();
     assert!(text.contains("Atelier courriel"), "{text}");
