@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use support::browser::{create_user, token_in, Browser};
-use support::packs::{cli, new_key, stderr, write_source};
+use support::packs::{build_signed, cli, new_key, stderr, write_source};
 use support::{read_response, Kit, Response, SmallDisk};
 
 const PHONE: [u8; 4] = [127, 0, 0, 2];
@@ -330,19 +330,7 @@ fn signed_pack(dir: &Path, id: &str, version: &str, word: &str, key: &Path) -> V
     let src = dir.join(format!("src-{id}-{version}"));
     write_source(&src, id, version, word);
     let out = dir.join(format!("{id}-{version}.kitpack"));
-    let built = cli(
-        dir,
-        &[
-            "pack",
-            "build",
-            src.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--key",
-            key.to_str().unwrap(),
-        ],
-    );
-    assert!(built.status.success(), "{}", stderr(&built));
+    build_signed(&src, &out, key);
     std::fs::read(out).unwrap()
 }
 

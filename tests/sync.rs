@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use support::packs::{cli, new_key, stderr, stdout, write_source};
+use support::packs::{build_signed, cli, new_key, stderr, stdout, write_source};
 use support::Kit;
 
 /// A data dir that trusts `public`.
@@ -51,19 +51,7 @@ fn build(
     }
     std::fs::create_dir_all(out_dir).unwrap();
     let out = out_dir.join(format!("{id}-{version}.kitpack"));
-    let run = cli(
-        work,
-        &[
-            "pack",
-            "build",
-            src.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--key",
-            key.to_str().unwrap(),
-        ],
-    );
-    assert!(run.status.success(), "{}", stderr(&run));
+    build_signed(&src, &out, key);
     out
 }
 

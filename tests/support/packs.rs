@@ -62,6 +62,23 @@ pub fn write_source(dir: &Path, id: &str, version: &str, word: &str) {
     );
 }
 
+/// `mednum-kit pack build SRC --out OUT --key KEY`, which must succeed.
+pub fn build_signed(src: &Path, out: &Path, key: &Path) {
+    let built = cli(
+        src.parent().unwrap_or(src),
+        &[
+            "pack",
+            "build",
+            src.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+        ],
+    );
+    assert!(built.status.success(), "{}", stderr(&built));
+}
+
 /// A fresh key pair in `dir`; returns (secret key path, public key hex).
 pub fn new_key(dir: &Path, name: &str) -> (PathBuf, String) {
     let path = dir.join(format!("{name}.key"));
