@@ -49,6 +49,26 @@ impl FieldType {
         matches!(self, FieldType::Choice | FieldType::Choices)
     }
 
+    /// The name authors write (`postal-code`…).
+    pub fn code(self) -> &'static str {
+        match self {
+            FieldType::Text => "text",
+            FieldType::LongText => "long-text",
+            FieldType::Number => "number",
+            FieldType::Date => "date",
+            FieldType::YesNo => "yes-no",
+            FieldType::Choice => "choice",
+            FieldType::Choices => "choices",
+            FieldType::Email => "email",
+            FieldType::Phone => "phone",
+            FieldType::PostalCode => "postal-code",
+            FieldType::Address => "address",
+            FieldType::Nir => "nir",
+            FieldType::Iban => "iban",
+            FieldType::Signature => "signature",
+        }
+    }
+
     /// Answers typed in a box, which an example helps with.
     fn is_typed(self) -> bool {
         !matches!(

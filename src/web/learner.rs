@@ -20,9 +20,10 @@ const SEARCH_LIMIT: usize = 30;
 const MAX_QUERY_CHARS: usize = 200;
 
 pub fn home(w: &mut Worker) -> HttpResult {
+    let themes = w.store.themes()?;
+    let forms = super::forms::home_section(w)?;
     let shared = &*w.shared;
     let t = shared.catalog;
-    let themes = w.store.themes()?;
     // A workshop running now comes first; the chosen one stays below it.
     let running = shared.workshops.current();
     let featured = match &shared.site().featured_workshop {
@@ -55,6 +56,7 @@ pub fn home(w: &mut Worker) -> HttpResult {
             h2 #themes-title { (t.themes_heading) }
             (cards(shared, &themes))
         }
+        (forms)
         p { a.button.secondary href="/ateliers" { (t.all_workshops) } }
     };
     Ok(Reply::html(200, page(shared, &t.home_title, &[], main)))
@@ -102,6 +104,10 @@ pub fn theme(w: &mut Worker, slug: &str, target: &Target) -> HttpResult {
     } else {
         Vec::new()
     };
+    let forms = match number {
+        1 => super::forms::theme_section(w, slug)?,
+        _ => maud::html! {},
+    };
     let shared = &*w.shared;
     let t = shared.catalog;
     let base = item_url("theme", slug);
@@ -127,6 +133,7 @@ pub fn theme(w: &mut Worker, slug: &str, target: &Target) -> HttpResult {
                 (cards(shared, &workshops))
             }
         }
+        (forms)
     };
     let title = paged_title(shared, &theme.item.title, number, pages);
     Ok(Reply::html(200, page(shared, &title, &[], main)))

@@ -5,6 +5,7 @@ pub mod assets;
 pub mod captive;
 mod entered;
 mod files;
+mod forms;
 mod http;
 mod learner;
 mod liveness;

@@ -13,6 +13,7 @@ pub fn item_url(kind: &str, slug: &str) -> String {
     match kind {
         "theme" => format!("/themes/{slug}"),
         "workshop" => format!("/ateliers/{slug}"),
+        "form" => format!("/formulaires/{slug}"),
         _ => format!("/tutoriels/{slug}"),
     }
 }
