@@ -5,6 +5,10 @@
 //! a URL) and come back in the page; the replies are `no-store`. With JavaScript, `forms.js`
 //! keeps a draft in the phone's own storage until "Effacer mes réponses".
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use maud::{html, Markup};
 
 use super::admin::Form;
@@ -35,7 +39,36 @@ struct Loaded {
     def: FormDef,
 }
 
-fn load(w: &mut Worker, slug: &str) -> Result<Loaded, HttpError> {
+/// Forms kept parsed per worker thread.
+const KEPT_FORMS: usize = 64;
+
+thread_local! {
+    /// This worker's parsed forms, for the library version (`PRAGMA data_version`) they
+    /// were read from: a question's POST then neither queries nor parses its definition.
+    static PARSED: RefCell<(i64, HashMap<String, Rc<Loaded>>)> = RefCell::new((i64::MIN, HashMap::new()));
+}
+
+fn load(w: &mut Worker, slug: &str) -> Result<Rc<Loaded>, HttpError> {
+    let version = w.store.data_version()?;
+    let kept = PARSED.with(|p| {
+        let p = p.borrow();
+        (p.0 == version).then(|| p.1.get(slug).cloned()).flatten()
+    });
+    if let Some(loaded) = kept {
+        return Ok(loaded);
+    }
+    let loaded = Rc::new(load_from_store(w, slug)?);
+    PARSED.with(|p| {
+        let mut p = p.borrow_mut();
+        if p.0 != version || p.1.len() >= KEPT_FORMS {
+            *p = (version, HashMap::new());
+        }
+        p.1.insert(slug.to_owned(), Rc::clone(&loaded));
+    });
+    Ok(loaded)
+}
+
+fn load_from_store(w: &mut Worker, slug: &str) -> Result<Loaded, HttpError> {
     let page = w
         .store
         .item_page("form", slug)?
@@ -703,7 +736,8 @@ fn bad_page(shared: &Shared, loaded: &Loaded, tampered: &Tampered) -> Reply {
     };
     let main = html! {
         h1 { (t.f("bad_title")) }
-        p.lead { (text) }
+        // A draft the form no longer fits is forgotten too (else "Reprendre" brings it back).
+        p.lead data-erased=(loaded.item.slug) { (text) }
         p { a.button href=(form_url(&loaded.item.slug)) { (t.f("restart")) } }
     };
     Reply::private_html(400, layout(shared, t.f("bad_title"), &[], main))
