@@ -137,20 +137,20 @@ pub fn home_section(w: &mut Worker) -> Result<Markup, HttpError> {
     })
 }
 
-/// A theme page's forms; nothing when it has none.
-pub fn theme_section(w: &mut Worker, theme: &str) -> Result<Markup, HttpError> {
+/// A theme page's forms; `None` when it has none.
+pub fn theme_section(w: &mut Worker, theme: &str) -> Result<Option<Markup>, HttpError> {
     let (forms, _) = w
         .store
         .items_of_theme(theme, "form", Paging::page(1, LIST_SIZE))?;
     let shared = &*w.shared;
-    Ok(html! {
-        @if !forms.is_empty() {
+    Ok((!forms.is_empty()).then(|| {
+        html! {
             section aria-labelledby="forms-title" {
                 h2 #forms-title { (shared.catalog.f("theme_heading")) }
                 (cards(shared, &forms))
             }
         }
-    })
+    }))
 }
 
 /// `GET /formulaires/<slug>`: what the form is for, the papers, the privacy notice.

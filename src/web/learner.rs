@@ -104,9 +104,10 @@ pub fn theme(w: &mut Worker, slug: &str, target: &Target) -> HttpResult {
     } else {
         Vec::new()
     };
+    // Forms are few: all of them, on the first page.
     let forms = match number {
         1 => super::forms::theme_section(w, slug)?,
-        _ => maud::html! {},
+        _ => None,
     };
     let shared = &*w.shared;
     let t = shared.catalog;
@@ -117,7 +118,7 @@ pub fn theme(w: &mut Worker, slug: &str, target: &Target) -> HttpResult {
             p.lead { (theme.item.summary) }
             (fragment(&theme.body_html))
         }
-        @if tutorials.is_empty() && workshops.is_empty() {
+        @if tutorials.is_empty() && workshops.is_empty() && forms.is_none() {
             p { (t.theme_empty) }
         }
         @if !tutorials.is_empty() {
@@ -133,7 +134,7 @@ pub fn theme(w: &mut Worker, slug: &str, target: &Target) -> HttpResult {
                 (cards(shared, &workshops))
             }
         }
-        (forms)
+        @if let Some(forms) = forms { (forms) }
     };
     let title = paged_title(shared, &theme.item.title, number, pages);
     Ok(Reply::html(200, page(shared, &title, &[], main)))
