@@ -307,99 +307,86 @@ fn post(w: &mut Worker, req: &RequestInfo<'_>, slug: &str) -> HttpResult {
     })
 }
 
-/// The page the button leads to.
-fn step(shared: &Shared, loaded: &Loaded, filled: Filled, today: Date) -> Result<String, Tampered> {
-    let def = &loaded.def;
-    let Filled {
-        mut answers,
-        current,
-        action,
-    } = filled;
-    // The question on screen must be one the answers show (else the chain was broken).
-    let shown = |answers: &Answers, id: &Option<String>| -> Result<String, Tampered> {
-        id.clone()
-            .filter(|id| def.questions(answers).iter().any(|f| f.id == *id))
-            .ok_or(Tampered::Unknown)
-    };
-    let first = |answers: &Answers| def.questions(answers).first().map(|f| f.id.clone());
-    match action {
-        Action::Erase => return Ok(intro_page(shared, loaded, true)),
-        Action::Start => answers.clear(),
-        Action::Resume => {
-            def.prune(&mut answers);
-            let at = shown(&answers, &current).ok().or_else(|| first(&answers));
-            return Ok(question_or_review(shared, loaded, &answers, at, None));
-        }
-        Action::Next => {
-            let id = shown(&answers, &current)?;
-            let field = def.field(&id).ok_or(Tampered::Unknown)?;
-            if let Err(invalid) = normalize(field, &mut answers, today) {
-                return Ok(question_page(
-                    shared,
-                    loaded,
-                    &answers,
-                    field,
-                    Some(invalid),
-                ));
-            }
-            def.prune(&mut answers);
-            let questions = def.questions(&answers);
-            let at = questions.iter().position(|f| f.id == id).map(|i| i + 1);
-            let next = at.and_then(|i| questions.get(i)).map(|f| f.id.clone());
-            return Ok(question_or_review(shared, loaded, &answers, next, None));
-        }
-        Action::Back => {
-            let id = shown(&answers, &current)?;
-            def.prune(&mut answers);
-            let questions = def.questions(&answers);
-            let at = questions.iter().position(|f| f.id == id).unwrap_or(0);
-            let previous = questions[at.saturating_sub(1)..]
-                .first()
-                .map(|f| f.id.clone());
-            return Ok(question_or_review(shared, loaded, &answers, previous, None));
-        }
-        Action::Edit(id) => {
-            def.prune(&mut answers);
-            let id = shown(&answers, &Some(id))?;
-            return Ok(question_or_review(shared, loaded, &answers, Some(id), None));
-        }
-        Action::Review | Action::Print => {
-            def.prune(&mut answers);
-            if let Some((field, invalid)) = first_invalid(def, &mut answers, today) {
-                return Ok(question_page(
-                    shared,
-                    loaded,
-                    &answers,
-                    field,
-                    Some(invalid),
-                ));
-            }
-            return Ok(match action {
-                Action::Print => print_page(shared, loaded, &answers),
-                _ => review_page(shared, loaded, &answers),
-            });
-        }
-    }
-    Ok(question_or_review(
-        shared,
-        loaded,
-        &answers,
-        first(&answers),
-        None,
-    ))
+/// The screen a button leads to.
+#[derive(Debug, PartialEq, Eq)]
+enum Screen {
+    /// The form's presentation, after "Effacer mes réponses".
+    Erased,
+    /// A question, with the reason its answer was refused.
+    Question(String, Option<Invalid>),
+    Review,
+    Print,
 }
 
-fn question_or_review(
+/// Where the button leads, for these answers; the answers are pruned of the questions they
+/// no longer show and put as they will be shown.
+fn next_screen(def: &FormDef, filled: &mut Filled, today: Date) -> Result<Screen, Tampered> {
+    let answers = &mut filled.answers;
+    if filled.action == Action::Start {
+        answers.clear();
+    }
+    // The question on screen must be one the answers show (else the chain was broken).
+    let shown = |answers: &Answers, id: Option<&String>| -> Result<String, Tampered> {
+        id.filter(|id| def.questions(answers).iter().any(|f| f.id == **id))
+            .cloned()
+            .ok_or(Tampered::Unknown)
+    };
+    // The question at `offset` from `id` among those shown, or the review past the last.
+    let beside = |answers: &Answers, id: &str, offset: isize| -> Screen {
+        let questions = def.questions(answers);
+        let at = questions.iter().position(|f| f.id == id).unwrap_or(0);
+        let target = at.saturating_add_signed(offset).min(questions.len());
+        match questions.get(target) {
+            Some(f) => Screen::Question(f.id.clone(), None),
+            None => Screen::Review,
+        }
+    };
+    if filled.action == Action::Next {
+        let id = shown(answers, filled.current.as_ref())?;
+        let field = def.field(&id).ok_or(Tampered::Unknown)?;
+        if let Err(invalid) = normalize(field, answers, today) {
+            return Ok(Screen::Question(id, Some(invalid)));
+        }
+        def.prune(answers);
+        return Ok(beside(answers, &id, 1));
+    }
+    let current = filled.current.as_ref();
+    def.prune(answers);
+    Ok(match &filled.action {
+        Action::Erase => Screen::Erased,
+        Action::Start | Action::Next => beside(answers, "", 0),
+        Action::Resume => match shown(answers, current) {
+            Ok(id) => Screen::Question(id, None),
+            Err(_) => beside(answers, "", 0),
+        },
+        Action::Back => beside(answers, &shown(answers, current)?, -1),
+        Action::Edit(id) => Screen::Question(shown(answers, Some(id))?, None),
+        Action::Review | Action::Print => match first_invalid(def, answers, today) {
+            Some((field, invalid)) => Screen::Question(field.id.clone(), Some(invalid)),
+            None if filled.action == Action::Print => Screen::Print,
+            None => Screen::Review,
+        },
+    })
+}
+
+/// The page of a screen.
+fn step(
     shared: &Shared,
     loaded: &Loaded,
-    answers: &Answers,
-    at: Option<String>,
-    invalid: Option<Invalid>,
-) -> String {
-    match at.as_deref().and_then(|id| loaded.def.field(id)) {
-        Some(field) => question_page(shared, loaded, answers, field, invalid),
-        None => review_page(shared, loaded, answers),
-    }
+    mut filled: Filled,
+    today: Date,
+) -> Result<String, Tampered> {
+    let screen = next_screen(&loaded.def, &mut filled, today)?;
+    let answers = &filled.answers;
+    Ok(match screen {
+        Screen::Erased => intro_page(shared, loaded, true),
+        Screen::Question(id, invalid) => match loaded.def.field(&id) {
+            Some(field) => question_page(shared, loaded, answers, field, invalid),
+            None => return Err(Tampered::Unknown),
+        },
+        Screen::Review => review_page(shared, loaded, answers),
+        Screen::Print => print_page(shared, loaded, answers),
+    })
 }
 
 /// Checks a question's answer (and its commune) and puts it back as it will be shown.
@@ -769,6 +756,18 @@ type = "choices"
 label = "Transports"
 help = "h"
 choices = ["Bus", "Train"]
+[[sections.fields]]
+id = "voiture"
+type = "yes-no"
+label = "Voiture ?"
+help = "h"
+[[sections.fields]]
+id = "marque"
+type = "text"
+label = "Marque"
+help = "h"
+example = "Renault"
+when = { field = "voiture", equals = "oui" }
 "#,
         )
         .unwrap()
@@ -804,6 +803,97 @@ choices = ["Bus", "Train"]
         assert_eq!(read(&def, huge.as_bytes()).unwrap_err(), Tampered::TooBig);
         let many = "r.transport=Bus&".repeat(MAX_PAIRS + 1);
         assert_eq!(read(&def, many.as_bytes()).unwrap_err(), Tampered::TooBig);
+    }
+
+    fn filled(answers: &[(&str, &str)], current: &str, action: Action) -> Filled {
+        let mut map = Answers::new();
+        for (k, v) in answers {
+            map.entry(k.to_string()).or_default().push(v.to_string());
+        }
+        Filled {
+            answers: map,
+            current: (!current.is_empty()).then(|| current.to_owned()),
+            action,
+        }
+    }
+
+    #[test]
+    fn buttons_follow_the_conditions_and_refuse_broken_chains() {
+        let def = def();
+        let today = Date::new(2026, 12, 2).unwrap();
+        let go = |f: &mut Filled| next_screen(&def, f, today);
+        let question = |id: &str| Ok(Screen::Question(id.to_owned(), None));
+        let base = [
+            ("cp", "59500"),
+            ("cp.commune", "Douai"),
+            ("transport", "Bus"),
+        ];
+        let with = |extra: &[(&'static str, &'static str)]| {
+            let mut all = base.to_vec();
+            all.extend_from_slice(extra);
+            all
+        };
+        assert_eq!(go(&mut filled(&[], "", Action::Start)), question("cp"));
+        assert_eq!(
+            go(&mut filled(
+                &with(&[("voiture", "oui")]),
+                "voiture",
+                Action::Next
+            )),
+            question("marque")
+        );
+        let mut no = filled(
+            &with(&[("voiture", "non"), ("marque", "Renault")]),
+            "voiture",
+            Action::Next,
+        );
+        assert_eq!(go(&mut no), Ok(Screen::Review));
+        assert!(
+            !no.answers.contains_key("marque"),
+            "a hidden question's answer is dropped"
+        );
+        assert_eq!(
+            go(&mut filled(
+                &with(&[("voiture", "oui")]),
+                "marque",
+                Action::Back
+            )),
+            question("voiture")
+        );
+        assert_eq!(go(&mut filled(&[], "cp", Action::Back)), question("cp"));
+        assert_eq!(
+            go(&mut filled(
+                &with(&[("voiture", "non")]),
+                "",
+                Action::Edit("marque".into())
+            )),
+            Err(Tampered::Unknown)
+        );
+        assert_eq!(
+            go(&mut filled(
+                &with(&[("voiture", "non")]),
+                "marque",
+                Action::Next
+            )),
+            Err(Tampered::Unknown)
+        );
+        assert_eq!(
+            go(&mut filled(&with(&[]), "marque", Action::Resume)),
+            question("cp")
+        );
+        let mut bad_cp = filled(&[("cp", "123"), ("voiture", "non")], "", Action::Print);
+        assert_eq!(
+            go(&mut bad_cp),
+            Ok(Screen::Question("cp".into(), Some(Invalid::PostalCode)))
+        );
+        assert_eq!(
+            go(&mut filled(&with(&[("voiture", "non")]), "", Action::Print)),
+            Ok(Screen::Print)
+        );
+        assert_eq!(
+            go(&mut filled(&with(&[]), "", Action::Erase)),
+            Ok(Screen::Erased)
+        );
     }
 
     #[test]
