@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Measures the portal against its targets (start, memory, req/s and latency beside nginx and
-# kiwix-serve, page weight, search) on a generated full library; prints a Markdown table.
+# kiwix-serve, a practice form's POST, page weight, search) on a generated full library;
+# prints a Markdown table.
 set -euo pipefail
 source "$(dirname "$0")/bench-lib.sh"
 
@@ -127,6 +128,32 @@ for round in $(seq 1 "$RUNS"); do
       '/requests in/ { printf "%.0f", t * 1e6 / hz / $1 }' "$WORK/wrk/last")" >>"$WORK/wrk/$name"
   done
 done
+# A practice form: POST of question 5 of the 10-question "Changer d'adresse", the answers to
+# questions 1-4 in the request as a phone without JavaScript sends them.
+echo "practice form: POST of question 5 of 10…" >&2
+FORM_PATH=/formulaires/changer-d-adresse
+FORM_BODY="q=ancien-code-postal&r.nom=Martin&r.prenom=Claire&r.naissance=03%2F04%2F1950"
+FORM_BODY+="&r.ancienne-adresse=12+rue+des+Lilas&r.ancien-code-postal=59500"
+FORM_BODY+="&r.ancien-code-postal.commune=Douai&aller=suivant"
+cat >"$WORK/form.lua" <<EOF
+wrk.method = "POST"
+wrk.body = "$FORM_BODY"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+EOF
+curl -sf -X POST --data "$FORM_BODY" "$KIT_URL$FORM_PATH" >"$WORK/form-q6.html"
+grep -q "Question 6 sur 10" "$WORK/form-q6.html" || { echo "the form step does not reach question 6" >&2; exit 1; }
+for round in $(seq 1 "$RUNS"); do
+  before="$(cpu_ticks "$KIT_PID")"
+  wrk -t2 -c50 -d"$DURATION" --latency -s "$WORK/form.lua" "$KIT_URL$FORM_PATH" >"$WORK/wrk/last"
+  used="$(($(cpu_ticks "$KIT_PID") - before))"
+  echo "$(wrk_summary <"$WORK/wrk/last") $(awk -v t="$used" -v hz="$(getconf CLK_TCK)" \
+    '/requests in/ { printf "%.0f", t * 1e6 / hz / $1 }' "$WORK/wrk/last")" >>"$WORK/wrk/kit-form"
+done
+# The question page it answers: its HTML plus the CSS and JS it references.
+FORM_WEIGHT="$(wc -c <"$WORK/form-q6.html")"
+for url in $(grep -o '/_kit/[^"]*\.\(css\|js\)' "$WORK/form-q6.html" | sort -u); do
+  FORM_WEIGHT=$((FORM_WEIGHT + $(curl -sf "$KIT_URL$url" | wc -c)))
+done
 RSS_LOADED="$(status_kb "$KIT_PID" VmRSS)"
 RSS_PEAK="$(status_kb "$KIT_PID" VmHWM)"
 col() { awk -v c="$2" '{ print $c }' "$WORK/wrk/$1" | median; }
@@ -168,7 +195,7 @@ KIT_RPS="$(col kit-tutorial 1)" NGINX_RPS="$(col nginx 1)" KIWIX_RPS="$(col kiwi
 R_NGINX="$(awk -v a="$KIT_RPS" -v b="$NGINX_RPS" 'BEGIN { printf "%.2f", a / b }')"
 R_KIWIX="$(awk -v a="$KIT_RPS" -v b="$KIWIX_RPS" 'BEGIN { printf "%.1f", a / b }')"
 errors() { awk '{ s += $4 } END { print s + 0 }' "$WORK/wrk/$1"; }
-ERRORS=$(($(errors kit-home) + $(errors kit-tutorial)))
+ERRORS=$(($(errors kit-home) + $(errors kit-tutorial) + $(errors kit-form)))
 
 cat <<EOF
 
@@ -180,6 +207,7 @@ generated tutorials in 20 themes. wrk -t2 -c50 -d$DURATION --latency, median of 
 | server, page | req/s | p50 ms | p99 ms | server CPU µs/request | errors (all runs) |
 | --- | --- | --- | --- | --- | --- |
 | kit \`/\` | $(col kit-home 1) | $(col kit-home 2) | $(col kit-home 3) | $(col kit-home 5) | $(errors kit-home) |
+| kit POST \`$FORM_PATH\` (question 5 of 10, state in the request) | $(col kit-form 1) | $(col kit-form 2) | $(col kit-form 3) | $(col kit-form 5) | $(errors kit-form) |
 | kit \`$TUTORIAL\` | $KIT_RPS | $(col kit-tutorial 2) | $(col kit-tutorial 3) | $(col kit-tutorial 5) | $(errors kit-tutorial) |
 | nginx, same page (static) | $NGINX_RPS | $(col nginx 2) | $(col nginx 3) | $(col nginx 5) | $(errors nginx) |
 | kiwix-serve, same page (ZIM) | $KIWIX_RPS | $(col kiwix 2) | $(col kiwix 3) | $(col kiwix 5) | $(errors kiwix) |
@@ -193,6 +221,8 @@ generated tutorials in 20 themes. wrk -t2 -c50 -d$DURATION --latency, median of 
 | tutorial req/s ÷ nginx | ${R_NGINX}× | ≥ 0.5× | $(verdict "$(le 0.5 "$R_NGINX")") |
 | tutorial req/s ÷ kiwix-serve | ${R_KIWIX}× | ≥ 5× | $(verdict "$(le 5 "$R_KIWIX")") |
 | p99, home / tutorial | $(col kit-home 3) / $(col kit-tutorial 3) ms | ≤ 20 ms | $(verdict $(($(le "$(col kit-home 3)" 20) * $(le "$(col kit-tutorial 3)" 20)))) |
+| practice form: p99 of the POST of question 5 of 10, 50 connections | $(col kit-form 3) ms | ≤ 20 ms | $(verdict "$(le "$(col kit-form 3)" 20)") |
+| practice form: a question page (HTML+CSS+JS) | $((FORM_WEIGHT / 1024)) KB ($FORM_WEIGHT B) | ≤ 20 KB | $(verdict "$(le "$FORM_WEIGHT" 20480)") |
 | kit wrk errors (non-2xx/3xx, socket), all runs | $ERRORS | 0 | $(verdict "$(le "$ERRORS" 0)") |
 | fresh kit, \`wrk -t2 -c60 -d5s\` on \`/\`: max / p99 latency, errors | $FRESH_MAX / $FRESH_P99 ms, $FRESH_ERR | max ≤ 100 ms, p99 ≤ 20 ms | $(verdict $(($(le "$FRESH_MAX" 100) * $(le "$FRESH_P99" 20) * $(le "$FRESH_ERR" 0)))) |
 | threads / fds: idle, peak under attack, back | $T_IDLE / $FD_IDLE, $T_PEAK / $FD_PEAK, $T_NOW / $FD_NOW after ${BACK_S} s | back ≤ 15 s | $(verdict "$([ "$BACK_S" != - ] && echo 1 || echo 0)") |

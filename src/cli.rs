@@ -85,7 +85,7 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum PackCommand {
     /// Fabrique un paquet `.kitpack` signé à partir d'un dossier de contenus
-    /// (`pack.toml`, `themes/`, `tutorials/`, `workshops/`, `images/`).
+    /// (`pack.toml`, `themes/`, `tutorials/`, `workshops/`, `forms/`, `images/`).
     ///
     /// Exemple : mednum-kit pack build mes-fiches --out mes-fiches-1.0.0.kitpack --key editeur.key
     Build {

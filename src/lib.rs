@@ -7,6 +7,7 @@ pub mod cmd;
 pub mod config;
 pub mod content;
 pub mod discovery;
+pub mod forms;
 pub mod i18n;
 pub mod logging;
 pub mod notify;

@@ -149,3 +149,71 @@ fn pack_check_warns_about_themes_and_tutorials_that_exist_nowhere() {
     );
     assert!(warnings[1].starts_with("workshops/w.md: attention [reference] le tutoriel `fantome`"));
 }
+
+/// A form's front matter around `fields` (TOML of `[[sections.fields]]` tables).
+fn form_file(fields: &str) -> String {
+    format!(
+        "+++\ntitle = \"Un formulaire\"\ntheme = \"aides\"\nsummary = \"Pour essayer.\"\n\
+         procedure = \"Une démarche.\"\n\n[[sections]]\ntitle = \"Vous\"\n\n{fields}+++\nPour s'entraîner.\n"
+    )
+}
+
+const GOOD_FIELD: &str = "[[sections.fields]]\nid = \"a-un-mail\"\ntype = \"yes-no\"\n\
+    label = \"Avez-vous un e-mail ?\"\nhelp = \"Une adresse pour vos messages.\"\n\n";
+
+#[test]
+fn pack_check_reports_bad_form_definitions_and_runs_the_falc_rules_on_their_texts() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("source");
+    write(
+        &src,
+        "pack.toml",
+        "id = \"essai\"\nversion = \"1.0.0\"\ntitle = \"Essai\"\n",
+    );
+    write(
+        &src,
+        "themes/aides.md",
+        "+++\ntitle = \"Les aides\"\nsummary = \"Un thème.\"\n+++\nUn thème.\n",
+    );
+    let cases = [
+        ("forms/type.md", "[[sections.fields]]\nid = \"x\"\ntype = \"signature-electronique\"\nlabel = \"X\"\n\n", "forms/type.md:12: erreur [structure] valeur `signature-electronique` inconnue"),
+        ("forms/aide.md", "[[sections.fields]]\nid = \"nom\"\ntype = \"text\"\nlabel = \"Nom\"\nexample = \"Martin\"\n\n", "forms/aide.md:11: erreur [structure] le champ `nom` n'a pas d'aide (`help`)"),
+        ("forms/condition.md", "[[sections.fields]]\nid = \"mail\"\ntype = \"email\"\nlabel = \"Votre e-mail\"\nhelp = \"Avec un @.\"\nexample = \"a@b.fr\"\nwhen = { field = \"a-un-mail\", equals = \"peut-être\" }\n\n", "la condition du champ `mail` parle de `a-un-mail`, qui n'est pas une question d'avant"),
+        ("forms/choix.md", &format!("{GOOD_FIELD}[[sections.fields]]\nid = \"mail\"\ntype = \"email\"\nlabel = \"Votre e-mail\"\nhelp = \"Avec un @.\"\nexample = \"a@b.fr\"\nwhen = {{ field = \"a-un-mail\", equals = \"peut-être\" }}\n\n"), "la condition du champ `mail` attend `peut-être`, que `a-un-mail` ne propose pas (oui, non)"),
+        ("forms/exemple.md", "[[sections.fields]]\nid = \"cp\"\ntype = \"postal-code\"\nlabel = \"Code postal\"\nhelp = \"Cinq chiffres.\"\nexample = \"5950\"\n\n", "l'exemple `5950` du champ `cp` n'est pas une réponse valable"),
+        ("forms/falc.md", &format!("{GOOD_FIELD}[[sections.fields]]\nid = \"nom\"\ntype = \"text\"\nlabel = \"Votre NOM\"\nhelp = \"Le nom que vous avez reçu à la naissance ou bien celui que vous utilisez tous les jours depuis votre mariage avec votre époux.\"\nexample = \"Martin\"\n\n"), "forms/falc.md:19: attention [abbreviation] sigle « NOM »"),
+    ];
+    for (path, fields, _) in &cases {
+        write(&src, path, &form_file(fields));
+    }
+    let out = cli(dir.path(), &["pack", "check", src.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let report = stdout(&out);
+    for (_, _, want) in &cases {
+        assert!(report.contains(want), "missing {want:?} in:\n{report}");
+    }
+    assert!(
+        report.contains("forms/falc.md:20: attention [sentence-length]")
+            || report.contains("forms/falc.md:20: erreur [sentence-length]"),
+        "{report}"
+    );
+    // Once fixed, the same form passes and builds.
+    for (path, _, _) in &cases {
+        std::fs::remove_file(src.join(path)).unwrap();
+    }
+    write(&src, "forms/bon.md", &form_file(GOOD_FIELD));
+    let out = cli(dir.path(), &["pack", "check", src.to_str().unwrap()]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let built = dir.path().join("built");
+    let out = cli(
+        dir.path(),
+        &[
+            "pack",
+            "build",
+            src.to_str().unwrap(),
+            "--out",
+            built.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+}

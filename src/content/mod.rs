@@ -1,5 +1,6 @@
-//! The content model (themes, tutorials, workshops), read from a pack's source files:
-//! `pack.toml`, `themes/*.md`, `tutorials/*.md`, `workshops/*.md` and `images/*`.
+//! The content model (themes, tutorials, workshops, practice forms), read from a pack's
+//! source files: `pack.toml`, `themes/*.md`, `tutorials/*.md`, `workshops/*.md`,
+//! `forms/*.md` and `images/*`.
 //! Everything is parsed and rendered here, once; nothing downstream parses Markdown.
 
 pub mod dir;
@@ -205,6 +206,14 @@ pub struct Workshop {
     pub notes: markdown::Section,
 }
 
+/// A practice form: its definition (front matter) and what it is for (its Markdown).
+#[derive(Debug, Clone)]
+pub struct Form {
+    pub slug: String,
+    pub def: crate::forms::FormDef,
+    pub purpose: markdown::Section,
+}
+
 /// A whole pack, parsed and rendered, ready to install.
 #[derive(Debug)]
 pub struct LoadedPack {
@@ -213,6 +222,7 @@ pub struct LoadedPack {
     pub tutorials: Vec<Tutorial>,
     pub workshops: Vec<Workshop>,
     pub glossary: Vec<glossary::GlossaryEntry>,
+    pub forms: Vec<Form>,
     /// Files served as they are (images), relative to the pack root.
     pub files: Vec<String>,
     /// Problems that do not stop the install (a broken link is shown as plain text).
@@ -225,6 +235,7 @@ const KINDS: &[(&str, &str)] = &[
     ("tutorials", "/tutoriels/"),
     ("workshops", "/ateliers/"),
     ("glossary", glossary::URL_PREFIX),
+    ("forms", "/formulaires/"),
 ];
 
 /// File types a pack may carry besides its Markdown.
@@ -452,7 +463,7 @@ pub fn load(source: &dyn Source, files_url_base: &str) -> Result<LoadedPack, Loa
                 None,
                 format!(
                     "fichier inattendu : les textes vont dans themes/, tutorials/, \
-                     workshops/ ou glossary/ (.md), les images sont en {}",
+                     workshops/, forms/ ou glossary/ (.md), les images sont en {}",
                     ASSET_EXTENSIONS.join(", ")
                 ),
             )),
@@ -465,6 +476,7 @@ pub fn load(source: &dyn Source, files_url_base: &str) -> Result<LoadedPack, Loa
         tutorials: Vec::new(),
         workshops: Vec::new(),
         glossary: Vec::new(),
+        forms: Vec::new(),
         files: files.iter().cloned().collect(),
         findings: Vec::new(),
     };
@@ -570,6 +582,10 @@ fn load_item(
                 glossary_skip: front.glossary_skip,
             });
         }
+        "forms" => {
+            let form = load_form(path, slug, &split, &resolver, rendered.intro)?;
+            pack.forms.push(form);
+        }
         _ => {
             let mut front: WorkshopFront = parse_toml(path, split.toml, split.toml_line)?;
             front.details.updated =
@@ -650,6 +666,44 @@ fn duplicate_glossary_words(entries: &[glossary::GlossaryEntry]) -> Vec<ContentE
         }
     }
     errors
+}
+
+/// Reads a form's definition, resolves its papers' pictograms and checks it whole.
+fn load_form(
+    path: &str,
+    slug: String,
+    split: &frontmatter::Split<'_>,
+    resolver: &PackResolver<'_>,
+    purpose: markdown::Section,
+) -> Result<Form, ContentError> {
+    let mut def: crate::forms::FormDef = parse_toml(path, split.toml, split.toml_line)?;
+    for paper in &mut def.papers {
+        if let Some(icon) = &paper.icon {
+            let url = resolver
+                .image(icon)
+                .map_err(|message| ContentError::new(path, Some(split.toml_line), message))?;
+            paper.icon = Some(url);
+        }
+    }
+    let errors = def.check();
+    if let Some(first) = errors.first() {
+        // The line of the first field in trouble, where it can be found.
+        let line = first.field.as_ref().and_then(|id| {
+            let needle = format!("id = \"{id}\"");
+            split
+                .toml
+                .lines()
+                .position(|l| l.trim() == needle)
+                .map(|i| split.toml_line + i)
+        });
+        let all: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+        return Err(ContentError::new(
+            path,
+            line.or(Some(split.toml_line)),
+            all.join(" ; "),
+        ));
+    }
+    Ok(Form { slug, def, purpose })
 }
 
 #[cfg(test)]

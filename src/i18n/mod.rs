@@ -110,6 +110,8 @@ pub struct Catalog {
     pub glossary: std::collections::BTreeMap<String, String>,
     /// Dates in words, by key (see `Catalog::updated`).
     pub dates: std::collections::BTreeMap<String, String>,
+    /// The practice forms' texts, by key (see `Catalog::f`).
+    pub forms: std::collections::BTreeMap<String, String>,
     /// The learner's side of a pop-up workshop, by key (see `Catalog::w`).
     pub workshop: std::collections::BTreeMap<String, String>,
 }
@@ -149,6 +151,11 @@ impl Catalog {
         Some(fill(text, &[("month", name), ("year", &year.to_string())]))
     }
 
+    /// A practice form's text (as `a`; checked by `every_forms_text_is_in_the_catalog`).
+    pub fn f<'a>(&'a self, key: &'a str) -> &'a str {
+        self.forms.get(key).map(String::as_str).unwrap_or(key)
+    }
+
     /// The label of an item kind.
     pub fn kind<'a>(&'a self, kind: &'a str) -> &'a str {
         match kind {
@@ -156,6 +163,7 @@ impl Catalog {
             "tutorial" => &self.kind_tutorial,
             "workshop" => &self.kind_workshop,
             "glossary" => self.g("kind"),
+            "form" => self.f("kind_form"),
             other => other,
         }
     }
@@ -250,6 +258,32 @@ mod tests {
         assert!(
             missing.is_empty(),
             "missing in src/i18n/fr.toml [glossary]: {missing:?}"
+        );
+    }
+
+    #[test]
+    fn every_forms_text_is_in_the_catalog() {
+        let catalog = fr();
+        let mut missing = Vec::new();
+        for source in [
+            include_str!("../web/forms.rs"),
+            include_str!("../web/admin/form_sheets.rs"),
+        ] {
+            for piece in source.split(".f(\"").skip(1) {
+                let key = piece.split('"').next().unwrap_or("");
+                if !catalog.forms.contains_key(key) {
+                    missing.push(key.to_owned());
+                }
+            }
+        }
+        for invalid in crate::forms::validate::Invalid::ALL {
+            if !catalog.forms.contains_key(invalid.key()) {
+                missing.push(invalid.key().to_owned());
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "missing in src/i18n/fr.toml [forms]: {missing:?}"
         );
     }
 

@@ -82,6 +82,14 @@ pub fn manifest_for(
             theme: Some(w.theme.clone()),
         });
     }
+    for f in &pack.forms {
+        items.push(ManifestItem {
+            kind: "form".into(),
+            slug: f.slug.clone(),
+            title: f.def.title.clone(),
+            theme: Some(f.def.theme.clone()),
+        });
+    }
     let meta = &pack.meta;
     Ok(Manifest {
         format: FORMAT_VERSION,

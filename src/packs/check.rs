@@ -172,6 +172,9 @@ pub fn check_source(source: &dyn Source) -> Report {
                 findings.extend(falc::lint_text(value, split.toml_line + i, &options));
             }
         }
+        if path.starts_with("forms/") {
+            findings.extend(form_text_findings(&split, &options));
+        }
         findings.extend(falc::lint_markdown(split.body, split.body_line, &options));
         report
             .findings
@@ -188,6 +191,26 @@ pub fn check_source(source: &dyn Source) -> Report {
         .findings
         .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     report
+}
+
+/// The texts of a form that a learner reads besides its title and summary: questions and
+/// paper names (`label`), help, messages, procedure, choices. Line by line, as the title
+/// and summary are.
+fn form_text_findings(
+    split: &frontmatter::Split<'_>,
+    options: &LintOptions,
+) -> Vec<falc::LintFinding> {
+    let mut findings = Vec::new();
+    for (i, line) in split.toml.lines().enumerate() {
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        if matches!(key.trim(), "label" | "help" | "message" | "procedure") {
+            let value = value.trim().trim_matches('"');
+            findings.extend(falc::lint_text(value, split.toml_line + i, options));
+        }
+    }
+    findings
 }
 
 /// Themes and tutorials named by this pack's items that neither it nor the starter library
@@ -218,6 +241,15 @@ fn reference_findings(pack: &LoadedPack) -> Vec<CheckFinding> {
                 format!("tutorials/{}.md", t.slug),
                 "le thème",
                 &t.theme,
+            ));
+        }
+    }
+    for f in &pack.forms {
+        if !has("theme", &f.def.theme) {
+            findings.push(missing(
+                format!("forms/{}.md", f.slug),
+                "le thème",
+                &f.def.theme,
             ));
         }
     }

@@ -354,6 +354,7 @@ fn check_matches_manifest(loaded: &LoadedPack, manifest: &Manifest) -> Result<()
                 .iter()
                 .map(|w| ("workshop", w.slug.as_str())),
         )
+        .chain(loaded.forms.iter().map(|f| ("form", f.slug.as_str())))
         .collect();
     let mut in_manifest: Vec<(&str, &str)> = manifest
         .items
@@ -375,7 +376,8 @@ fn check_slugs_free(store: &Store, loaded: &LoadedPack) -> Result<()> {
         .iter()
         .map(|t| ("theme", &t.slug))
         .chain(loaded.tutorials.iter().map(|t| ("tutorial", &t.slug)))
-        .chain(loaded.workshops.iter().map(|w| ("workshop", &w.slug)));
+        .chain(loaded.workshops.iter().map(|w| ("workshop", &w.slug)))
+        .chain(loaded.forms.iter().map(|f| ("form", &f.slug)));
     for (kind, slug) in items {
         if let Some(owner) = store.item_owner(kind, slug)? {
             if owner != loaded.meta.id {
@@ -858,5 +860,33 @@ fn index_items(pack: &LoadedPack, glossary: &Glossary) -> Result<Vec<NewItem>> {
             steps: Vec::new(),
         });
     }
+    for form in &pack.forms {
+        items.push(form_item(form)?);
+    }
     Ok(items)
+}
+
+/// A practice form's row: its definition as JSON, its questions in the search text.
+fn form_item(form: &crate::content::Form) -> Result<NewItem> {
+    let def = &form.def;
+    let mut body = format!("{} {} {}", def.summary, def.procedure, form.purpose.plain);
+    for field in def.fields() {
+        body.push_str(&format!(" {} {}", field.label, field.help));
+    }
+    Ok(NewItem {
+        kind: "form",
+        slug: form.slug.clone(),
+        title: def.title.clone(),
+        theme: Some(def.theme.clone()),
+        level: None,
+        duration: None,
+        summary: def.summary.clone(),
+        ord: 0,
+        icon: None,
+        body_html: form.purpose.html.clone(),
+        extra: serde_json::to_string(def)?,
+        keywords: def.keywords.join(" "),
+        search_body: body,
+        steps: Vec::new(),
+    })
 }

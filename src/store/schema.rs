@@ -104,6 +104,43 @@ const MIGRATIONS: &[&str] = &[
      CREATE TRIGGER glossary_unindexed AFTER DELETE ON glossary BEGIN
         DELETE FROM glossary_search WHERE rowid = old.id;
      END;",
+    // 6: practice forms are items too (`kind = 'form'`, their definition in `extra`). The
+    // kind's CHECK can only change by rebuilding the table; `steps` is rebuilt first so
+    // that dropping the old `items` cascades to nothing, and ids (the search rowids) are
+    // copied as they are.
+    "CREATE TABLE items_v6 (
+        id        INTEGER PRIMARY KEY,
+        pack_id   TEXT NOT NULL REFERENCES packs(id) ON DELETE CASCADE,
+        kind      TEXT NOT NULL CHECK (kind IN ('theme', 'tutorial', 'workshop', 'form')),
+        slug      TEXT NOT NULL,
+        title     TEXT NOT NULL,
+        theme     TEXT,
+        level     TEXT,
+        duration  INTEGER,
+        summary   TEXT NOT NULL,
+        ord       INTEGER NOT NULL DEFAULT 0,
+        icon      TEXT,
+        body_html TEXT NOT NULL,
+        extra     TEXT NOT NULL DEFAULT '{}',
+        UNIQUE (kind, slug)
+     );
+     INSERT INTO items_v6 SELECT id, pack_id, kind, slug, title, theme, level, duration,
+        summary, ord, icon, body_html, extra FROM items;
+     CREATE TABLE steps_v6 (
+        item_id INTEGER NOT NULL REFERENCES items_v6(id) ON DELETE CASCADE,
+        n       INTEGER NOT NULL,
+        title   TEXT NOT NULL,
+        html    TEXT NOT NULL,
+        plain   TEXT NOT NULL,
+        PRIMARY KEY (item_id, n)
+     ) WITHOUT ROWID;
+     INSERT INTO steps_v6 SELECT item_id, n, title, html, plain FROM steps;
+     DROP TABLE steps;
+     DROP TABLE items;
+     ALTER TABLE items_v6 RENAME TO items;
+     ALTER TABLE steps_v6 RENAME TO steps;
+     CREATE INDEX items_by_theme ON items (theme, kind, title);
+     CREATE INDEX items_by_pack ON items (pack_id);",
 ];
 
 /// The schema version this program writes.
@@ -287,6 +324,47 @@ mod tests {
             })
             .unwrap();
         assert_eq!(designated, 0);
+    }
+
+    #[test]
+    fn items_and_steps_survive_the_rebuild_that_lets_forms_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kit.sqlite");
+        let mut conn = Connection::open(&path).unwrap();
+        conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+        for sql in &MIGRATIONS[..4] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 4).unwrap();
+        conn.execute_batch(
+            "INSERT INTO packs (id, version, title, digest, installed_at) VALUES ('p', '1.0.0', 'P', 'd', 0);
+             INSERT INTO items (id, pack_id, kind, slug, title, summary, body_html)
+                VALUES (7, 'p', 'tutorial', 't', 'T', 's', '');
+             INSERT INTO steps VALUES (7, 1, 'Un', '<p>x</p>', 'x');",
+        )
+        .unwrap();
+        migrate(&mut conn, &path).unwrap();
+        conn.execute(
+            "INSERT INTO items (pack_id, kind, slug, title, summary, body_html)
+             VALUES ('p', 'form', 'f', 'F', 's', '')",
+            [],
+        )
+        .unwrap();
+        let steps: i64 = conn
+            .query_row("SELECT count(*) FROM steps WHERE item_id = 7", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(steps, 1);
+        conn.execute("DELETE FROM packs", []).unwrap();
+        let left: i64 = conn
+            .query_row(
+                "SELECT (SELECT count(*) FROM items) + (SELECT count(*) FROM steps)",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(left, 0, "the cascades still hold after the rebuild");
     }
 
     #[test]

@@ -22,9 +22,10 @@ const GLOSSARY_HITS: usize = 3;
 const MAX_QUERY_CHARS: usize = 200;
 
 pub fn home(w: &mut Worker) -> HttpResult {
+    let themes = w.store.themes()?;
+    let forms = super::forms::home_section(w)?;
     let shared = &*w.shared;
     let t = shared.catalog;
-    let themes = w.store.themes()?;
     // A workshop running now comes first; the chosen one stays below it.
     let running = shared.workshops.current();
     let featured = match &shared.site().featured_workshop {
@@ -57,6 +58,7 @@ pub fn home(w: &mut Worker) -> HttpResult {
             h2 #themes-title { (t.themes_heading) }
             (cards(shared, &themes))
         }
+        (forms)
         p { a.button.secondary href="/ateliers" { (t.all_workshops) } }
         p { a.button.secondary href="/glossaire" { (t.g("home_link")) } }
     };
@@ -105,6 +107,11 @@ pub fn theme(w: &mut Worker, slug: &str, target: &Target) -> HttpResult {
     } else {
         Vec::new()
     };
+    // Forms are few: all of them, on the first page.
+    let forms = match number {
+        1 => super::forms::theme_section(w, slug)?,
+        _ => None,
+    };
     let shared = &*w.shared;
     let t = shared.catalog;
     let base = item_url("theme", slug);
@@ -114,7 +121,7 @@ pub fn theme(w: &mut Worker, slug: &str, target: &Target) -> HttpResult {
             p.lead { (theme.item.summary) }
             (fragment(&theme.body_html))
         }
-        @if tutorials.is_empty() && workshops.is_empty() {
+        @if tutorials.is_empty() && workshops.is_empty() && forms.is_none() {
             p { (t.theme_empty) }
         }
         @if !tutorials.is_empty() {
@@ -130,6 +137,7 @@ pub fn theme(w: &mut Worker, slug: &str, target: &Target) -> HttpResult {
                 (cards(shared, &workshops))
             }
         }
+        @if let Some(forms) = forms { (forms) }
     };
     let title = paged_title(shared, &theme.item.title, number, pages);
     Ok(Reply::html(200, page(shared, &title, &[], main)))

@@ -6,6 +6,7 @@ pub mod captive;
 mod entered;
 mod files;
 mod glossary;
+mod forms;
 mod http;
 mod learner;
 mod liveness;

@@ -11,7 +11,7 @@ use super::http::{HttpError, HttpResult, Reply};
 use super::learner;
 use super::sharing;
 use super::url::Target;
-use super::{workshop, Worker};
+use super::{forms, workshop, Worker};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RequestMethod {
@@ -88,6 +88,11 @@ fn route_path(w: &mut Worker, req: &RequestInfo<'_>, segments: &[&str]) -> HttpR
         return reply;
     }
 
+    // A practice form's answers come in a POST and leave in its reply: never kept.
+    if let Some(reply) = forms::route(w, req, &segments) {
+        return reply;
+    }
+
     // Resources that change something: POST only.
     if let ["entrer"] = segments.as_slice() {
         return match req.method {
@@ -161,6 +166,8 @@ fn learner_page(w: &mut Worker, req: &RequestInfo<'_>, segments: &[&str]) -> Htt
         ["bienvenue"] => captive::welcome(w),
         ["glossaire"] => glossary::index(w),
         ["glossaire", slug] => glossary::entry(w, slug),
+        ["formulaires"] => forms::list(w),
+        ["formulaires", slug] => forms::intro(w, slug),
         _ => Err(HttpError::NotFound),
     })?;
     Ok(w.pages.keep(&key, reply, req.if_none_match))

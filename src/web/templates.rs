@@ -14,6 +14,7 @@ pub fn item_url(kind: &str, slug: &str) -> String {
         "theme" => format!("/themes/{slug}"),
         "workshop" => format!("/ateliers/{slug}"),
         "glossary" => format!("{}{slug}", crate::content::glossary::URL_PREFIX),
+        "form" => format!("/formulaires/{slug}"),
         _ => format!("/tutoriels/{slug}"),
     }
 }

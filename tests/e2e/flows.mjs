@@ -207,6 +207,23 @@ async function writePackSource(dir) {
   }
 }
 
+
+const ADDRESS_FORM = '/formulaires/changer-d-adresse';
+const EMAIL_FORM = '/formulaires/compte-e-mail';
+
+/** Types `value` in the question's box and presses "Suivant". */
+async function answerQuestion({ page, follow }, value, { status = 200 } = {}) {
+  if (value !== null) await page.locator('#reponse').fill(value);
+  await follow(page.getByRole('button', { name: 'Suivant' }), { status });
+}
+
+/** The question on screen: "Question n sur total" and its title. */
+async function questionShown(page, n, total, title) {
+  assert.match(await text(page.locator('main .progress-label')), new RegExp(`Question ${n} sur ${total}`));
+  assert.equal(await text(page.locator('main h1')), title);
+  assert.equal(new URL(page.url()).search, '', 'answers never go in the URL');
+}
+
 export const flows = [
   {
     // (1) Home page, themes, search without accents and in capitals.
@@ -755,6 +772,85 @@ export const flows = [
       assert.match(await text(page.locator('main')), /Mis à jour en décembre 2026/);
       await follow(link);
       assert.equal(await text(page.locator('main h1')), "Wi-Fi : c'est quoi ?");
+    },
+  },
+  {
+    // (F1) A practice form without JavaScript: home → forms → one question per screen, a
+    // refused answer, the review, the print page, then "Effacer mes réponses".
+    name: 'formulaire-sans-js',
+    context: { javaScriptEnabled: false },
+    async run(ctx) {
+      const { page, goto, follow } = ctx;
+      await goto('/');
+      await follow(page.locator('main a[href="/formulaires"]'));
+      await follow(page.locator(`main a.card[href="${ADDRESS_FORM}"]`));
+      assert.match(await text(page.locator('main .privacy')), /La borne ne les garde pas/);
+      assert.match(await text(page.locator('main .practice')), /Ce n'est pas le vrai formulaire/);
+      assert.equal(await page.locator('main button.resume').isVisible(), false);
+      await follow(page.getByRole('button', { name: 'Commencer' }));
+      await questionShown(page, 1, 10, 'Votre nom de famille');
+      await assertListenHidden(ctx);
+      await answerQuestion(ctx, 'Martin');
+      await questionShown(page, 2, 10, 'Votre prénom');
+      await answerQuestion(ctx, 'Claire');
+      await answerQuestion(ctx, '03/04/1950');
+      await answerQuestion(ctx, '12 rue des Lilas');
+      await questionShown(page, 5, 10, "Le code postal de votre ancienne adresse");
+      await page.locator('#commune').fill('Douai');
+      await answerQuestion(ctx, '5950');
+      assert.equal(await text(page.locator('main [role=alert]')), 'Le code postal a 5 chiffres. Exemple : 59500');
+      assert.equal(await page.locator('#reponse').getAttribute('aria-invalid'), 'true');
+      await answerQuestion(ctx, '59500');
+      await answerQuestion(ctx, '5 avenue Jean Jaurès');
+      await page.locator('#commune').fill('Lille');
+      await answerQuestion(ctx, '59000');
+      await answerQuestion(ctx, '01/09/2026');
+      await questionShown(page, 9, 10, 'Qui voulez-vous prévenir ?');
+      await page.getByLabel('La CAF').check();
+      await answerQuestion(ctx, null);
+      await answerQuestion(ctx, '');
+      assert.equal(await text(page.locator('main h1')), 'Vos réponses');
+      assert.match(await text(page.locator('main')), /59500 Douai/);
+      await follow(page.getByRole('button', { name: 'Imprimer' }));
+      assert.match(await text(page.locator('main .sheet')), /Copie pour s'entraîner/);
+      assert.match(await text(page.locator('main .sheet')), /59000 Lille/);
+      assert.equal(await page.locator('main button.print').isVisible(), false, 'no print button without JS');
+      await follow(page.getByRole('button', { name: 'Revenir à mes réponses' }));
+      await follow(page.getByRole('button', { name: 'Effacer mes réponses' }));
+      assert.match(await text(page.locator('main')), /Vos réponses sont effacées/);
+      assert.doesNotMatch(await page.content(), /Martin/);
+    },
+  },
+  {
+    // (F2) With JavaScript: a draft in the phone's storage, kept when the learner comes
+    // back to the form later, offered with "Reprendre", gone after "Effacer".
+    name: 'formulaire',
+    async run(ctx) {
+      const { page, goto, follow } = ctx;
+      const draft = () => page.evaluate(() => window.localStorage.getItem('kit-formulaire-compte-e-mail'));
+      await goto(EMAIL_FORM);
+      assert.equal(await page.locator('main button.resume').isVisible(), false, 'no draft yet');
+      await follow(page.getByRole('button', { name: 'Commencer' }));
+      await questionShown(page, 1, 6, 'Votre prénom');
+      await answerQuestion(ctx, 'Claire');
+      await page.locator('#reponse').fill('Martin'); // typed, not sent yet
+      const saved = JSON.parse(await draft());
+      assert.equal(saved.q, 'nom');
+      assert.deepEqual(saved.answers, [['r.prenom', 'Claire'], ['r.nom', 'Martin']]);
+
+      // Later, back on the form's page: the draft is offered.
+      await goto(EMAIL_FORM);
+      const resume = page.getByRole('button', { name: 'Reprendre mes réponses' });
+      assert.ok(await resume.isVisible(), '"Reprendre" is shown when a draft exists');
+      await follow(resume);
+      await questionShown(page, 2, 6, 'Votre nom');
+      assert.equal(await page.locator('#reponse').inputValue(), 'Martin');
+
+      await follow(page.getByRole('button', { name: 'Effacer mes réponses' }));
+      assert.match(await text(page.locator('main')), /Vos réponses sont effacées/);
+      assert.equal(await draft(), null, 'the draft is erased');
+      await goto(EMAIL_FORM);
+      assert.equal(await page.locator('main button.resume').isVisible(), false);
     },
   },
 ];

@@ -6,6 +6,7 @@
 //! form sent, the page's token and the `Origin`/`Referer` when the browser gives them. A
 //! new page cannot forget it, and a test asks every route of the table as a stranger.
 
+mod form_sheets;
 mod forms;
 mod jobs;
 mod login;
@@ -301,6 +302,13 @@ pub const ROUTES: &[Route] = &[
         Staff,
         reports::delete,
     ),
+    route(Get, &["admin", "formulaires"], Staff, form_sheets::list),
+    route(
+        Get,
+        &["admin", "formulaires", "*"],
+        Staff,
+        form_sheets::sheet,
+    ),
     route(Get, &["admin", "reglages"], Admin, settings::settings),
     route(Post, &["admin", "reglages"], Admin, settings::save_settings),
     route(Get, &["admin", "etat"], Admin, settings::status),
@@ -517,6 +525,7 @@ pub fn admin_page(shared: &Shared, session: Option<&Session>, title: &str, main:
             a href="/admin" { (t.a("nav_home")) }
             a href="/admin/atelier" { (t.a("nav_workshop")) }
             a href="/admin/comptes-rendus" { (t.a("nav_reports")) }
+            a href="/admin/formulaires" { (t.f("aidant_nav")) }
             @if s.user.role == Role::Admin {
                 a href="/admin/paquets" { (t.a("nav_packs")) }
                 a href="/admin/cles" { (t.a("nav_keys")) }
