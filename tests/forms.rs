@@ -414,3 +414,31 @@ fn forms_are_found_from_home_themes_search_and_the_conseillers_sheet() {
     }
     assert_eq!(staff.get("/admin/formulaires/inconnu").status, 404);
 }
+
+#[test]
+fn glossary_words_in_a_form_link_to_their_page_the_first_time_only() {
+    let kit = Kit::spawn();
+    let intro = kit.get(EMAIL_FORM).text();
+    assert!(
+        intro.contains("<a class=\"glossaire\" href=\"/glossaire/adresse-e-mail\">"),
+        "{intro}"
+    );
+    let mut f = Filling::start(&kit, EMAIL_FORM);
+    f.answer(&[("prenom", "Claire")]);
+    f.answer(&[("nom", "Martin")]);
+    f.answer(&[("naissance", "1950-04-03")]);
+    f.answer(&[("identifiant", "claire.martin59")]);
+    assert_eq!(f.question(), "a-un-portable");
+    let help = f.page.split("class=\"help\"").nth(1).unwrap_or_default();
+    let help = help.split("</p>").next().unwrap_or_default();
+    assert!(help.contains("href=\"/glossaire/sms\""), "{help}");
+    // "SMS" again on the next question: plain text there.
+    f.answer(&[("a-un-portable", "oui")]);
+    assert_eq!(f.question(), "portable");
+    let help = f.page.split("class=\"help\"").nth(1).unwrap_or_default();
+    let help = help.split("</p>").next().unwrap_or_default();
+    assert!(
+        help.contains("SMS") && !help.contains("/glossaire/sms"),
+        "{help}"
+    );
+}

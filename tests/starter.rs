@@ -72,7 +72,7 @@ fn every_silenced_rule_in_the_starter_says_why() {
 }
 
 #[test]
-fn the_starter_has_at_least_12_workshops_30_tutorials_and_60_glossary_entries() {
+fn the_starter_has_at_least_12_workshops_30_tutorials_5_forms_and_60_glossary_entries() {
     let pack = starter();
     assert!(
         pack.workshops.len() >= 12,
@@ -89,6 +89,7 @@ fn the_starter_has_at_least_12_workshops_30_tutorials_and_60_glossary_entries() 
         "{} tutorials",
         pack.tutorials.len()
     );
+    assert!(pack.forms.len() >= 5, "{} forms", pack.forms.len());
 }
 
 #[test]

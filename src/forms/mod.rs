@@ -159,6 +159,16 @@ pub struct FormDef {
     pub sections: Vec<Section>,
 }
 
+/// What the library keeps of a form (its item's `extra`): the definition, and each field's
+/// help as HTML with its glossary words linked (made once, at install).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct Stored {
+    pub def: FormDef,
+    /// Field id → help as HTML; a field missing here shows its plain help.
+    #[serde(default)]
+    pub help_html: BTreeMap<String, String>,
+}
+
 /// A problem of a definition: the field it is about (if any) and what to fix.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DefError {

@@ -861,14 +861,25 @@ fn index_items(pack: &LoadedPack, glossary: &Glossary) -> Result<Vec<NewItem>> {
         });
     }
     for form in &pack.forms {
-        items.push(form_item(form)?);
+        items.push(form_item(form, glossary)?);
     }
     Ok(items)
 }
 
-/// A practice form's row: its definition as JSON, its questions in the search text.
-fn form_item(form: &crate::content::Form) -> Result<NewItem> {
+/// A practice form's row: its definition as JSON, its questions in the search text; the
+/// first mention of each glossary word, in the intro then the questions' help, is a link.
+fn form_item(form: &crate::content::Form, glossary: &Glossary) -> Result<NewItem> {
     let def = &form.def;
+    let mut linker = glossary.linker(&[], None);
+    let body_html = linker.link_html(&form.purpose.html);
+    let help_html = def
+        .fields()
+        .map(|f| (f.id.clone(), linker.link_text(&f.help)))
+        .collect();
+    let stored = crate::forms::Stored {
+        def: def.clone(),
+        help_html,
+    };
     let mut body = format!("{} {} {}", def.summary, def.procedure, form.purpose.plain);
     for field in def.fields() {
         body.push_str(&format!(" {} {}", field.label, field.help));
@@ -883,8 +894,8 @@ fn form_item(form: &crate::content::Form) -> Result<NewItem> {
         summary: def.summary.clone(),
         ord: 0,
         icon: None,
-        body_html: form.purpose.html.clone(),
-        extra: serde_json::to_string(def)?,
+        body_html,
+        extra: serde_json::to_string(&stored)?,
         keywords: def.keywords.join(" "),
         search_body: body,
         steps: Vec::new(),

@@ -37,6 +37,8 @@ struct Loaded {
     item: ItemRow,
     purpose_html: String,
     def: FormDef,
+    /// Each field's help with its glossary links (`forms::Stored`).
+    help_html: std::collections::BTreeMap<String, String>,
 }
 
 /// Forms kept parsed per worker thread.
@@ -73,12 +75,13 @@ fn load_from_store(w: &mut Worker, slug: &str) -> Result<Loaded, HttpError> {
         .store
         .item_page("form", slug)?
         .ok_or(HttpError::NotFound)?;
-    let def = serde_json::from_str(&page.extra)
+    let stored: crate::forms::Stored = serde_json::from_str(&page.extra)
         .map_err(|e| HttpError::Internal(format!("form `{slug}` definition: {e}")))?;
     Ok(Loaded {
         item: page.item,
         purpose_html: page.body_html,
-        def,
+        def: stored.def,
+        help_html: stored.help_html,
     })
 }
 
@@ -477,7 +480,13 @@ fn question_page(
             div #question {
                 @if let Some(section) = def.section_of(&field.id) { p.section { (section.title) } }
                 h1 #titre { (field.label) }
-                p.help { strong { (t.f("what_is_it")) } " " (field.help) }
+                p.help {
+                    strong { (t.f("what_is_it")) } " "
+                    @match loaded.help_html.get(&field.id) {
+                        Some(linked) => (maud::PreEscaped(linked)),
+                        None => (field.help),
+                    }
+                }
                 @if !field.example.is_empty() {
                     p.hint #exemple { (fill(t.f("example"), &[("example", &field.example)])) }
                 }

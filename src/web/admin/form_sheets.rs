@@ -43,8 +43,9 @@ pub fn sheet(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
         .store
         .item_page("form", &slug)?
         .ok_or(HttpError::NotFound)?;
-    let def: FormDef = serde_json::from_str(&page.extra)
-        .map_err(|e| HttpError::Internal(format!("form `{slug}` definition: {e}")))?;
+    let def: FormDef = serde_json::from_str::<crate::forms::Stored>(&page.extra)
+        .map_err(|e| HttpError::Internal(format!("form `{slug}` definition: {e}")))?
+        .def;
     let label_of = |id: &str| def.field(id).map(|f| f.label.clone()).unwrap_or_default();
     let main = html! {
         h1 { (fill(t.f("aidant_title"), &[("title", &def.title)])) }
