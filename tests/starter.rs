@@ -157,6 +157,60 @@ fn the_portal_search_finds_each_glossary_word_by_its_everyday_name() {
 }
 
 #[test]
+fn the_portal_search_finds_what_learners_come_for_by_its_everyday_name() {
+    let kit = Kit::spawn();
+    // (what a learner types, an item the results must list)
+    let needs = [
+        ("wifi", "/tutoriels/se-connecter-au-wifi"),
+        ("mot de passe oublie", "/tutoriels/mot-de-passe-oublie"),
+        ("ameli", "/tutoriels/creer-son-compte-ameli"),
+        ("caf", "/tutoriels/declarer-ses-ressources-a-la-caf"),
+        ("pole emploi", "/tutoriels/s-actualiser-sur-france-travail"),
+        (
+            "france travail",
+            "/tutoriels/s-actualiser-sur-france-travail",
+        ),
+        ("impots", "/tutoriels/trouver-son-avis-d-impot"),
+        (
+            "carte d'identité",
+            "/tutoriels/demander-une-carte-d-identite-ou-un-permis",
+        ),
+        (
+            "doctolib",
+            "/tutoriels/prendre-un-rendez-vous-medical-en-ligne",
+        ),
+        ("appel video", "/tutoriels/faire-un-appel-video"),
+        ("photos", "/tutoriels/envoyer-des-photos"),
+        ("telephone plein", "/tutoriels/liberer-de-la-place"),
+        ("qr code", "/tutoriels/scanner-un-qr-code"),
+        (
+            "scanner un document",
+            "/tutoriels/scanner-un-document-en-pdf",
+        ),
+        ("mise a jour", "/tutoriels/mettre-a-jour-son-telephone"),
+        (
+            "ecrire plus gros",
+            "/tutoriels/agrandir-le-texte-de-l-ecran",
+        ),
+        ("dicter", "/tutoriels/dicter-un-texte"),
+        (
+            "double authentification",
+            "/tutoriels/activer-la-validation-en-2-etapes",
+        ),
+        ("changer d'adresse", "/formulaires/changer-d-adresse"),
+    ];
+    let mut missed = Vec::new();
+    for (query, wanted) in needs {
+        let page = kit.get(&format!("/recherche?q={}", encode(query)));
+        assert_eq!(page.status, 200);
+        if !page.text().contains(&format!("href=\"{wanted}\"")) {
+            missed.push(query);
+        }
+    }
+    assert!(missed.is_empty(), "search misses {missed:?}");
+}
+
+#[test]
 fn the_glossary_has_an_index_reachable_from_home_and_one_page_per_word() {
     let pack = starter();
     let kit = Kit::spawn();
