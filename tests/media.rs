@@ -13,7 +13,7 @@ mod support;
 use std::io::Read;
 use std::path::Path;
 
-use support::packs::{cli, new_key, stderr, stdout, write_source};
+use support::packs::{cli, new_key, stderr, stdout, write_source, RawPack};
 use support::{Kit, Response};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/media");
@@ -138,6 +138,51 @@ fn pack_check_refuses_each_bad_media_case_and_warns_on_the_others() {
     media_source(&good);
     let out = cli(dir.path(), &["pack", "check", good.to_str().unwrap()]);
     assert!(!stdout(&out).contains("[media]"), "{}", stdout(&out));
+}
+
+/// `pack build` refuses these too; a pack made by hand, signed by a trusted key, must still
+/// be refused at import, with the file and the reason, and nothing installed.
+#[test]
+fn import_refuses_a_signed_pack_whose_media_lie_and_installs_nothing() {
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    let (key, public) = new_key(root.path(), "editeur");
+    assert!(cli(&data, &["trust", "add", &public]).status.success());
+    let src = root.path().join("src");
+    write_source(&src, "fiches", "1.0.0", "mot");
+    let mut scripted = fixture("fiche.pdf");
+    scripted.extend_from_slice(b"<< /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>\n");
+    let cases: [(&str, Vec<u8>, &str); 3] = [
+        (
+            "media/menteur.mp4",
+            fixture("fiche.pdf"),
+            "`media/menteur.mp4` : l'extension `.mp4` ne correspond pas au contenu : c'est un fichier PDF",
+        ),
+        (
+            "media/faux.vtt",
+            b"1\n00:00:01,000 --> 00:00:02,000\nBonjour\n".to_vec(),
+            "`media/faux.vtt` : ce n'est pas un fichier de sous-titres WebVTT",
+        ),
+        ("media/script.pdf", scripted, "`media/script.pdf` : ce PDF contient du JavaScript"),
+    ];
+    for (path, bytes, expected) in cases {
+        let mut pack = RawPack::from_source(&src, "fiches");
+        let mut entries = pack.entries();
+        entries.push((path.to_owned(), bytes));
+        pack.files = entries.clone();
+        pack.relist();
+        let out = root.path().join("fiches.kitpack");
+        pack.write(&out, Some(&key), &entries);
+        let result = cli(&data, &["pack", "import", out.to_str().unwrap()]);
+        assert!(!result.status.success(), "{path} was imported");
+        assert!(
+            stderr(&result).contains(expected),
+            "{path}: {}",
+            stderr(&result)
+        );
+    }
+    let list = cli(&data, &["pack", "list"]);
+    assert!(!stdout(&list).contains("fiches"), "{}", stdout(&list));
 }
 
 #[test]
