@@ -116,29 +116,21 @@ impl LargeBodies {
             }
             let ready = self.wait(&active);
             let now = Instant::now();
-            let mut i = 0;
-            while i < active.len() {
-                let outcome = match ready.get(i).copied().flatten() {
-                    Some(true) => active[i].0.send_piece(),
+            let mut kept = Vec::with_capacity(active.len());
+            for ((mut job, deadline), state) in active.drain(..).zip(ready) {
+                let outcome = match state {
+                    Some(true) => job.send_piece(),
                     Some(false) => Outcome::Failed,
                     None => Outcome::More,
                 };
                 match outcome {
-                    Outcome::Progress => {
-                        active[i].1 = now + self.write_timeout;
-                        i += 1;
-                    }
-                    Outcome::More if now < active[i].1 => i += 1,
-                    Outcome::More | Outcome::Failed => {
-                        let (job, _) = active.swap_remove(i);
-                        job.end(false);
-                    }
-                    Outcome::Done => {
-                        let (job, _) = active.swap_remove(i);
-                        job.end(true);
-                    }
+                    Outcome::Progress => kept.push((job, now + self.write_timeout)),
+                    Outcome::More if now < deadline => kept.push((job, deadline)),
+                    Outcome::More | Outcome::Failed => job.end(false),
+                    Outcome::Done => job.end(true),
                 }
             }
+            active = kept;
         }
     }
 
