@@ -21,6 +21,10 @@ use crate::limits::{ConnState, Limits};
 /// Bytes read from a body and sent per piece.
 pub(crate) const CHUNK: usize = 64 * 1024;
 
+/// Most pieces sent to one client in one round, while its socket takes them whole: fewer
+/// rounds (each a `poll` over every socket) for fast clients, a bounded turn for each.
+const PIECES_PER_TURN: usize = 16;
+
 /// The thread ends after this long with nothing to send (the next body starts it again).
 const IDLE_EXIT: Duration = Duration::from_secs(5);
 
@@ -119,7 +123,7 @@ impl LargeBodies {
             let mut kept = Vec::with_capacity(active.len());
             for ((mut job, deadline), state) in active.drain(..).zip(ready) {
                 let outcome = match state {
-                    Some(true) => job.send_piece(),
+                    Some(true) => job.send_turn(),
                     Some(false) => Outcome::Failed,
                     None => Outcome::More,
                 };
@@ -192,13 +196,31 @@ impl LargeBodies {
 enum Outcome {
     /// Some bytes went out.
     Progress,
-    /// Nothing could go out now.
+    /// Nothing could go out now (the socket is full; a broken one shows in the next poll).
     More,
     Done,
     Failed,
 }
 
 impl Job {
+    /// Sends pieces while the socket takes them whole, at most `PIECES_PER_TURN`.
+    fn send_turn(&mut self) -> Outcome {
+        let mut progressed = false;
+        for _ in 0..PIECES_PER_TURN {
+            match self.send_piece() {
+                Outcome::Progress if self.sent == self.buf.len() => progressed = true,
+                Outcome::Progress => return Outcome::Progress,
+                Outcome::More if progressed => return Outcome::Progress,
+                other => return other,
+            }
+        }
+        if progressed {
+            Outcome::Progress
+        } else {
+            Outcome::More
+        }
+    }
+
     /// Sends one piece: what is left of the buffer, or the next `CHUNK` of the body.
     fn send_piece(&mut self) -> Outcome {
         if self.sent == self.buf.len() {
@@ -224,8 +246,7 @@ impl Job {
         } else if n > 0 {
             Outcome::Progress
         } else {
-            // Writable by poll's word, yet nothing taken: the socket is broken.
-            Outcome::Failed
+            Outcome::More
         }
     }
 
