@@ -1,7 +1,8 @@
 //! Kit-to-kit sharing: every kit serves `/catalog.json` (its installed packs that have their
 //! original signed file) and those files under `/packs/ID/VERSION.kitpack`, with single
-//! `Range` requests so that another kit resumes a cut download. At most `MAX_SENDING` pack
-//! files are sent at once: a big download holds a worker, and the phones need the others.
+//! `Range` requests (`web::range`) so that another kit resumes a cut download. At most
+//! `MAX_SENDING` pack files are sent at once: a worker is not held (tiny_http's sender sends
+//! large bodies), but the Wi-Fi and the disk are the phones' first.
 
 use std::borrow::Cow;
 use std::fs::File;
