@@ -235,3 +235,6 @@ EOF
 if [ -n "${KEEP:-}" ]; then # raw wrk outputs and search timings, for a closer look
   mkdir -p "$KEEP" && cp -r "$WORK/wrk" "$WORK/search" "$KEEP/"
 fi
+
+# Video and compression beside nginx: a section of its own (scripts/bench-media.sh).
+SKIP_BUILD=1 bash "$ROOT/scripts/bench-media.sh"

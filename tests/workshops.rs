@@ -141,8 +141,10 @@ fn a_workshop_from_start_to_report_with_three_phones() {
                 .collect()
         })
         .collect();
-    assert!(opened.contains(&vec![2, 0]), "{board}");
-    assert!(opened.contains(&vec![steps, 0]), "{board}");
+    // Steps opened in the workshop's first two tutorials (it lists more, untouched here).
+    let first_two = |want: [u64; 2]| opened.iter().any(|o| o.get(..2) == Some(&want[..]));
+    assert!(first_two([2, 0]), "{board}");
+    assert!(first_two([steps, 0]), "{board}");
     let help = board["help"].as_array().unwrap();
     assert_eq!(help.len(), 1, "{board}");
     let page = claire.get("/admin/atelier").text();

@@ -34,6 +34,7 @@ fn server() -> SocketAddr {
             // Small bodies read before the request is handed out, as the kit does.
             prefetch_body: 1024,
             max_connections: 64,
+            max_large_bodies: 8,
         };
         let server = tiny_http::Server::from_listener_with_limits(listener, None, limits).unwrap();
         std::thread::spawn(move || loop {

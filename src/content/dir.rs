@@ -59,6 +59,18 @@ impl Source for DirSource {
             .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
         std::fs::read(full).map(Cow::Owned)
     }
+
+    fn open(&self, path: &str) -> std::io::Result<Box<dyn std::io::Read + '_>> {
+        let full = crate::paths::safe_join(&self.root, path)
+            .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
+        Ok(Box::new(std::fs::File::open(full)?))
+    }
+
+    fn size(&self, path: &str) -> std::io::Result<u64> {
+        let full = crate::paths::safe_join(&self.root, path)
+            .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
+        Ok(std::fs::metadata(full)?.len())
+    }
 }
 
 #[cfg(test)]

@@ -181,11 +181,12 @@ pub struct Linker<'a> {
     linked: HashSet<usize>,
 }
 
-/// Elements whose text is never linked: headings, links, code, and bold text (a bold word
-/// is an on-screen label to touch; a link there would look like the button).
+/// Elements whose text is never linked: headings, links, code, bold text (a bold word is an
+/// on-screen label to touch; a link there would look like the button), and the fine print
+/// the kit adds itself (a handout's "Fiche à imprimer, PDF, 240 Ko").
 const SKIPPED: &[&str] = &[
     "h1", "h2", "h3", "h4", "h5", "h6", "a", "code", "pre", "strong", "b", "button", "label",
-    "summary",
+    "summary", "small",
 ];
 
 impl Linker<'_> {

@@ -4,6 +4,7 @@
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
+use super::media::Kind;
 use super::Finding;
 
 /// Where relative links and images in one file lead.
@@ -12,6 +13,33 @@ pub trait Resolver {
     fn link(&self, target: &str) -> Result<String, String>;
     /// An image path written in the file → URL of the installed file.
     fn image(&self, target: &str) -> Result<String, String>;
+    /// A video, a sound or a handout (`../media/clip.mp4`) → what the page shows of it.
+    /// `None`: not a media file of the pack (an image, a page, a missing file).
+    fn media(&self, _target: &str) -> Option<MediaRef> {
+        None
+    }
+}
+
+/// A media file of the pack, as a page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaRef {
+    pub kind: super::media::Kind,
+    pub url: String,
+    /// `MP4`, `PDF`…
+    pub format: String,
+    pub size: u64,
+    /// The URL of an image of the same name, shown before the video plays.
+    pub poster: Option<String>,
+    /// The URL of the French subtitles (`clip.vtt`).
+    pub subtitles: Option<String>,
+}
+
+/// A printable handout linked from a text: its link's words, URL and size.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Handout {
+    pub title: String,
+    pub url: String,
+    pub size: u64,
 }
 
 /// One section: the intro (title empty) or a step.
@@ -28,6 +56,8 @@ pub struct Rendered {
     pub intro: Section,
     pub steps: Vec<Section>,
     pub findings: Vec<Finding>,
+    /// The printable handouts (PDF) the text links to, in order, once each.
+    pub handouts: Vec<Handout>,
 }
 
 /// How the body is shaped.
@@ -65,6 +95,9 @@ pub fn render(body: &str, first_line: usize, mode: Mode, resolver: &dyn Resolver
     // Links and images we refuse are unwrapped to their text; these remember to drop the end.
     let mut dropped_link = false;
     let mut dropped_image = false;
+    // A video or sound being read (its caption is the image's text), or a handout's link.
+    let mut media: Option<(MediaRef, String)> = None;
+    let mut handout: Option<(MediaRef, String)> = None;
     let mut events: Vec<Event<'_>> = Vec::new();
 
     let line_at = |offset: usize| first_line + super::frontmatter::line_of(body, offset) - 1;
@@ -92,7 +125,52 @@ pub fn render(body: &str, first_line: usize, mode: Mode, resolver: &dyn Resolver
             }
             continue;
         }
+        if media.is_some() {
+            match event {
+                Event::End(TagEnd::Image) => {
+                    if let Some((found, caption)) = media.take() {
+                        current.plain.push_str(&caption);
+                        current.plain.push(' ');
+                        events.push(Event::InlineHtml(media_html(&found, &caption).into()));
+                    }
+                }
+                Event::Text(text) | Event::Code(text) => {
+                    if let Some((_, caption)) = &mut media {
+                        caption.push_str(&text);
+                    }
+                }
+                _ => {}
+            }
+            continue;
+        }
+        if let Some((_, words)) = &mut handout {
+            if let Event::Text(text) | Event::Code(text) = &event {
+                words.push_str(text);
+            }
+            if let Event::End(TagEnd::Link) = event {
+                events.push(event);
+                if let Some((found, words)) = handout.take() {
+                    events.push(Event::InlineHtml(handout_label(&found).into()));
+                    let title = collapse_spaces(&words);
+                    if !out.handouts.iter().any(|h| h.url == found.url) {
+                        out.handouts.push(Handout {
+                            title,
+                            url: found.url,
+                            size: found.size,
+                        });
+                    }
+                }
+                continue;
+            }
+        }
         match event {
+            Event::Start(Tag::Image { ref dest_url, .. })
+                if resolver
+                    .media(dest_url)
+                    .is_some_and(|m| matches!(m.kind, Kind::Video | Kind::Audio)) =>
+            {
+                media = resolver.media(dest_url).map(|m| (m, String::new()));
+            }
             Event::Start(Tag::Heading { level, .. })
                 if mode == Mode::Steps && level <= HeadingLevel::H2 =>
             {
@@ -150,6 +228,11 @@ pub fn render(body: &str, first_line: usize, mode: Mode, resolver: &dyn Resolver
                 } else if let Some(fragment) = target.strip_prefix('#') {
                     Ok(format!("#{fragment}"))
                 } else {
+                    if let Some(found) = resolver.media(&target) {
+                        if found.kind == Kind::Handout {
+                            handout = Some((found, String::new()));
+                        }
+                    }
                     resolver.link(&target)
                 };
                 match resolved {
@@ -213,6 +296,94 @@ pub fn render(body: &str, first_line: usize, mode: Mode, resolver: &dyn Resolver
         section.plain = collapse_spaces(&section.plain);
     }
     out
+}
+
+/// Text for an HTML attribute or element.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `%`-encodes a query value (the download's name).
+fn encode_query(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A video or a sound: the player (nothing loads before the learner presses play), its
+/// French subtitles, and a link to download it under its caption's name. Without
+/// JavaScript, the browser's own controls work.
+fn media_html(found: &MediaRef, caption: &str) -> String {
+    let t = crate::i18n::fr();
+    let caption = collapse_spaces(caption);
+    let (tag, download) = match found.kind {
+        Kind::Audio => ("audio", &t.media_download_audio),
+        _ => ("video", &t.media_download_video),
+    };
+    let url = escape(&found.url);
+    let mut html = format!(r#"<span class="media media-{tag}"><{tag} controls preload="none""#);
+    if let (Some(poster), "video") = (&found.poster, tag) {
+        html.push_str(&format!(r#" poster="{}""#, escape(poster)));
+    }
+    if !caption.is_empty() {
+        html.push_str(&format!(r#" aria-label="{}""#, escape(&caption)));
+    }
+    html.push_str(&format!(r#" src="{url}">"#));
+    if let Some(vtt) = &found.subtitles {
+        html.push_str(&format!(
+            r#"<track kind="subtitles" srclang="fr" label="{}" src="{}" default>"#,
+            escape(&t.media_subtitles),
+            escape(vtt)
+        ));
+    }
+    html.push_str(&format!("</{tag}>"));
+    if !caption.is_empty() {
+        html.push_str(&format!(
+            r#"<span class="media-caption">{}</span>"#,
+            escape(&caption)
+        ));
+    }
+    let name = if caption.is_empty() {
+        "media"
+    } else {
+        &caption
+    };
+    let label = download
+        .replace("{format}", &found.format)
+        .replace("{size}", &super::media::french_size(found.size));
+    html.push_str(&format!(
+        r#"<a class="media-download" href="{url}?telecharger={}">{}</a></span>"#,
+        escape(&encode_query(name)),
+        escape(&label)
+    ));
+    html
+}
+
+/// After a handout's link: what it is and how big (`Fiche à imprimer, PDF, 240 Ko`).
+fn handout_label(found: &MediaRef) -> String {
+    let t = crate::i18n::fr();
+    let label = t
+        .media_handout
+        .replace("{format}", &found.format)
+        .replace("{size}", &super::media::french_size(found.size));
+    format!(r#" <small class="media-size">({})</small>"#, escape(&label))
 }
 
 /// An author's comment (e.g. `<!-- falc: ignore … -->`), never shown.

@@ -8,9 +8,10 @@ pub mod falc;
 pub mod frontmatter;
 pub mod glossary;
 pub mod markdown;
+pub mod media;
 
 use std::borrow::Cow;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -56,6 +57,14 @@ pub trait Source {
     /// Every file, as a relative path with `/` separators.
     fn paths(&self) -> Vec<String>;
     fn read(&self, path: &str) -> std::io::Result<Cow<'_, [u8]>>;
+    /// The file as a reader, for files too big to hold whole (media).
+    fn open(&self, path: &str) -> std::io::Result<Box<dyn std::io::Read + '_>> {
+        Ok(Box::new(std::io::Cursor::new(self.read(path)?)))
+    }
+    /// The file's size in bytes.
+    fn size(&self, path: &str) -> std::io::Result<u64> {
+        Ok(self.read(path)?.len() as u64)
+    }
 }
 
 /// `pack.toml`.
@@ -80,6 +89,9 @@ pub struct PackMeta {
     /// Abbreviations the FALC linter accepts in this pack without explanation.
     #[serde(default)]
     pub abbreviations: Vec<String>,
+    /// Largest media file (MB) before `pack check` warns (default 200).
+    #[serde(default)]
+    pub media_max_mb: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -157,6 +169,9 @@ pub struct WorkshopDetails {
     /// When the sheet was last checked: `YYYY-MM`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated: Option<String>,
+    /// The printable handouts its notes link to (found at install, never written by hand).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub handouts: Vec<markdown::Handout>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -276,6 +291,8 @@ struct PackResolver<'a> {
     items: &'a BTreeSet<String>,
     files: &'a BTreeSet<String>,
     files_url: &'a str,
+    /// The size of each media file.
+    sizes: &'a BTreeMap<String, u64>,
 }
 
 impl Resolver for PackResolver<'_> {
@@ -307,6 +324,22 @@ impl Resolver for PackResolver<'_> {
             )),
             None => Err(format!("image `{target}` : chemin hors du pack")),
         }
+    }
+
+    fn media(&self, target: &str) -> Option<markdown::MediaRef> {
+        let path = resolve_relative(self.file_dir, target)?;
+        let size = *self.sizes.get(&path)?;
+        let kind = media::kind_of(&path)?;
+        let has = |p: &str| self.files.contains(p);
+        let url = |p: String| format!("{}{p}", self.files_url);
+        Some(markdown::MediaRef {
+            kind,
+            url: url(path.clone()),
+            format: media::format_label(&path),
+            size,
+            poster: media::poster_of(&path, has).map(url),
+            subtitles: media::subtitles_of(&path, has).map(url),
+        })
     }
 }
 
@@ -435,6 +468,7 @@ pub fn load(source: &dyn Source, files_url_base: &str) -> Result<LoadedPack, Loa
     paths.sort();
     let mut items = BTreeSet::new();
     let mut files = BTreeSet::new();
+    let mut sizes = BTreeMap::new();
     for path in &paths {
         if path == "pack.toml" {
             continue;
@@ -458,13 +492,23 @@ pub fn load(source: &dyn Source, files_url_base: &str) -> Result<LoadedPack, Loa
             Some(e) if ASSET_EXTENSIONS.contains(&e) => {
                 files.insert(path.clone());
             }
+            Some(e) if media::EXTENSIONS.contains(&e) => match load_media(source, path) {
+                Ok(size) => {
+                    files.insert(path.clone());
+                    sizes.insert(path.clone(), size);
+                }
+                Err(error) => errors.push(error),
+            },
             _ => errors.push(ContentError::new(
                 path,
                 None,
                 format!(
                     "fichier inattendu : les textes vont dans themes/, tutorials/, \
-                     workshops/, forms/ ou glossary/ (.md), les images sont en {}",
-                    ASSET_EXTENSIONS.join(", ")
+                     workshops/, forms/ ou glossary/ (.md), les images sont en {}, les médias \
+                     dans {}/ ({})",
+                    ASSET_EXTENSIONS.join(", "),
+                    media::FOLDER,
+                    media::EXTENSIONS.join(", ")
                 ),
             )),
         }
@@ -480,7 +524,7 @@ pub fn load(source: &dyn Source, files_url_base: &str) -> Result<LoadedPack, Loa
         files: files.iter().cloned().collect(),
         findings: Vec::new(),
     };
-    let resolver_parts = (&items, &files, files_url.as_str());
+    let resolver_parts = (&items, &files, files_url.as_str(), &sizes);
     for path in &items {
         if let Err(error) = load_item(&mut pack, source, path, resolver_parts) {
             errors.push(error);
@@ -497,12 +541,47 @@ pub fn load(source: &dyn Source, files_url_base: &str) -> Result<LoadedPack, Loa
     }
 }
 
+/// What links and images in a file are resolved against: the pack's items, its files, the
+/// URL of its files, and the size of each media file.
+type ResolverParts<'a> = (
+    &'a BTreeSet<String>,
+    &'a BTreeSet<String>,
+    &'a str,
+    &'a BTreeMap<String, u64>,
+);
+
+/// A media file: in `media/`, and what its extension says (see `media::check`). Its size.
+fn load_media(source: &dyn Source, path: &str) -> Result<u64, ContentError> {
+    let folder = path.split('/').next().unwrap_or("");
+    if folder != media::FOLDER || !path.contains('/') {
+        return Err(ContentError::new(
+            path,
+            None,
+            format!(
+                "les vidéos, sons, sous-titres et fiches PDF vont dans le dossier `{}/`",
+                media::FOLDER
+            ),
+        ));
+    }
+    let io = |e: std::io::Error| {
+        ContentError::new(
+            path,
+            None,
+            format!("lecture impossible : {}", crate::i18n::io_error(&e)),
+        )
+    };
+    let size = source.size(path).map_err(io)?;
+    let reader = source.open(path).map_err(io)?;
+    media::check(path, reader).map_err(|message| ContentError::new(path, None, message))?;
+    Ok(size)
+}
+
 /// Parses and renders one theme, tutorial or workshop file into `pack`.
 fn load_item(
     pack: &mut LoadedPack,
     source: &dyn Source,
     path: &str,
-    (items, files, files_url): (&BTreeSet<String>, &BTreeSet<String>, &str),
+    (items, files, files_url, sizes): ResolverParts<'_>,
 ) -> Result<(), ContentError> {
     let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
     let slug = name.strip_suffix(".md").unwrap_or(name).to_owned();
@@ -514,6 +593,7 @@ fn load_item(
         items,
         files,
         files_url,
+        sizes,
     };
     let mode = if dir == "tutorials" {
         Mode::Steps
@@ -590,6 +670,7 @@ fn load_item(
             let mut front: WorkshopFront = parse_toml(path, split.toml, split.toml_line)?;
             front.details.updated =
                 checked_updated(path, split.toml, split.toml_line, front.details.updated)?;
+            front.details.handouts = rendered.handouts;
             pack.workshops.push(Workshop {
                 slug,
                 title: front.title,

@@ -103,6 +103,15 @@ pub struct Catalog {
     pub welcome_copy: String,
     pub welcome_copied: String,
     pub footer_admin: String,
+    /// Beside a video or a sound: `{format}` (`MP4`), `{size}` (`3,2 Mo`).
+    pub media_download_video: String,
+    pub media_download_audio: String,
+    /// The label of the French subtitles track.
+    pub media_subtitles: String,
+    /// After a link to a handout: `{format}`, `{size}`.
+    pub media_handout: String,
+    /// The list of a workshop's handouts.
+    pub media_handouts_heading: String,
     pub errors: Errors,
     /// The admin and conseiller pages' texts, by key (see `Catalog::a`).
     pub admin: std::collections::BTreeMap<String, String>,

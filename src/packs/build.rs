@@ -17,9 +17,12 @@ use super::format::{
 use super::{keys, FILES_URL};
 use crate::content::{self, LoadedPack, Source};
 
-/// Image formats that are already compressed are stored as they are.
+/// Image and media formats that are already compressed are stored as they are (a media
+/// file stored is also a media file a kit could read in place).
 fn compression_for(path: &str) -> CompressionMethod {
-    let stored = [".png", ".jpg", ".jpeg", ".webp", ".gif"];
+    let stored = [
+        ".png", ".jpg", ".jpeg", ".webp", ".gif", ".mp4", ".webm", ".mp3", ".ogg", ".m4a", ".pdf",
+    ];
     if stored
         .iter()
         .any(|ext| path.to_ascii_lowercase().ends_with(ext))

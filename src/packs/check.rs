@@ -128,10 +128,14 @@ pub fn check_source(source: &dyn Source) -> Report {
             report
                 .findings
                 .extend(errors.errors.into_iter().map(|e| CheckFinding {
-                    file: e.path,
+                    file: e.path.clone(),
                     line: e.line,
                     severity: Severity::Error,
-                    rule: "structure".into(),
+                    rule: if content::media::kind_of(&e.path).is_some() {
+                        "media".into()
+                    } else {
+                        "structure".into()
+                    },
                     message: e.message,
                     hint: "Voir « Les fichiers d'un paquet » dans docs/pack-format.md.".into(),
                 }));
@@ -187,6 +191,7 @@ pub fn check_source(source: &dyn Source) -> Report {
                 hint: f.hint,
             }));
     }
+    report.findings.extend(media_findings(source));
     report
         .findings
         .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
@@ -208,6 +213,64 @@ fn form_text_findings(
         if matches!(key.trim(), "label" | "help" | "message" | "procedure") {
             let value = value.trim().trim_matches('"');
             findings.extend(falc::lint_text(value, split.toml_line + i, options));
+        }
+    }
+    findings
+}
+
+/// What an author should know about the pack's media, without refusing it: a video or a
+/// sound without French subtitles beside it (`clip.vtt`: learners who cannot hear it, or
+/// read faster than they listen), a file over the size limit (`media_max_mb` in
+/// `pack.toml`, default 200), an MP4 video that is not H.264 (some phones cannot play it).
+fn media_findings(source: &dyn Source) -> Vec<CheckFinding> {
+    use content::media::{self, Kind};
+    let max_mb = source
+        .read("pack.toml")
+        .ok()
+        .and_then(|b| toml::from_str::<content::PackMeta>(&String::from_utf8_lossy(&b)).ok())
+        .and_then(|meta| meta.media_max_mb)
+        .unwrap_or(media::DEFAULT_MAX_MB);
+    let paths = source.paths();
+    let has = |p: &str| paths.iter().any(|q| q == p);
+    let warning = |file: &str, message: String, hint: &str| CheckFinding {
+        file: file.to_owned(),
+        line: None,
+        severity: Severity::Warning,
+        rule: "media".into(),
+        message,
+        hint: hint.into(),
+    };
+    let mut findings = Vec::new();
+    for path in paths.iter().filter(|p| p.starts_with("media/")) {
+        let kind = media::kind_of(path);
+        if kind == Some(Kind::Video) && media::subtitles_of(path, has).is_none() {
+            findings.push(warning(
+                path,
+                "vidéo sans sous-titres".into(),
+                "Ajoutez les sous-titres en français à côté, au format WebVTT, du même nom \
+                 (`clip.vtt` pour `clip.mp4`).",
+            ));
+        }
+        let size = source.size(path).unwrap_or(0);
+        if kind.is_some() && size > max_mb * 1_000_000 {
+            findings.push(warning(
+                path,
+                format!(
+                    "fichier de {} : plus que la limite de {max_mb} Mo",
+                    media::french_size(size)
+                ),
+                "Réduisez-le (vidéo plus courte ou moins grande), ou changez `media_max_mb` \
+                 dans pack.toml.",
+            ));
+        }
+        let is_mp4 = path.to_ascii_lowercase().ends_with(".mp4");
+        if is_mp4 && !source.open(path).is_ok_and(media::mp4_is_h264) {
+            findings.push(warning(
+                path,
+                "vidéo MP4 sans H.264 : certains téléphones ne la liront pas".into(),
+                "Convertissez-la en H.264 et AAC, par exemple : \
+                 `ffmpeg -i clip.mov -c:v libx264 -c:a aac clip.mp4`.",
+            ));
         }
     }
     findings

@@ -151,9 +151,37 @@ pub fn utc_timestamp(secs: i64) -> String {
     format!("{date}T{:02}:{:02}:{:02}Z", s / 3600, s / 60 % 60, s % 60)
 }
 
+/// A time in seconds since the epoch as an HTTP date (RFC 9110 §5.6.7, `Last-Modified`):
+/// `Thu, 12 Mar 2026 09:05:00 GMT`.
+pub fn http_date(secs: i64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = secs.div_euclid(86_400);
+    let date = Date::from_days(days);
+    let s = secs.rem_euclid(86_400);
+    format!(
+        "{}, {:02} {} {} {:02}:{:02}:{:02} GMT",
+        DAYS[days.rem_euclid(7) as usize],
+        date.day,
+        MONTHS[usize::from(date.month.clamp(1, 12) - 1)],
+        date.year,
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn http_dates_are_written_as_rfc_9110_says() {
+        assert_eq!(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(http_date(1_773_306_300), "Thu, 12 Mar 2026 09:05:00 GMT");
+    }
 
     #[test]
     fn dates_parse_as_browsers_send_them_and_as_people_type_them() {

@@ -1,5 +1,6 @@
 //! The portal's own static files (CSS, JS, icons), compiled in and served under `/_kit/` with
-//! content-hashed names, so browsers may cache them forever.
+//! content-hashed names, so browsers may cache them forever. Text assets are gzip-compressed
+//! once, as the table is built at start, and sent so to phones that accept it.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -19,6 +20,8 @@ struct Asset {
     data: Cow<'static, [u8]>,
     mime: &'static str,
     etag: String,
+    /// The asset gzip-compressed (text only, when it saves enough).
+    gzip: Option<Cow<'static, [u8]>>,
 }
 
 /// The asset table, built once at start from the hashes rust-embed computed at build time.
@@ -39,6 +42,13 @@ pub fn mime_of(name: &str) -> Option<&'static str> {
         "gif" => "image/gif",
         "ico" => "image/x-icon",
         "woff2" => "font/woff2",
+        "mp4" => "video/mp4",
+        "webm" => "video/webm",
+        "mp3" => "audio/mpeg",
+        "ogg" => "audio/ogg",
+        "m4a" => "audio/mp4",
+        "vtt" => "text/vtt; charset=utf-8",
+        "pdf" => "application/pdf",
         _ => return None,
     })
 }
@@ -55,12 +65,17 @@ impl Assets {
             let (stem, ext) = name.rsplit_once('.').unwrap_or((&name, ""));
             let hashed = format!("{stem}.{}.{ext}", &hash[..12]);
             url_of.insert(name.to_string(), format!("{PREFIX}{hashed}"));
+            let gzip = super::gzip::is_text(&name)
+                .then(|| super::gzip::compress(&file.data))
+                .flatten()
+                .map(Cow::Owned);
             by_hashed.insert(
                 hashed,
                 Asset {
                     data: file.data,
                     mime: mime_of(&name).unwrap_or("application/octet-stream"),
                     etag: format!("\"{}\"", &hash[..32]),
+                    gzip,
                 },
             );
         }
@@ -75,16 +90,38 @@ impl Assets {
             .unwrap_or("/_kit/missing")
     }
 
-    /// Serves `/_kit/<hashed name>`; `if_none_match` is the request's header, if any.
-    pub fn serve(&self, hashed: &str, if_none_match: Option<&str>) -> HttpResult {
+    /// Serves `/_kit/<hashed name>`; `if_none_match` is the request's header, if any;
+    /// compressed when the phone `accepts_gzip` (another representation: its own ETag).
+    pub fn serve(
+        &self,
+        hashed: &str,
+        if_none_match: Option<&str>,
+        accepts_gzip: bool,
+    ) -> HttpResult {
         let asset = self.by_hashed.get(hashed).ok_or(HttpError::NotFound)?;
-        if etag_matches(if_none_match, &asset.etag) {
-            return Ok(Reply::not_modified(asset.etag.clone())
-                .header("Cache-Control", "public, max-age=31536000, immutable"));
-        }
-        Ok(Reply::bytes(200, asset.mime, asset.data.clone())
-            .header("ETag", asset.etag.clone())
-            .header("Cache-Control", "public, max-age=31536000, immutable"))
+        let (data, etag, gzipped) = match &asset.gzip {
+            Some(packed) if accepts_gzip => {
+                let etag = format!("{}-gz\"", asset.etag.trim_end_matches('"'));
+                (packed, etag, true)
+            }
+            _ => (&asset.data, asset.etag.clone(), false),
+        };
+        let reply = if etag_matches(if_none_match, &etag) {
+            Reply::not_modified(etag)
+        } else {
+            Reply::bytes(200, asset.mime, data.clone()).header("ETag", etag)
+        };
+        let reply = if gzipped && reply.status == 200 {
+            reply.header("Content-Encoding", "gzip")
+        } else {
+            reply
+        };
+        let reply = if asset.gzip.is_some() {
+            reply.header("Vary", "Accept-Encoding")
+        } else {
+            reply
+        };
+        Ok(reply.header("Cache-Control", "public, max-age=31536000, immutable"))
     }
 }
 
@@ -99,10 +136,10 @@ mod tests {
             let url = assets.url(name);
             assert!(url.starts_with(PREFIX) && url != "/_kit/missing", "{name}");
             let hashed = &url[PREFIX.len()..];
-            assert_eq!(assets.serve(hashed, None).unwrap().status, 200);
+            assert_eq!(assets.serve(hashed, None, false).unwrap().status, 200);
         }
         assert!(matches!(
-            assets.serve("kit.css", None),
+            assets.serve("kit.css", None, true),
             Err(HttpError::NotFound)
         ));
     }
@@ -113,7 +150,7 @@ mod tests {
         let hashed = &assets.url("kit.css")[PREFIX.len()..];
         let etag = assets.by_hashed[hashed].etag.clone();
         let reply = assets
-            .serve(hashed, Some(&format!("\"x\", {etag}")))
+            .serve(hashed, Some(&format!("\"x\", {etag}")), false)
             .unwrap();
         assert_eq!(reply.status, 304);
     }

@@ -8,11 +8,10 @@ use std::sync::Arc;
 use crate::store::StoreError;
 
 /// A response body: bytes in memory (rendered pages, embedded assets), a page kept by the
-/// page cache, or an open file.
+/// page cache, or a file read as it is sent.
 pub enum Body {
     Bytes(Cursor<Cow<'static, [u8]>>),
     Shared(Cursor<Arc<[u8]>>),
-    File(std::fs::File),
     /// Anything else that reads (part of a file, with what must live as long as it).
     Stream(Box<dyn Read + Send>),
 }
@@ -22,7 +21,6 @@ impl Read for Body {
         match self {
             Body::Bytes(c) => c.read(buf),
             Body::Shared(c) => c.read(buf),
-            Body::File(f) => f.read(buf),
             Body::Stream(r) => r.read(buf),
         }
     }
@@ -52,8 +50,8 @@ const PAGE_CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'sel
                         form-action 'self'; frame-ancestors 'none'";
 
 impl Reply {
-    pub fn bytes(status: u16, content_type: &'static str, body: Cow<'static, [u8]>) -> Reply {
-        let len = body.len();
+    /// A body of `len` bytes of one type, with the headers every answer gets.
+    pub fn with_body(status: u16, content_type: &'static str, body: Body, len: usize) -> Reply {
         Reply {
             status,
             headers: vec![
@@ -61,9 +59,14 @@ impl Reply {
                 ("X-Content-Type-Options", Cow::Borrowed("nosniff")),
                 ("Referrer-Policy", Cow::Borrowed(REFERRER_POLICY)),
             ],
-            body: Body::Bytes(Cursor::new(body)),
+            body,
             len,
         }
+    }
+
+    pub fn bytes(status: u16, content_type: &'static str, body: Cow<'static, [u8]>) -> Reply {
+        let len = body.len();
+        Reply::with_body(status, content_type, Body::Bytes(Cursor::new(body)), len)
     }
 
     /// A rendered HTML page. Pages change when packs are imported, so they are revalidated.
@@ -88,17 +91,15 @@ impl Reply {
         }
     }
 
-    pub fn file(content_type: &'static str, file: std::fs::File, len: usize) -> Reply {
-        Reply {
-            status: 200,
-            headers: vec![
-                ("Content-Type", Cow::Borrowed(content_type)),
-                ("X-Content-Type-Options", Cow::Borrowed("nosniff")),
-                ("Referrer-Policy", Cow::Borrowed(REFERRER_POLICY)),
-            ],
-            body: Body::File(file),
-            len,
-        }
+    /// `len` bytes read from `reader` as they are sent (a file, or part of one).
+    pub fn stream(
+        status: u16,
+        content_type: &'static str,
+        reader: impl Read + Send + 'static,
+        len: u64,
+    ) -> Reply {
+        let body = Body::Stream(Box::new(reader));
+        Reply::with_body(status, content_type, body, len as usize)
     }
 
     /// An admin page: private, never kept by the browser or anything between.
@@ -141,6 +142,9 @@ impl Reply {
 
     pub fn into_response(self) -> tiny_http::Response<Body> {
         let headers = self.checked_headers().collect();
+        // The length is always known: send it (`Content-Length`), never chunks. tiny_http
+        // chunks any body from 32 KiB on by default, and a video sent in chunks, with no
+        // length, is one a phone's player may not seek in.
         tiny_http::Response::new(
             tiny_http::StatusCode(self.status),
             headers,
@@ -148,6 +152,7 @@ impl Reply {
             Some(self.len),
             None,
         )
+        .with_chunked_threshold(usize::MAX)
     }
 }
 

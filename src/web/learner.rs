@@ -1,7 +1,7 @@
 //! The learner's pages: home, themes, tutorials (one step per screen, or all at once),
 //! workshops and search. Each is a few lookups and a template fill.
 
-use maud::html;
+use maud::{html, Markup};
 
 use super::http::{HttpError, HttpResult, Reply};
 use super::templates::{
@@ -9,7 +9,7 @@ use super::templates::{
     snippet,
 };
 use super::url::Target;
-use super::Worker;
+use super::{Shared, Worker};
 use crate::content::WorkshopDetails;
 use crate::i18n::fill;
 use crate::store::{ItemRow, Paging, TutorialPage};
@@ -348,6 +348,7 @@ pub fn workshop(w: &mut Worker, slug: &str) -> HttpResult {
             h2 { (t.workshop_materials) }
             ul { @for m in &details.materials { li { (m) } } }
         }
+        (handouts(shared, &details.handouts))
         @if !details.activities.is_empty() {
             h2 { (t.workshop_activities) }
             ol.activities {
@@ -375,6 +376,28 @@ pub fn workshop(w: &mut Worker, slug: &str) -> HttpResult {
         200,
         page(shared, &row.item.title, &crumbs, main),
     ))
+}
+
+/// A workshop's printable handouts, each with its format and size, for the conseiller to
+/// print or a learner to keep.
+fn handouts(shared: &Shared, handouts: &[crate::content::markdown::Handout]) -> Markup {
+    use crate::content::media::{format_label, french_size};
+    let t = shared.catalog;
+    let label = |h: &crate::content::markdown::Handout| {
+        t.media_handout
+            .replace("{format}", &format_label(&h.url))
+            .replace("{size}", &french_size(h.size))
+    };
+    html! {
+        @if !handouts.is_empty() {
+            h2 { (t.media_handouts_heading) }
+            ul.handouts {
+                @for h in handouts {
+                    li { a href=(h.url) { (h.title) } " " span.media-size { "(" (label(h)) ")" } }
+                }
+            }
+        }
+    }
 }
 
 pub fn search(w: &mut Worker, target: &Target) -> HttpResult {

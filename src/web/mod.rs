@@ -7,12 +7,14 @@ mod entered;
 mod files;
 mod forms;
 mod glossary;
+mod gzip;
 mod http;
 mod learner;
 mod liveness;
 pub(crate) mod multipart;
 mod pages;
 pub mod qr;
+mod range;
 mod router;
 mod server;
 mod sharing;
@@ -58,6 +60,8 @@ pub struct Shared {
     pub sync: Arc<crate::sync::Status>,
     /// The kit's packs served to other kits (`/catalog.json`).
     pub sharing: sharing::Sharing,
+    /// Pack text files (SVG, subtitles) gzip-compressed once.
+    pub gzip_files: gzip::FileCache,
 }
 
 impl Shared {
@@ -83,6 +87,7 @@ impl Shared {
             wifi,
             sync: Arc::default(),
             sharing: sharing::Sharing::default(),
+            gzip_files: gzip::FileCache::default(),
         }
     }
 

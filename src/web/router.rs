@@ -7,6 +7,7 @@ use super::assets::PREFIX as ASSETS_PREFIX;
 use super::captive;
 use super::files;
 use super::glossary;
+use super::gzip;
 use super::http::{HttpError, HttpResult, Reply};
 use super::learner;
 use super::sharing;
@@ -34,6 +35,11 @@ pub struct RequestInfo<'a> {
     pub if_none_match: Option<&'a str>,
     /// The `Range` header (`bytes=100-`), for resumable downloads.
     pub range: Option<&'a str>,
+    /// `If-Range`: the range applies only to this version of the file.
+    pub if_range: Option<&'a str>,
+    pub if_modified_since: Option<&'a str>,
+    /// `Accept-Encoding`: whether the phone takes gzip.
+    pub accept_encoding: Option<&'a str>,
     /// The `Host` header as sent (with its port), for checking `Origin`.
     pub raw_host: Option<&'a str>,
     pub cookie: Option<&'a str>,
@@ -125,8 +131,12 @@ fn route_path(w: &mut Worker, req: &RequestInfo<'_>, segments: &[&str]) -> HttpR
         )),
         // The kit asking itself whether it answers (see `liveness`).
         ["_kit", "alive"] => Ok(Reply::no_content()),
-        [prefix, name] if *prefix == assets => w.shared.assets.serve(name, req.if_none_match),
-        [prefix, rest @ ..] if *prefix == files::PREFIX => files::serve(w, rest),
+        [prefix, name] if *prefix == assets => w.shared.assets.serve(
+            name,
+            req.if_none_match,
+            gzip::accepts_gzip(req.accept_encoding),
+        ),
+        [prefix, rest @ ..] if *prefix == files::PREFIX => files::serve(w, req, rest),
         // Kit-to-kit sharing: this kit as another's upstream.
         ["catalog.json"] => in_one_read(w, sharing::catalog),
         [prefix, id, name] if *prefix == sharing::PREFIX => {
@@ -152,7 +162,8 @@ fn learner_page(w: &mut Worker, req: &RequestInfo<'_>, segments: &[&str]) -> Htt
         Some(page) => format!("/{}?page={page}", segments.join("/")),
         None => format!("/{}", segments.join("/")),
     };
-    if let Some(reply) = w.pages.get(&key, req.if_none_match) {
+    let gzip = gzip::accepts_gzip(req.accept_encoding);
+    if let Some(reply) = w.pages.get(&key, req.if_none_match, gzip) {
         return Ok(reply);
     }
     let reply = in_one_read(w, |w| match segments {
@@ -170,7 +181,7 @@ fn learner_page(w: &mut Worker, req: &RequestInfo<'_>, segments: &[&str]) -> Htt
         ["formulaires", slug] => forms::intro(w, slug),
         _ => Err(HttpError::NotFound),
     })?;
-    Ok(w.pages.keep(&key, reply, req.if_none_match))
+    Ok(w.pages.keep(&key, reply, req.if_none_match, gzip))
 }
 
 /// Runs a handler in one read transaction: all its queries see the same library.

@@ -29,6 +29,9 @@ pub const MAX_HEADERS: usize = 64;
 /// Largest request body we accept (bytes); learner pages take none.
 pub const MAX_BODY: usize = 64 * 1024;
 
+/// Most files sent at once (each a 64 KiB buffer; more wait their turn).
+const MAX_LARGE_BODIES: usize = 64;
+
 pub struct ServeOptions {
     pub workers: usize,
     /// A connection that neither sends nor receives anything for this long is closed.
@@ -58,6 +61,9 @@ impl ServeOptions {
             // announces one and sends it slowly holds its connection's thread only.
             prefetch_body: MAX_BODY,
             max_connections: self.max_connections,
+            // Files (videos, pack downloads) are sent by one thread of tiny_http's, a piece
+            // to each phone in turn; each costs a 64 KiB buffer. See docs/architecture.md.
+            max_large_bodies: MAX_LARGE_BODIES,
         }
     }
 }
@@ -263,6 +269,9 @@ fn respond_to(worker: &mut Worker, request: &mut tiny_http::Request) -> Result<R
         peer: request.remote_addr().map(|a| a.ip()),
         if_none_match: header(request, "If-None-Match"),
         range: header(request, "Range"),
+        if_range: header(request, "If-Range"),
+        if_modified_since: header(request, "If-Modified-Since"),
+        accept_encoding: header(request, "Accept-Encoding"),
         raw_host: header(request, "Host"),
         cookie: header(request, "Cookie"),
         origin: header(request, "Origin"),

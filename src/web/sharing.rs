@@ -1,15 +1,17 @@
 //! Kit-to-kit sharing: every kit serves `/catalog.json` (its installed packs that have their
 //! original signed file) and those files under `/packs/ID/VERSION.kitpack`, with single
-//! `Range` requests so that another kit resumes a cut download. At most `MAX_SENDING` pack
-//! files are sent at once: a big download holds a worker, and the phones need the others.
+//! `Range` requests (`web::range`) so that another kit resumes a cut download. At most
+//! `MAX_SENDING` pack files are sent at once: a worker is not held (tiny_http's sender sends
+//! large bodies), but the Wi-Fi and the disk are the phones' first.
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::Read;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::http::{Body, HttpError, HttpResult, Reply};
+use super::range;
 use super::Worker;
 use crate::packs::format::EXTENSION;
 use crate::sync::catalog::{self, Catalog, HashCache};
@@ -96,17 +98,11 @@ pub fn pack_file(w: &mut Worker, id: &str, name: &str, range: Option<&str>) -> H
     }
     let path =
         crate::packs::original_file(&w.shared.data_dir, id, version).ok_or(HttpError::NotFound)?;
-    let mut file = File::open(&path).map_err(|_| HttpError::NotFound)?;
+    let file = File::open(&path).map_err(|_| HttpError::NotFound)?;
     let size = file.metadata().map_err(|_| HttpError::NotFound)?.len();
-    let (status, start, len) = match range.map(|r| parse_range(r, size)) {
-        None | Some(Range::Ignored) => (200, 0, size),
-        Some(Range::Part(start, end)) => (206, start, end - start + 1),
-        Some(Range::Unsatisfiable) => {
-            return Ok(
-                Reply::bytes(416, "text/plain; charset=utf-8", Cow::Borrowed(b""))
-                    .header("Content-Range", format!("bytes */{size}")),
-            )
-        }
+    let part = match range::select(range, true, size) {
+        Ok(part) => part,
+        Err(unsatisfiable) => return Ok(unsatisfiable),
     };
     let Some(slot) = Slot::take(&w.shared.sharing.sending) else {
         return Ok(Reply::bytes(
@@ -118,29 +114,20 @@ pub fn pack_file(w: &mut Worker, id: &str, name: &str, range: Option<&str>) -> H
         )
         .header("Retry-After", "30"));
     };
-    file.seek(SeekFrom::Start(start))
-        .map_err(|e| HttpError::Internal(e.to_string()))?;
     let body = Sending {
-        file: file.take(len),
+        file: part.open(file)?,
         _slot: slot,
     };
-    let mut reply = Reply {
-        status,
+    let reply = Reply {
+        status: part.status(),
         headers: Vec::new(),
         body: Body::Stream(Box::new(body)),
-        len: len as usize,
+        len: part.len as usize,
     }
     .header("Content-Type", "application/octet-stream")
     .header("X-Content-Type-Options", "nosniff")
-    .header("Accept-Ranges", "bytes")
     .header("Cache-Control", "no-cache");
-    if status == 206 {
-        reply = reply.header(
-            "Content-Range",
-            format!("bytes {start}-{}/{size}", start + len - 1),
-        );
-    }
-    Ok(reply)
+    Ok(part.headers(reply))
 }
 
 /// The one worker making the catalog; the flag drops with it, even on a panic.
@@ -196,69 +183,5 @@ impl Slot {
 impl Drop for Slot {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
-#[derive(Debug, PartialEq, Eq)]
-pub enum Range {
-    /// Not a single byte range this server answers: the whole file (RFC 9110 allows it).
-    Ignored,
-    /// First and last byte, inclusive.
-    Part(u64, u64),
-    Unsatisfiable,
-}
-
-/// A `Range` header against a file of `size` bytes: `bytes=A-B`, `bytes=A-`, `bytes=-N`.
-pub fn parse_range(header: &str, size: u64) -> Range {
-    let Some(spec) = header.trim().strip_prefix("bytes=") else {
-        return Range::Ignored;
-    };
-    if spec.contains(',') {
-        return Range::Ignored;
-    }
-    let Some((a, b)) = spec.split_once('-') else {
-        return Range::Ignored;
-    };
-    let (a, b) = (a.trim(), b.trim());
-    let number = |t: &str| -> Option<u64> {
-        (!t.is_empty() && t.len() <= 20 && t.bytes().all(|c| c.is_ascii_digit()))
-            .then(|| t.parse().ok())
-            .flatten()
-    };
-    match (a.is_empty(), number(a), number(b)) {
-        // The last N bytes.
-        (true, _, Some(n)) if n > 0 && size > 0 => Range::Part(size.saturating_sub(n), size - 1),
-        (true, _, Some(_)) => Range::Unsatisfiable,
-        (false, Some(start), _) if start >= size => Range::Unsatisfiable,
-        (false, Some(start), None) if b.is_empty() => Range::Part(start, size - 1),
-        (false, Some(start), Some(end)) if end >= start => Range::Part(start, end.min(size - 1)),
-        _ => Range::Ignored,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ranges_are_read_as_rfc_9110_says() {
-        let cases = [
-            ("bytes=0-99", Range::Part(0, 99)),
-            ("bytes=100-", Range::Part(100, 999)),
-            ("bytes=-10", Range::Part(990, 999)),
-            ("bytes=-5000", Range::Part(0, 999)),
-            ("bytes=900-5000", Range::Part(900, 999)),
-            ("bytes=1000-", Range::Unsatisfiable),
-            ("bytes=-0", Range::Unsatisfiable),
-            ("bytes=5-1", Range::Ignored),
-            ("bytes=0-1,5-6", Range::Ignored),
-            ("items=0-1", Range::Ignored),
-            ("bytes=a-b", Range::Ignored),
-            ("bytes=99999999999999999999999-", Range::Ignored),
-        ];
-        for (header, want) in cases {
-            assert_eq!(parse_range(header, 1000), want, "{header}");
-        }
-        assert_eq!(parse_range("bytes=0-", 0), Range::Unsatisfiable);
     }
 }

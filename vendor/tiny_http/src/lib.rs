@@ -130,6 +130,8 @@ mod connection;
 mod limits;
 mod request;
 mod response;
+#[cfg(unix)]
+mod sender;
 mod ssl;
 mod test;
 mod util;
@@ -308,6 +310,13 @@ impl Server {
         // and ClientConnection objects are pushed in the messages queue
         let messages = MessagesQueue::with_capacity(8);
 
+        // Large bodies (files) are sent by one thread for all connections; without it (no
+        // socket pair could be made), each goes on a thread of its own, as before.
+        #[cfg(unix)]
+        let large = sender::LargeBodies::new(&limits).ok().map(Arc::new);
+        #[cfg(not(unix))]
+        let large = None;
+
         let inside_close_trigger = close_trigger.clone();
         let inside_messages = messages.clone();
         let inside_registry = Arc::clone(&registry);
@@ -341,7 +350,10 @@ impl Server {
                     }
 
                     use util::RefinedTcpStream;
-                    let state = Arc::new(limits::ConnState::new(&limits, sock.try_clone().ok()));
+                    let state = Arc::new(
+                        limits::ConnState::new(&limits, sock.try_clone().ok())
+                            .with_large_bodies(large.clone()),
+                    );
                     let Some(slot) = registry.admit(Some(Arc::clone(&state))) else {
                         full.warn(&"a new connection");
                         refuse_busy(sock);

@@ -52,6 +52,11 @@ pub struct Limits {
     /// closed to make room; if every one has a request being handled, the new one gets
     /// `503`.
     pub max_connections: usize,
+    /// Most large response bodies (over 256 KiB: files) sent at once. One thread sends them
+    /// all, a piece to each client that can take one, so each costs a buffer (64 KiB) and
+    /// no thread of its own; more wait their turn, in order. Page requests never wait
+    /// behind them.
+    pub max_large_bodies: usize,
 }
 
 impl Default for Limits {
@@ -68,6 +73,7 @@ impl Default for Limits {
             discard_timeout: Duration::from_secs(2),
             prefetch_body: 1024,
             max_connections: 1024,
+            max_large_bodies: 64,
         }
     }
 }
@@ -92,6 +98,8 @@ pub(crate) struct ConnState {
     /// A handle on the socket: to close it from elsewhere (the connection cap), and to send
     /// a response without blocking from a handler's thread. `None` for TLS and in tests.
     socket: Option<Connection>,
+    /// The server's sender of large bodies, when it has one.
+    large: Option<std::sync::Arc<crate::sender::LargeBodies>>,
 }
 
 impl ConnState {
@@ -103,7 +111,34 @@ impl ConnState {
             close: AtomicBool::new(false),
             in_flight: AtomicBool::new(false),
             socket,
+            large: None,
         }
+    }
+
+    /// Large bodies of this connection's responses go through `large`.
+    pub(crate) fn with_large_bodies(
+        mut self,
+        large: Option<std::sync::Arc<crate::sender::LargeBodies>>,
+    ) -> ConnState {
+        self.large = large;
+        self
+    }
+
+    /// The server's sender of large bodies, if this connection can use it (it has one,
+    /// and a socket handle to send on).
+    pub(crate) fn large_bodies(&self) -> Option<&std::sync::Arc<crate::sender::LargeBodies>> {
+        self.socket.as_ref()?;
+        self.large.as_ref()
+    }
+
+    /// The socket, to wait until it can take data.
+    #[cfg(unix)]
+    pub(crate) fn socket_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        use std::os::fd::AsFd;
+        Some(match self.socket.as_ref()? {
+            Connection::Tcp(s) => s.as_fd(),
+            Connection::Unix(s) => s.as_fd(),
+        })
     }
 
     /// Ends the connection at once, waking its thread if it waits to read.

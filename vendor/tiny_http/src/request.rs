@@ -491,6 +491,14 @@ impl Request {
             bytes.drain(..sent);
             job.what = Some(Pending::Bytes(bytes));
         } else {
+            #[cfg(unix)]
+            let response = match large_body(job, response, &version, &self.headers, head_only) {
+                Ok(()) => return,
+                Err((back, response)) => {
+                    job = back;
+                    response
+                }
+            };
             job.what = Some(Pending::Response(
                 response.boxed(),
                 version,
@@ -708,6 +716,52 @@ impl Drop for BackgroundWrite {
         self.writer = Box::new(io::sink());
         done(&self.sender, Some(&self.conn));
     }
+}
+
+/// Hands a large body to the server's large-body sender (see `sender`), which sends it
+/// with the others on one thread. Gives the job and response back when it cannot go there
+/// (no sender or socket, a `HEAD`, a chunked or unknown length).
+#[cfg(unix)]
+#[allow(clippy::result_large_err)]
+fn large_body<R: Read + Send + 'static>(
+    job: BackgroundWrite,
+    response: Response<R>,
+    version: &HTTPVersion,
+    request_headers: &[Header],
+    head_only: bool,
+) -> Result<(), (BackgroundWrite, Response<R>)> {
+    let Some(large) = job.conn.large_bodies() else {
+        return Err((job, response));
+    };
+    if head_only {
+        return Err((job, response));
+    }
+    let large = Arc::clone(large);
+    let (head, body, len) = match response.into_head_and_body(version, request_headers) {
+        Ok(parts) => parts,
+        Err(response) => return Err((job, response)),
+    };
+    let conn = Arc::clone(&job.conn);
+    let sending = crate::sender::Job {
+        conn,
+        buf: head,
+        sent: 0,
+        body: Box::new(body),
+        left: len,
+        // Dropping the write job tells the connection its request is done.
+        on_end: Box::new(move |sent| {
+            if !sent {
+                job.conn.close_after_response();
+                job.conn.shut_down();
+            }
+            drop(job);
+        }),
+    };
+    if let Err(back) = large.submit(sending) {
+        // No thread could be started: the connection closes unanswered.
+        back.end(false);
+    }
+    Ok(())
 }
 
 /// Dummy trait that regroups the `Read` and `Write` traits.

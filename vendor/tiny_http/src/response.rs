@@ -486,6 +486,47 @@ where
     R: Read + Send + 'static,
 {
     /// Turns this response into a `Response<Box<Read + Send>>`.
+    /// For a body sent by the large-body sender: the head, as `raw_print` writes it, and
+    /// the body's reader and length, when the body goes as it is (a known length, no
+    /// chunked encoding, a status that has a body). Otherwise the response, unchanged.
+    pub(crate) fn into_head_and_body(
+        self,
+        http_version: &HTTPVersion,
+        request_headers: &[Header],
+    ) -> Result<(Vec<u8>, R, usize), Self> {
+        let encoding = choose_transfer_encoding(
+            self.status_code,
+            request_headers,
+            http_version,
+            &self.data_length,
+            false,
+            self.chunked_threshold(),
+        );
+        let len = match (self.data_length, encoding, self.status_code.0) {
+            (_, _, 100..=199 | 204 | 304) => return Err(self),
+            (Some(len), TransferEncoding::Identity, _) => len,
+            _ => return Err(self),
+        };
+        let Response {
+            reader,
+            status_code,
+            headers,
+            data_length,
+            chunked_threshold,
+        } = self;
+        let head_only = Response {
+            reader: io::empty(),
+            status_code,
+            headers,
+            data_length,
+            chunked_threshold,
+        };
+        let mut head = Vec::with_capacity(512);
+        // Writing into memory cannot fail.
+        let _ = head_only.raw_print(&mut head, http_version.clone(), request_headers, true, None);
+        Ok((head, reader, len))
+    }
+
     pub fn boxed(self) -> ResponseBox {
         Response {
             reader: Box::new(self.reader) as Box<dyn Read + Send>,
