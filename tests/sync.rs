@@ -829,3 +829,50 @@ fn is_root() -> bool {
         .output()
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
+
+#[test]
+fn a_download_already_running_elsewhere_is_left_to_it() {
+    let work = tempfile::tempdir().unwrap();
+    let (key, public) = new_key(work.path(), "editeur");
+    let dir = upstream_dir(work.path(), &key, 0);
+    let catalog: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("catalog.json")).unwrap()).unwrap();
+    let sha = catalog["packs"][0]["sha256"].as_str().unwrap().to_owned();
+    let server = Flaky::start(dir, true, usize::MAX, 0);
+    let data = trusting(&public);
+    // Another sync holds the partial file (as the kit's own loop would).
+    let downloads = data.path().join("downloads");
+    std::fs::create_dir_all(&downloads).unwrap();
+    let held = std::fs::File::create(downloads.join(format!("{sha}.part"))).unwrap();
+    held.lock().unwrap();
+    let url = format!("http://{}/catalog.json", server.addr);
+    let out = sync_once(data.path(), &url);
+    let said = stdout(&out) + &stderr(&out);
+    assert!(!out.status.success());
+    assert!(said.contains("déjà en cours de téléchargement"), "{said}");
+    drop(held);
+    let out = sync_once(data.path(), &url);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn a_pack_that_would_fill_the_disk_is_not_downloaded() {
+    let Some(disk) = support::SmallDisk::mount_or_skip("48m") else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let (key, public) = new_key(work.path(), "editeur");
+    let dir = upstream_dir(work.path(), &key, 40 << 20);
+    let server = Flaky::start(dir, true, usize::MAX, 0);
+    let data = disk.path().join("kit");
+    let out = cli(&data, &["trust", "add", &public]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = sync_once(&data, &format!("http://{}/catalog.json", server.addr));
+    let said = stdout(&out) + &stderr(&out);
+    assert!(!out.status.success());
+    assert!(said.contains("pas assez de place"), "{said}");
+    let left: Vec<_> = std::fs::read_dir(data.join("downloads"))
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
+}

@@ -44,6 +44,9 @@ pub struct Client {
     limits: Limits,
 }
 
+/// Room kept free on the disk beyond a download (the install, the portal's own writes).
+const DISK_MARGIN: u64 = 64 << 20;
+
 /// Attempts of one download in a row, while each one brings new bytes.
 const MAX_ATTEMPTS: u32 = 50;
 const CHUNK: usize = 64 * 1024;
@@ -111,8 +114,21 @@ impl Client {
         if fs::metadata(&done).is_ok_and(|m| m.len() == entry.size) {
             return Ok(done);
         }
-        let part = Partial::open(dir.join(format!("{}.part", entry.sha256)), entry.size)?;
-        let mut part = part;
+        let part_path = dir.join(format!("{}.part", entry.sha256));
+        // The rest of the file must fit, with room left for the install and the portal.
+        let have = fs::metadata(&part_path).map_or(0, |m| m.len().min(entry.size));
+        let needed = (entry.size - have).saturating_add(DISK_MARGIN);
+        if let Some(free) = crate::packs::free_bytes(dir) {
+            if free < needed {
+                bail!(
+                    "pas assez de place sur le disque pour `{url}` ({} Mo libres, {} Mo \
+                     nécessaires) : retirez des paquets, puis réessayez",
+                    free >> 20,
+                    needed >> 20
+                );
+            }
+        }
+        let mut part = Partial::open(part_path, entry.size)?;
         progress.start_bytes(entry.size);
         progress.advance(part.have);
         let mut attempts = 0;
@@ -317,6 +333,14 @@ impl Partial {
             .create(true)
             .open(&path)
             .with_context(|| format!("impossible d'écrire `{}`", path.display()))?;
+        // Two syncs at once (the kit's own and a `sync upstream` by hand) must not append
+        // to the same file; the lock goes with the file when it is closed.
+        if let Err(std::fs::TryLockError::WouldBlock) = file.try_lock() {
+            bail!(
+                "`{}` est déjà en cours de téléchargement par une autre synchronisation",
+                path.display()
+            );
+        }
         let mut hasher = Sha256::new();
         let mut have = file.metadata()?.len();
         if have > size {
@@ -336,9 +360,15 @@ impl Partial {
     }
 
     fn append(&mut self, bytes: &[u8]) -> Result<()> {
-        self.file
-            .write_all(bytes)
-            .with_context(|| format!("impossible d'écrire `{}`", self.path.display()))?;
+        if let Err(e) = self.file.write_all(bytes) {
+            if e.raw_os_error() == Some(libc::ENOSPC) {
+                // A full disk: the partial file goes, so the kit keeps working.
+                let _ = fs::remove_file(&self.path);
+                self.have = 0;
+            }
+            return Err(e)
+                .with_context(|| format!("impossible d'écrire `{}`", self.path.display()));
+        }
         self.hasher.update(bytes);
         self.have += bytes.len() as u64;
         Ok(())
