@@ -642,6 +642,10 @@ fn a_stick_that_appears_is_imported_and_one_pulled_out_mid_import_changes_nothin
     assert!(page.text().contains("girafe"), "the old version stays");
     assert_eq!(installed(data.path()), [("fiches".into(), "1.0.0".into())]);
 
+    // The watch saw it go (a stick plugged back later is a new one).
+    wait_until("the stick to be seen gone", Duration::from_secs(10), || {
+        kit.log().contains("cle1` is gone")
+    });
     // Plugged in again: imported this time.
     let again = media.join("cle1");
     std::fs::create_dir_all(&again).unwrap();

@@ -136,7 +136,12 @@ impl Client {
             attempts += 1;
             let before = part.have;
             let result = self.attempt(url, &mut part, entry.size, progress);
-            part.sync()?;
+            if result.is_err() {
+                // What came stays for the next attempt, even across a power cut. A complete
+                // file needs no flush here: the install flushes it where it goes, and a file
+                // torn by a crash fails its sha256 and is fetched again.
+                part.sync()?;
+            }
             match result {
                 Ok(()) => {}
                 Err(e) if part.have > before && attempts < MAX_ATTEMPTS => {

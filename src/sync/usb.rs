@@ -58,15 +58,38 @@ pub fn installable<'a>(found: &'a [Found], installed: &[PackRow]) -> Vec<&'a Fou
     best
 }
 
-/// A stick as the watch knows it: its folder and its file system's device, so that a stick
-/// pulled out and plugged in again between two looks still counts as new.
-type StickId = (PathBuf, u64);
+/// A stick as the watch knows it: its folder, its file system's device and its mount's id,
+/// so that a stick pulled out and plugged in again between two looks (the same device
+/// number, a new mount) still counts as new.
+type StickId = (PathBuf, u64, u64);
 
 fn present(roots: &[PathBuf]) -> BTreeSet<StickId> {
     usb::sticks(roots)
         .into_iter()
-        .filter_map(|p| std::fs::metadata(&p).ok().map(|m| (p, m.dev())))
+        .filter_map(|p| {
+            let dev = std::fs::metadata(&p).ok()?.dev();
+            let mount = mount_id(&p).unwrap_or(0);
+            Some((p, dev, mount))
+        })
         .collect()
+}
+
+/// The id of the mount holding `path` (`statx`, Linux 5.8 and later); `None` elsewhere.
+fn mount_id(path: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    // SAFETY: statx reads a NUL-terminated path and writes into the struct we own.
+    let mut stx: libc::statx = unsafe { std::mem::zeroed() };
+    let done = unsafe {
+        libc::statx(
+            libc::AT_FDCWD,
+            c.as_ptr(),
+            libc::AT_SYMLINK_NOFOLLOW,
+            libc::STATX_MNT_ID,
+            &mut stx,
+        )
+    };
+    (done == 0 && stx.stx_mask & libc::STATX_MNT_ID != 0).then_some(stx.stx_mnt_id)
 }
 
 /// Watches `roots` every `every` until `shutdown`, calling `on_new` with each stick that
@@ -84,6 +107,9 @@ pub fn watch(
             let mut known = BTreeSet::new();
             while !shutdown.load(Ordering::Relaxed) {
                 let now = present(&roots);
+                for stick in known.difference(&now) {
+                    log::info!("usb: `{}` is gone", stick.0.display());
+                }
                 for stick in now.difference(&known) {
                     on_new(&stick.0);
                 }
