@@ -109,6 +109,22 @@ fn form_crumbs<'a>(shared: &'a Shared, loaded: &'a Loaded) -> [(&'a str, String)
     ]
 }
 
+/// A page of one form (a question, the review, the print page), under its crumbs.
+fn form_layout(shared: &Shared, loaded: &Loaded, title: &str, main: Markup) -> String {
+    layout(shared, title, &form_crumbs(shared, loaded), main)
+}
+
+/// "Effacer mes réponses": ends the filling here; with JavaScript it also forgets the draft.
+fn erase_button(shared: &Shared, slug: &str) -> Markup {
+    html! {
+        p.erase {
+            button.secondary type="submit" name="aller" value="effacer" data-erase=(slug) {
+                (shared.catalog.f("erase"))
+            }
+        }
+    }
+}
+
 /// `GET /formulaires`: every form.
 pub fn list(w: &mut Worker) -> HttpResult {
     let (items, _) = w.store.items_of_kind("form", Paging::page(1, LIST_SIZE))?;
@@ -508,18 +524,13 @@ fn question_page(
                     }
                 }
             }
-            p.erase {
-                button.secondary type="submit" name="aller" value="effacer" data-erase=(slug) {
-                    (t.f("erase"))
-                }
-            }
+            (erase_button(shared, slug))
         }
     };
-    let crumbs = form_crumbs(shared, loaded);
-    layout(
+    form_layout(
         shared,
+        loaded,
         &format!("{} — {}", field.label, progress),
-        &crumbs,
         main,
     )
 }
@@ -650,18 +661,13 @@ fn review_page(shared: &Shared, loaded: &Loaded, answers: &Answers) -> String {
             div.form-nav {
                 button.button type="submit" name="aller" value="imprimer" { (t.f("print")) }
             }
-            p.erase {
-                button.secondary type="submit" name="aller" value="effacer" data-erase=(slug) {
-                    (t.f("erase"))
-                }
-            }
+            (erase_button(shared, slug))
         }
     };
-    let crumbs = form_crumbs(shared, loaded);
-    layout(
+    form_layout(
         shared,
+        loaded,
         &format!("{} — {}", t.f("review_title"), def.title),
-        &crumbs,
         main,
     )
 }
@@ -706,19 +712,14 @@ fn print_page(shared: &Shared, loaded: &Loaded, answers: &Answers) -> String {
             form.fill method="post" action=(form_url(slug)) data-draft=(slug) {
                 (hidden(answers, None))
                 button.button.secondary type="submit" name="aller" value="revoir" { "← " (t.f("print_back")) }
-                p.erase {
-                    button.secondary type="submit" name="aller" value="effacer" data-erase=(slug) {
-                        (t.f("erase"))
-                    }
-                }
+                (erase_button(shared, slug))
             }
         }
     };
-    let crumbs = form_crumbs(shared, loaded);
-    layout(
+    form_layout(
         shared,
+        loaded,
         &format!("{} — {}", t.f("print_title"), def.title),
-        &crumbs,
         main,
     )
 }
