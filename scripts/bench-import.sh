@@ -71,7 +71,6 @@ for round in $(seq 1 "$RUNS"); do
 done
 SMALL="$(run_kit "$WORK/small.kitpack")"
 col() { awk -v c="$2" '{ print $c }' "$WORK/$1" | median; }
-runs() { awk '{ printf "%s%s s", (NR > 1 ? ", " : ""), $1 }' "$WORK/$1"; }
 KIT_S="$(col kit 1)" BASE_S="$(col base 1)" EACH_S="$(col base-each 1)" FS_S="$(col base-fs 1)"
 ratio() { awk -v a="$KIT_S" -v b="$1" 'BEGIN { printf "%.2f", a / b }'; }
 RATIO="$(ratio "$BASE_S")"

@@ -137,6 +137,26 @@ wait_back_to_idle() {
   done
 }
 
+# alternate_rounds N: runs the script's `run_kit` and `run_baseline` N times each, in turn
+# first (so that neither always runs on a warmer cache), their lines appended to $WORK/kit
+# and $WORK/base.
+alternate_rounds() {
+  local round
+  for round in $(seq 1 "$1"); do
+    echo "round $round…" >&2
+    if [ $((round % 2)) = 1 ]; then
+      run_kit >>"$WORK/kit"
+      run_baseline >>"$WORK/base"
+    else
+      run_baseline >>"$WORK/base"
+      run_kit >>"$WORK/kit"
+    fi
+  done
+}
+
+# runs FILE: the first column of $WORK/FILE as "1.2 s, 1.3 s".
+runs() { awk '{ printf "%s%s s", (NR > 1 ? ", " : ""), $1 }' "$WORK/$1"; }
+
 # verdict OK?: PASS or MISS.
 verdict() { if [ "$1" = 1 ]; then echo PASS; else echo MISS; fi; }
 

@@ -75,17 +75,7 @@ run_kit() {
   seconds_since "$start"
 }
 
-for round in $(seq 1 "$RUNS"); do
-  echo "round $round…" >&2
-  if [ $((round % 2)) = 1 ]; then
-    run_kit >>"$WORK/kit"
-    run_baseline >>"$WORK/base"
-  else
-    run_baseline >>"$WORK/base"
-    run_kit >>"$WORK/kit"
-  fi
-done
-runs() { awk '{ printf "%s%s s", (NR > 1 ? ", " : ""), $1 }' "$WORK/$1"; }
+alternate_rounds "$RUNS"
 KIT_S="$(median <"$WORK/kit")" BASE_S="$(median <"$WORK/base")"
 RATIO="$(awk -v a="$KIT_S" -v b="$BASE_S" 'BEGIN { printf "%.2f", a / b }')"
 

@@ -106,18 +106,8 @@ run_kit() {
     'BEGIN { printf "%.2f %d %d\n", b - a, r, p }'
 }
 
-for round in $(seq 1 "$RUNS"); do
-  echo "round $round…" >&2
-  if [ $((round % 2)) = 1 ]; then
-    run_kit >>"$WORK/kit"
-    run_baseline >>"$WORK/base"
-  else
-    run_baseline >>"$WORK/base"
-    run_kit >>"$WORK/kit"
-  fi
-done
+alternate_rounds "$RUNS"
 col() { awk -v c="$2" '{ print $c }' "$WORK/$1" | median; }
-runs() { awk '{ printf "%s%s s", (NR > 1 ? ", " : ""), $1 }' "$WORK/$1"; }
 KIT_S="$(col kit 1)" BASE_S="$(col base 1)"
 RATIO="$(awk -v a="$KIT_S" -v b="$BASE_S" 'BEGIN { printf "%.2f", a / b }')"
 BEFORE="$(col kit 2)" PEAK="$(col kit 3)"
