@@ -103,6 +103,11 @@ pub struct Catalog {
     pub welcome_copy: String,
     pub welcome_copied: String,
     pub footer_admin: String,
+    /// The bar of language and reading size on every page.
+    pub prefs_label: String,
+    /// "A+": the larger reading size, and back.
+    pub text_larger: String,
+    pub text_normal: String,
     /// Beside a video or a sound: `{format}` (`MP4`), `{size}` (`3,2 Mo`).
     pub media_download_video: String,
     pub media_download_audio: String,
@@ -208,12 +213,169 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
 }
 
 const FR: &str = include_str!("fr.toml");
+// Until their translations land, the other languages read the French file.
+const EN: &str = FR;
+const AR: &str = FR;
+const UK: &str = FR;
 
 /// The French catalog, parsed once.
 pub fn fr() -> &'static Catalog {
-    static CATALOG: OnceLock<Catalog> = OnceLock::new();
-    // The file is compiled in and checked by `the_french_catalog_is_complete`.
-    CATALOG.get_or_init(|| toml::from_str(FR).expect("src/i18n/fr.toml is valid"))
+    catalog(Lang::Fr)
+}
+
+/// A language of the portal's own texts. French is the original; the others are
+/// translations of every key (`every_language_has_every_key`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Lang {
+    #[default]
+    Fr,
+    En,
+    Ar,
+    Uk,
+}
+
+impl Lang {
+    /// In the order the language choice lists them.
+    pub const ALL: [Lang; 4] = [Lang::Fr, Lang::En, Lang::Ar, Lang::Uk];
+
+    /// The BCP 47 code (`lang` attribute, cookie, pack `languages`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Fr => "fr",
+            Lang::En => "en",
+            Lang::Ar => "ar",
+            Lang::Uk => "uk",
+        }
+    }
+
+    /// The language named in itself, as the choice shows it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lang::Fr => "Français",
+            Lang::En => "English",
+            Lang::Ar => "العربية",
+            Lang::Uk => "Українська",
+        }
+    }
+
+    /// Written right to left.
+    pub fn rtl(self) -> bool {
+        self == Lang::Ar
+    }
+
+    /// `dir` of a page in this language.
+    pub fn dir(self) -> &'static str {
+        if self.rtl() {
+            "rtl"
+        } else {
+            "ltr"
+        }
+    }
+
+    /// The language of a code such as `ar` or `en-GB` (case-insensitive); `None` for any
+    /// other.
+    pub fn from_code(code: &str) -> Option<Lang> {
+        let primary = code.split(['-', '_']).next().unwrap_or("");
+        Lang::ALL
+            .into_iter()
+            .find(|lang| primary.eq_ignore_ascii_case(lang.code()))
+    }
+
+    /// The phone's preferred language among ours, from its `Accept-Language` header
+    /// (`uk-UA,uk;q=0.9,en;q=0.8`): the highest `q` wins, the first listed on a tie;
+    /// French when none is ours or the header is malformed.
+    pub fn from_accept_language(header: &str) -> Lang {
+        let mut best: Option<(u16, Lang)> = None;
+        // Phones send a handful; a long header is someone else's game.
+        for range in header.split(',').take(16) {
+            let mut parts = range.split(';');
+            let tag = parts.next().unwrap_or("").trim();
+            let mut q = 1000;
+            for param in parts {
+                let param = param.trim();
+                if let Some(value) = param
+                    .strip_prefix("q=")
+                    .or_else(|| param.strip_prefix("Q="))
+                {
+                    q = match parse_quality(value) {
+                        Some(q) => q,
+                        None => 0,
+                    };
+                }
+            }
+            let Some(lang) = Lang::from_code(tag) else {
+                continue;
+            };
+            if q > 0 && best.is_none_or(|(b, _)| q > b) {
+                best = Some((q, lang));
+            }
+        }
+        best.map_or(Lang::Fr, |(_, lang)| lang)
+    }
+}
+
+/// A quality value (`0`, `0.8`, `1.000`) in thousandths; `None` when malformed.
+fn parse_quality(text: &str) -> Option<u16> {
+    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
+    if frac.len() > 3 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let thousandths = format!("{frac:0<3}").parse::<u16>().ok()?;
+    match int {
+        "0" => Some(thousandths),
+        "1" if thousandths == 0 => Some(1000),
+        _ => None,
+    }
+}
+
+/// The catalog of a language, parsed once. Every file is compiled in and checked by the
+/// tests, so parsing cannot fail at run time.
+pub fn catalog(lang: Lang) -> &'static Catalog {
+    static CATALOGS: [OnceLock<Catalog>; 4] = [const { OnceLock::new() }; 4];
+    let (index, source, file) = match lang {
+        Lang::Fr => (0, FR, "fr"),
+        Lang::En => (1, EN, "en"),
+        Lang::Ar => (2, AR, "ar"),
+        Lang::Uk => (3, UK, "uk"),
+    };
+    CATALOGS[index].get_or_init(|| {
+        toml::from_str(source).unwrap_or_else(|e| panic!("src/i18n/{file}.toml is invalid: {e}"))
+    })
+}
+
+thread_local! {
+    /// The language of the request this thread is answering. Every page is made by one
+    /// worker thread for one request at a time, and helpers deep in the templates read it
+    /// here rather than each taking the language as one more argument. Threads that answer
+    /// no phone (jobs, sync) keep French.
+    static CURRENT: std::cell::Cell<Lang> = const { std::cell::Cell::new(Lang::Fr) };
+}
+
+/// The language of the current request (French outside one).
+pub fn current_lang() -> Lang {
+    CURRENT.with(|c| c.get())
+}
+
+/// The catalog of the current request.
+pub fn current() -> &'static Catalog {
+    catalog(current_lang())
+}
+
+/// Puts `lang` in force on this thread until the guard is dropped.
+pub fn use_lang(lang: Lang) -> LangGuard {
+    let previous = CURRENT.with(|c| c.replace(lang));
+    LangGuard { previous }
+}
+
+/// Restores the previous language when dropped (see `use_lang`).
+pub struct LangGuard {
+    previous: Lang,
+}
+
+impl Drop for LangGuard {
+    fn drop(&mut self) {
+        CURRENT.with(|c| c.set(self.previous));
+    }
 }
 
 #[cfg(test)]
@@ -312,6 +474,26 @@ mod tests {
         }
         for bad in ["2026-13", "2026-1", "26-12", "décembre", ""] {
             assert_eq!(t.updated(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn accept_language_picks_the_best_of_ours() {
+        for (header, lang) in [
+            ("uk-UA,uk;q=0.9,en;q=0.8", Lang::Uk),
+            ("de-DE,de;q=0.9,ar;q=0.5", Lang::Ar),
+            ("en;q=0.5,ar;q=0.8", Lang::Ar),
+            ("en,ar", Lang::En),
+            ("AR-ma", Lang::Ar),
+            ("fr-FR", Lang::Fr),
+            ("ar;q=0,en;q=0.1", Lang::En),
+            ("ar;q=2,en;q=0.1", Lang::En),
+            ("ar;q=0.5555,uk;q=0.1", Lang::Uk),
+            ("*", Lang::Fr),
+            ("", Lang::Fr),
+            ("\u{0}\u{1};q=;;,", Lang::Fr),
+        ] {
+            assert_eq!(Lang::from_accept_language(header), lang, "{header}");
         }
     }
 

@@ -378,7 +378,7 @@ pub fn enter(w: &mut Worker, req: &RequestInfo<'_>) -> HttpResult {
 /// real browser (Android's sign-in view is a small browser that forgets everything).
 pub fn welcome(w: &mut Worker) -> HttpResult {
     let shared = &*w.shared;
-    let t = shared.catalog;
+    let t = shared.catalog();
     let address = shared
         .captive
         .origin

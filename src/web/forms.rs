@@ -91,7 +91,7 @@ fn form_url(slug: &str) -> String {
 
 /// A page of the forms, with their own style and script.
 fn layout(shared: &Shared, title: &str, crumbs: &[(&str, String)], main: Markup) -> String {
-    let t = shared.catalog;
+    let t = shared.catalog();
     let head = html! {
         link rel="stylesheet" href=(shared.assets.url("forms.css"));
         script src=(shared.assets.url("forms.js")) defer {}
@@ -104,7 +104,7 @@ fn layout(shared: &Shared, title: &str, crumbs: &[(&str, String)], main: Markup)
 /// Home › Formulaires › this form.
 fn form_crumbs<'a>(shared: &'a Shared, loaded: &'a Loaded) -> [(&'a str, String); 2] {
     [
-        (shared.catalog.f("list_title"), "/formulaires".to_owned()),
+        (shared.catalog().f("list_title"), "/formulaires".to_owned()),
         (loaded.def.title.as_str(), form_url(&loaded.item.slug)),
     ]
 }
@@ -119,7 +119,7 @@ fn erase_button(shared: &Shared, slug: &str) -> Markup {
     html! {
         p.erase {
             button.secondary type="submit" name="aller" value="effacer" data-erase=(slug) {
-                (shared.catalog.f("erase"))
+                (shared.catalog().f("erase"))
             }
         }
     }
@@ -129,7 +129,7 @@ fn erase_button(shared: &Shared, slug: &str) -> Markup {
 pub fn list(w: &mut Worker) -> HttpResult {
     let (items, _) = w.store.items_of_kind("form", Paging::page(1, LIST_SIZE))?;
     let shared = &*w.shared;
-    let t = shared.catalog;
+    let t = shared.catalog();
     let main = html! {
         h1 { (t.f("list_title")) }
         p.lead { (t.f("list_intro")) }
@@ -144,7 +144,7 @@ pub fn list(w: &mut Worker) -> HttpResult {
 /// The home page's way to the forms; nothing when the library has none.
 pub fn home_section(w: &mut Worker) -> Result<Markup, HttpError> {
     let (_, total) = w.store.items_of_kind("form", Paging::page(1, 1))?;
-    let t = w.shared.catalog;
+    let t = w.shared.catalog();
     Ok(html! {
         @if total > 0 {
             section aria-labelledby="forms-title" {
@@ -165,7 +165,7 @@ pub fn theme_section(w: &mut Worker, theme: &str) -> Result<Option<Markup>, Http
     Ok((!forms.is_empty()).then(|| {
         html! {
             section aria-labelledby="forms-title" {
-                h2 #forms-title { (shared.catalog.f("theme_heading")) }
+                h2 #forms-title { (shared.catalog().f("theme_heading")) }
                 (cards(shared, &forms))
             }
         }
@@ -179,7 +179,7 @@ pub fn intro(w: &mut Worker, slug: &str) -> HttpResult {
 }
 
 fn intro_page(shared: &Shared, loaded: &Loaded, erased: bool) -> String {
-    let t = shared.catalog;
+    let t = shared.catalog();
     let def = &loaded.def;
     let slug = &loaded.item.slug;
     let count = def.fields().filter(|f| f.kind.is_question()).count();
@@ -461,7 +461,7 @@ fn message(shared: &Shared, field: &Field, invalid: Invalid) -> String {
         return field.message.clone();
     }
     fill(
-        shared.catalog.f(invalid.key()),
+        shared.catalog().f(invalid.key()),
         &[("example", &field.example)],
     )
 }
@@ -473,7 +473,7 @@ fn question_page(
     field: &Field,
     invalid: Option<Invalid>,
 ) -> String {
-    let t = shared.catalog;
+    let t = shared.catalog();
     let def = &loaded.def;
     let slug = &loaded.item.slug;
     let questions = def.questions(answers);
@@ -537,7 +537,7 @@ fn question_page(
 
 /// The box (or the list) where the learner answers.
 fn answer_input(shared: &Shared, field: &Field, values: &[String], invalid: bool) -> Markup {
-    let t = shared.catalog;
+    let t = shared.catalog();
     let name = format!("{ANSWER}{}", field.id);
     let value = values.first().map(String::as_str).unwrap_or("");
     let described = match (invalid, field.example.is_empty()) {
@@ -596,7 +596,7 @@ fn answer_input(shared: &Shared, field: &Field, values: &[String], invalid: bool
 }
 
 fn commune_input(shared: &Shared, field: &Field, answers: &Answers, invalid: bool) -> Markup {
-    let t = shared.catalog;
+    let t = shared.catalog();
     let key = commune_key(&field.id);
     let value = answers
         .get(&key)
@@ -615,7 +615,7 @@ fn commune_input(shared: &Shared, field: &Field, answers: &Answers, invalid: boo
 /// An answer as the learner reads it: "Oui", "59500 Douai", choices separated by commas.
 fn shown_answer(shared: &Shared, field: &Field, answers: &Answers) -> Option<String> {
     let values = answers.get(&field.id)?;
-    let t = shared.catalog;
+    let t = shared.catalog();
     let mut text = values
         .iter()
         .map(|v| match (field.kind, v.as_str()) {
@@ -632,7 +632,7 @@ fn shown_answer(shared: &Shared, field: &Field, answers: &Answers) -> Option<Str
 }
 
 fn review_page(shared: &Shared, loaded: &Loaded, answers: &Answers) -> String {
-    let t = shared.catalog;
+    let t = shared.catalog();
     let def = &loaded.def;
     let slug = &loaded.item.slug;
     let shown = def.questions(answers);
@@ -675,7 +675,7 @@ fn review_page(shared: &Shared, loaded: &Loaded, answers: &Answers) -> String {
 /// A4, large type, laid out like the real paper: each section a box, each answer on its
 /// line, the signature block at the end.
 fn print_page(shared: &Shared, loaded: &Loaded, answers: &Answers) -> String {
-    let t = shared.catalog;
+    let t = shared.catalog();
     let def = &loaded.def;
     let slug = &loaded.item.slug;
     let shown = def.questions(answers);
@@ -726,7 +726,7 @@ fn print_page(shared: &Shared, loaded: &Loaded, answers: &Answers) -> String {
 
 /// A request that does not fit the form: say so plainly, keep nothing, offer a new start.
 fn bad_page(shared: &Shared, loaded: &Loaded, tampered: &Tampered) -> Reply {
-    let t = shared.catalog;
+    let t = shared.catalog();
     let text = match tampered {
         Tampered::Unknown => t.f("bad_text"),
         Tampered::TooBig => t.f("bad_too_big"),

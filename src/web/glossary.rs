@@ -12,7 +12,7 @@ use crate::store::{sort_key, SearchHit};
 pub fn index(w: &mut Worker) -> HttpResult {
     let entries = w.store.glossary()?;
     let shared = &*w.shared;
-    let t = shared.catalog;
+    let t = shared.catalog();
     let title = t.g("index_title");
     // One heading per first letter, so a long list is quick to scan.
     let mut letters: Vec<(char, Vec<_>)> = Vec::new();
@@ -60,7 +60,7 @@ pub fn entry(w: &mut Worker, slug: &str) -> HttpResult {
         }
     }
     let shared = &*w.shared;
-    let t = shared.catalog;
+    let t = shared.catalog();
     let title = fill(t.g("entry_title"), &[("word", &entry.word)]);
     let main = html! {
         h1 { (title) }
@@ -92,7 +92,7 @@ pub fn entry(w: &mut Worker, slug: &str) -> HttpResult {
 
 /// The glossary entries a search found, above the other results ("C'est quoi ?").
 pub fn search_box(shared: &Shared, words: &[SearchHit]) -> Markup {
-    let t = shared.catalog;
+    let t = shared.catalog();
     html! {
         @if !words.is_empty() {
             section.glossary-hits aria-labelledby="c-est-quoi" {
@@ -115,5 +115,5 @@ pub fn search_box(shared: &Shared, words: &[SearchHit]) -> Markup {
 /// "Mis à jour en décembre 2026" from an item's details JSON, when it has a valid `updated`.
 pub fn updated_line(shared: &Shared, extra: &str) -> Option<String> {
     let value: serde_json::Value = serde_json::from_str(extra).ok()?;
-    shared.catalog.updated(value.get("updated")?.as_str()?)
+    shared.catalog().updated(value.get("updated")?.as_str()?)
 }

@@ -25,7 +25,7 @@ pub fn home(w: &mut Worker) -> HttpResult {
     let themes = w.store.themes()?;
     let forms = super::forms::home_section(w)?;
     let shared = &*w.shared;
-    let t = shared.catalog;
+    let t = shared.catalog();
     // A workshop running now comes first; the chosen one stays below it.
     let running = shared.workshops.current();
     let featured = match &shared.site().featured_workshop {
@@ -113,7 +113,7 @@ pub fn theme(w: &mut Worker, slug: &str, target: &Target) -> HttpResult {
         _ => None,
     };
     let shared = &*w.shared;
-    let t = shared.catalog;
+    let t = shared.catalog();
     let base = item_url("theme", slug);
     let main = html! {
         h1 { (theme.item.title) }
@@ -168,7 +168,7 @@ pub fn tutorial(w: &mut Worker, slug: &str) -> HttpResult {
     let tut = load_tutorial(w, slug)?;
     let theme = theme_crumb(w, &tut.item)?;
     let shared = &*w.shared;
-    let t = shared.catalog;
+    let t = shared.catalog();
     let base = item_url("tutorial", slug);
     let main = html! {
         h1 { (tut.item.title) }
@@ -209,7 +209,7 @@ pub fn step(w: &mut Worker, slug: &str, number: &str) -> HttpResult {
         .ok_or(HttpError::NotFound)?;
     let theme = theme_crumb(w, &tut.item)?;
     let shared = &*w.shared;
-    let t = shared.catalog;
+    let t = shared.catalog();
     let base = item_url("tutorial", slug);
     let progress = fill(
         &t.step_of,
@@ -257,7 +257,7 @@ pub fn all_steps(w: &mut Worker, slug: &str) -> HttpResult {
     let tut = load_tutorial(w, slug)?;
     let theme = theme_crumb(w, &tut.item)?;
     let shared = &*w.shared;
-    let t = shared.catalog;
+    let t = shared.catalog();
     let base = item_url("tutorial", slug);
     let total = tut.steps.len().to_string();
     let main = html! {
@@ -298,7 +298,7 @@ pub fn workshops(w: &mut Worker, target: &Target) -> HttpResult {
         .items_of_kind("workshop", Paging::page(number, PAGE_SIZE))?;
     let pages = page_count(number, total)?;
     let shared = &*w.shared;
-    let t = shared.catalog;
+    let t = shared.catalog();
     let main = html! {
         h1 { (t.workshops_title) }
         @if items.is_empty() {
@@ -327,7 +327,7 @@ pub fn workshop(w: &mut Worker, slug: &str) -> HttpResult {
     }
     let theme = theme_crumb(w, &row.item)?;
     let shared = &*w.shared;
-    let t = shared.catalog;
+    let t = shared.catalog();
     let minutes = |d: u32| fill(&t.duration_minutes, &[("n", &d.to_string())]);
     let main = html! {
         h1 { (row.item.title) }
@@ -382,7 +382,7 @@ pub fn workshop(w: &mut Worker, slug: &str) -> HttpResult {
 /// print or a learner to keep.
 fn handouts(shared: &Shared, handouts: &[crate::content::markdown::Handout]) -> Markup {
     use crate::content::media::{format_label, french_size};
-    let t = shared.catalog;
+    let t = shared.catalog();
     let label = |h: &crate::content::markdown::Handout| {
         t.media_handout
             .replace("{format}", &format_label(&h.url))
@@ -412,7 +412,7 @@ pub fn search(w: &mut Worker, target: &Target) -> HttpResult {
         )
     };
     let shared = &*w.shared;
-    let t = shared.catalog;
+    let t = shared.catalog();
     let found = words.len() + hits.len();
     let count = found.to_string();
     let summary = match found {

@@ -13,6 +13,7 @@ mod learner;
 mod liveness;
 pub(crate) mod multipart;
 mod pages;
+pub mod prefs;
 pub mod qr;
 mod range;
 mod router;
@@ -44,7 +45,6 @@ pub struct Shared {
     site: RwLock<Arc<Site>>,
     /// Changes with each change of `site`: rendered pages are then stale.
     site_generation: AtomicU64,
-    pub catalog: &'static Catalog,
     pub assets: assets::Assets,
     pub data_dir: PathBuf,
     pub db_path: PathBuf,
@@ -77,7 +77,6 @@ impl Shared {
         Shared {
             site: RwLock::new(Arc::new(site)),
             site_generation: AtomicU64::new(0),
-            catalog: crate::i18n::fr(),
             assets: assets::Assets::load(),
             data_dir,
             db_path,
@@ -89,6 +88,11 @@ impl Shared {
             sharing: sharing::Sharing::default(),
             gzip_files: gzip::FileCache::default(),
         }
+    }
+
+    /// The texts in the language of the request being answered (`i18n::current`).
+    pub fn catalog(&self) -> &'static Catalog {
+        crate::i18n::current()
     }
 
     /// The current name and featured workshop.

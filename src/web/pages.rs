@@ -6,7 +6,8 @@
 //! `PRAGMA data_version` on the worker's own connection tells, and the cache is then
 //! dropped. Each page also gets an `ETag`, so a phone that has it already is answered
 //! `304 Not Modified`, which saves the box's Wi-Fi. A page is gzip-compressed once, when it
-//! is kept, and sent so to phones that accept it (`Vary: Accept-Encoding`).
+//! is kept, and sent so to phones that accept it. Pages are kept per language and reading size (see
+//! `prefs`), hence `Vary`.
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -14,6 +15,10 @@ use std::sync::Arc;
 
 use super::gzip;
 use super::http::{etag_matches, Body, Reply};
+
+/// A page differs with the phone's compression, language and reading size (the last two
+/// from `Accept-Language` and cookies).
+const VARY: &str = "Accept-Encoding, Accept-Language, Cookie";
 
 /// The most a worker keeps (bytes of page bodies); beyond, the cache starts again.
 const BUDGET: usize = 512 * 1024;
@@ -59,7 +64,7 @@ impl PageCache {
             return Some(
                 Reply::not_modified(etag.clone())
                     .header("Cache-Control", "no-cache")
-                    .header("Vary", "Accept-Encoding"),
+                    .header("Vary", VARY),
             );
         }
         let mut reply = Reply::shared(200, Arc::clone(body));
@@ -93,7 +98,7 @@ impl PageCache {
             (Arc::from(packed), etag)
         });
         let mut headers = reply.headers;
-        headers.push(("Vary", "Accept-Encoding".into()));
+        headers.push(("Vary", VARY.into()));
         let size = body.len() + gzip.as_ref().map_or(0, |(g, _)| g.len());
         if self.bytes + size > BUDGET {
             self.pages.clear();
@@ -190,7 +195,7 @@ mod tests {
                 .map(|(_, v)| v.to_string())
         };
         assert_eq!(header(&plain, "Content-Encoding"), None);
-        assert_eq!(header(&plain, "Vary").as_deref(), Some("Accept-Encoding"));
+        assert_eq!(header(&plain, "Vary").as_deref(), Some(VARY));
         let packed = cache.get("/a", None, true).unwrap();
         assert_eq!(header(&packed, "Content-Encoding").as_deref(), Some("gzip"));
         let etag = header(&packed, "ETag").unwrap();

@@ -10,6 +10,7 @@ use super::glossary;
 use super::gzip;
 use super::http::{HttpError, HttpResult, Reply};
 use super::learner;
+use super::prefs;
 use super::sharing;
 use super::url::Target;
 use super::{forms, workshop, Worker};
@@ -138,6 +139,7 @@ fn route_path(w: &mut Worker, req: &RequestInfo<'_>, segments: &[&str]) -> HttpR
         ),
         [prefix, rest @ ..] if *prefix == files::PREFIX => files::serve(w, req, rest),
         // Kit-to-kit sharing: this kit as another's upstream.
+        [path] if *path == prefs::PATH => prefs::choose(req),
         ["catalog.json"] => in_one_read(w, sharing::catalog),
         [prefix, id, name] if *prefix == sharing::PREFIX => {
             sharing::pack_file(w, id, name, req.range)
@@ -158,9 +160,11 @@ fn learner_page(w: &mut Worker, req: &RequestInfo<'_>, segments: &[&str]) -> Htt
     let generation = w.shared.site_generation() + w.shared.workshops.generation();
     w.pages.check_version((version, generation));
     // A long list's page number is part of what the page shows.
+    // So are the phone's language and reading size.
+    let prefs = prefs::current().key();
     let key = match req.target.param("page") {
-        Some(page) => format!("/{}?page={page}", segments.join("/")),
-        None => format!("/{}", segments.join("/")),
+        Some(page) => format!("{prefs}/{}?page={page}", segments.join("/")),
+        None => format!("{prefs}/{}", segments.join("/")),
     };
     let gzip = gzip::accepts_gzip(req.accept_encoding);
     if let Some(reply) = w.pages.get(&key, req.if_none_match, gzip) {

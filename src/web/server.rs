@@ -285,6 +285,11 @@ fn respond_to(worker: &mut Worker, request: &mut tiny_http::Request) -> Result<R
 
 fn handle(worker: &mut Worker, mut request: tiny_http::Request) {
     let started = Instant::now();
+    // The phone's language and reading size, for every page of this answer (errors too).
+    let _prefs = super::prefs::apply(super::prefs::Prefs::of(
+        header(&request, "Cookie"),
+        header(&request, "Accept-Language"),
+    ));
     let outcome = catch_unwind(AssertUnwindSafe(|| respond_to(worker, &mut request)));
     // A handler took the request over (an upload): it answers from its own thread.
     if let Some(handoff) = worker.handoff.take() {

@@ -5,7 +5,7 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use super::http::{HttpError, Reply};
 use super::Shared;
-use crate::i18n::{fill, ErrorText};
+use crate::i18n::{fill, Catalog, ErrorText, Lang};
 use crate::store::{ItemRow, SNIPPET_CLOSE, SNIPPET_OPEN};
 
 /// The portal URL of an item.
@@ -21,7 +21,7 @@ pub fn item_url(kind: &str, slug: &str) -> String {
 
 /// A whole page around `main`. `crumbs` are the links between Home and this page.
 pub fn page(shared: &Shared, title: &str, crumbs: &[(&str, String)], main: Markup) -> String {
-    let t = shared.catalog;
+    let t = shared.catalog();
     let nav = html! { a href="/recherche" { (t.nav_search) } };
     let main = html! { (main) (super::workshop::banner(shared)) };
     page_with(shared, title, crumbs, nav, html! {}, main)
@@ -36,12 +36,13 @@ pub fn page_with(
     head: Markup,
     main: Markup,
 ) -> String {
-    let t = shared.catalog;
+    let t = shared.catalog();
     let site = shared.site();
     let icon = shared.assets.url("icon.svg");
+    let prefs = super::prefs::current();
     html! {
         (DOCTYPE)
-        html lang=(t.lang) {
+        html lang=(prefs.lang.code()) dir=(prefs.lang.dir()) class=[prefs.large.then_some("texte-grand")] {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
@@ -60,6 +61,7 @@ pub fn page_with(
                     }
                     nav aria-label=(t.nav_label) { (nav) }
                 }
+                (prefs_bar(t, prefs))
                 @if !crumbs.is_empty() {
                     nav.crumbs aria-label=(t.breadcrumb_label) {
                         ol {
@@ -81,9 +83,39 @@ pub fn page_with(
     .into_string()
 }
 
+/// The language choice (each language named in itself) and "A+", on every page: plain
+/// links to `/reglages`, which keeps the choice in a cookie and comes back here.
+fn prefs_bar(t: &Catalog, prefs: super::prefs::Prefs) -> Markup {
+    let path = super::prefs::PATH;
+    html! {
+        nav.prefs aria-label=(t.prefs_label) {
+            ul.langs {
+                @for lang in Lang::ALL {
+                    li {
+                        a href={ "/" (path) "?langue=" (lang.code()) } lang=(lang.code())
+                            hreflang=(lang.code())
+                            aria-current=[(lang == prefs.lang).then_some("true")] {
+                            (lang.name())
+                        }
+                    }
+                }
+            }
+            @if prefs.large {
+                a.text-size href={ "/" (path) "?texte=normal" } {
+                    span aria-hidden="true" { "A−" } " " (t.text_normal)
+                }
+            } @else {
+                a.text-size href={ "/" (path) "?texte=grand" } {
+                    span aria-hidden="true" { "A+" } " " (t.text_larger)
+                }
+            }
+        }
+    }
+}
+
 /// "10 minutes · Débutant" for an item that has them.
 pub fn item_meta(shared: &Shared, item: &ItemRow) -> String {
-    let t = shared.catalog;
+    let t = shared.catalog();
     let mut parts = Vec::new();
     if let Some(d) = item.duration {
         parts.push(fill(&t.duration_minutes, &[("n", &d.to_string())]));
@@ -118,7 +150,7 @@ pub fn cards(shared: &Shared, items: &[ItemRow]) -> Markup {
 /// "← Page précédente · Page 2 sur 5 · Page suivante →" under a long list; nothing when
 /// it fits on one page. Plain links: works without JavaScript.
 pub fn pager(shared: &Shared, base: &str, number: usize, pages: usize) -> Markup {
-    let t = shared.catalog;
+    let t = shared.catalog();
     let url = |n: usize| {
         if n == 1 {
             base.to_owned()
@@ -153,14 +185,14 @@ pub fn paged_title(shared: &Shared, title: &str, number: usize, pages: usize) ->
 /// "Page N sur M".
 fn page_label(shared: &Shared, number: usize, pages: usize) -> String {
     fill(
-        &shared.catalog.page_of,
+        &shared.catalog().page_of,
         &[("n", &number.to_string()), ("total", &pages.to_string())],
     )
 }
 
 /// The search form, prefilled with what was typed.
 pub fn search_form(shared: &Shared, value: &str) -> Markup {
-    let t = shared.catalog;
+    let t = shared.catalog();
     html! {
         form.search action="/recherche" method="get" role="search" {
             label for="q" { (t.search_label) }
@@ -176,7 +208,7 @@ pub fn search_form(shared: &Shared, value: &str) -> Markup {
 /// The "Écouter" button: hidden until the script finds speech synthesis, then reads aloud
 /// the element whose id is `target`.
 pub fn listen_button(shared: &Shared, target: &str) -> Markup {
-    let t = shared.catalog;
+    let t = shared.catalog();
     html! {
         button.listen type="button" hidden data-target=(target) data-stop=(t.listen_stop)
             data-lang=(t.lang) { (t.listen) }
@@ -208,7 +240,7 @@ pub fn fragment(html: &str) -> PreEscaped<&str> {
 }
 
 fn error_text<'a>(shared: &'a Shared, err: &HttpError) -> &'a ErrorText {
-    let e = &shared.catalog.errors;
+    let e = &shared.catalog().errors;
     match err {
         HttpError::BadRequest(_) => &e.bad_request,
         HttpError::NotFound => &e.not_found,
@@ -236,9 +268,9 @@ pub fn error_page(shared: &Shared, err: &HttpError) -> Reply {
         p.lead { (said) }
         @match err {
             HttpError::Forbidden | HttpError::ExpiredForm | HttpError::TooManyTries(_) => {
-                p { a.button href="/admin" { (shared.catalog.a("back_admin")) } }
+                p { a.button href="/admin" { (shared.catalog().a("back_admin")) } }
             }
-            _ => p { a.button href="/" { (shared.catalog.error_home) } },
+            _ => p { a.button href="/" { (shared.catalog().error_home) } },
         }
     };
     let mut reply = Reply::html(err.status(), page(shared, &text.title, &[], main));

@@ -60,7 +60,7 @@ pub fn record_steps(w: &Worker, device: &str, segments: &[&str]) {
 
 /// Under every learner page while a session runs: the workshop, and the help button.
 pub fn banner(shared: &Shared) -> Markup {
-    let t = shared.catalog;
+    let t = shared.catalog();
     let Some(info) = shared.workshops.current() else {
         return html! {};
     };
@@ -103,7 +103,7 @@ pub fn route(w: &mut Worker, req: &RequestInfo<'_>, segments: &[&str]) -> Option
 
 /// A workshop page without a session: nothing runs now.
 fn no_session(shared: &Shared) -> HttpResult {
-    let t = shared.catalog;
+    let t = shared.catalog();
     let main = html! {
         h1 { (t.w("learner_none_title")) }
         p.lead { (t.w("learner_none_text")) }
@@ -118,7 +118,7 @@ fn no_session(shared: &Shared) -> HttpResult {
 /// `GET /atelier`: the running workshop, this phone's progress, its nickname.
 fn workshop_page(w: &mut Worker) -> HttpResult {
     let shared = std::sync::Arc::clone(&w.shared);
-    let t = shared.catalog;
+    let t = shared.catalog();
     let Some(view) = shared.workshops.learner_view(w.device.as_deref()) else {
         return no_session(&shared);
     };
@@ -180,7 +180,7 @@ fn nickname(w: &mut Worker, req: &RequestInfo<'_>) -> HttpResult {
 /// `GET /aide`: whether this phone's request is waiting, and how to take it back.
 fn help_page(w: &mut Worker) -> HttpResult {
     let shared = std::sync::Arc::clone(&w.shared);
-    let t = shared.catalog;
+    let t = shared.catalog();
     let Some(view) = shared.workshops.learner_view(w.device.as_deref()) else {
         return no_session(&shared);
     };

@@ -15,7 +15,7 @@ use crate::web::Worker;
 /// `GET /admin/formulaires`: the forms, each with its sheet.
 pub fn list(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
     let shared = Arc::clone(&w.shared);
-    let t = shared.catalog;
+    let t = shared.catalog();
     let (forms, _) = w.store.items_of_kind("form", Paging::page(1, 500))?;
     let main = html! {
         h1 { (t.f("aidant_list_title")) }
@@ -37,7 +37,7 @@ pub fn list(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
 /// `GET /admin/formulaires/<slug>`: one form's sheet.
 pub fn sheet(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
     let shared = Arc::clone(&w.shared);
-    let t = shared.catalog;
+    let t = shared.catalog();
     let slug = ctx.param(0).to_owned();
     let page = w
         .store

@@ -50,7 +50,7 @@ fn from_the_box(ctx: &Ctx<'_, '_>) -> bool {
 }
 
 fn password_fields(w: &Worker, autocomplete: &str) -> Markup {
-    let t = w.shared.catalog;
+    let t = w.shared.catalog();
     html! {
         label for="mot_de_passe" { (t.a("password")) }
         p.hint #mdp-aide { (t.a("password_rule")) }
@@ -64,7 +64,7 @@ fn password_fields(w: &Worker, autocomplete: &str) -> Markup {
 
 /// Checks a new password and its copy; the FALC message when they do not do.
 pub fn new_password(w: &Worker, ctx: &Ctx<'_, '_>) -> Result<String, String> {
-    let t = w.shared.catalog;
+    let t = w.shared.catalog();
     let first = ctx.form.get("mot_de_passe").unwrap_or("");
     let again = ctx.form.get("mot_de_passe_2").unwrap_or("");
     password::check_rule(first).map_err(|e| account_message(w, &e))?;
@@ -76,7 +76,7 @@ pub fn new_password(w: &Worker, ctx: &Ctx<'_, '_>) -> Result<String, String> {
 
 /// What to tell the admin about an account error, in FALC.
 pub fn account_message(w: &Worker, e: &AccountError) -> String {
-    let t = w.shared.catalog;
+    let t = w.shared.catalog();
     match e {
         AccountError::ShortPassword => t.a("password_short").into(),
         AccountError::LongPassword => t.a("password_long").into(),
@@ -107,7 +107,7 @@ fn signed_in(w: &mut Worker, user: &User, to: &str) -> HttpResult {
 }
 
 fn setup_form(w: &Worker, ctx: &Ctx<'_, '_>, token: &str, problem: Option<&str>) -> Markup {
-    let t = w.shared.catalog;
+    let t = w.shared.catalog();
     let ask_code = !from_the_box(ctx);
     html! {
         h1 { (t.a("setup_title")) }
@@ -133,7 +133,7 @@ fn setup_form(w: &Worker, ctx: &Ctx<'_, '_>, token: &str, problem: Option<&str>)
 
 /// `GET /admin/premier-compte`.
 pub fn setup_page(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
-    let t = w.shared.catalog;
+    let t = w.shared.catalog();
     if accounts(w)?.user_count().map_err(internal)? > 0 {
         let main = html! {
             h1 { (t.a("setup_title")) }
@@ -156,7 +156,7 @@ pub fn setup_page(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
 /// `POST /admin/premier-compte`: the setup code (unless on the box itself), then the first
 /// admin account.
 pub fn setup(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
-    let t = w.shared.catalog;
+    let t = w.shared.catalog();
     let shared = std::sync::Arc::clone(&w.shared);
     let again = |w: &Worker, ctx: &Ctx<'_, '_>, status: u16, problem: &str| -> HttpResult {
         let token = ctx.form.text(CSRF_FIELD).to_owned();
@@ -218,7 +218,7 @@ pub fn setup(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
 }
 
 fn login_form(w: &Worker, ctx: &Ctx<'_, '_>, token: &str, problem: Option<&str>) -> Markup {
-    let t = w.shared.catalog;
+    let t = w.shared.catalog();
     let suite = ctx
         .form
         .get("suite")
@@ -247,7 +247,7 @@ fn login_form(w: &Worker, ctx: &Ctx<'_, '_>, token: &str, problem: Option<&str>)
 
 /// `GET /admin/connexion`.
 pub fn login_page(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
-    let t = w.shared.catalog;
+    let t = w.shared.catalog();
     if ctx.session.is_some() {
         return Ok(Reply::redirect(303, "/admin".into()));
     }
@@ -264,7 +264,7 @@ pub fn login_page(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
 
 /// `POST /admin/connexion`: growing delays after failures, per address and per name.
 pub fn login(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
-    let t = w.shared.catalog;
+    let t = w.shared.catalog();
     let shared = std::sync::Arc::clone(&w.shared);
     let typed = ctx.form.text("nom").to_ascii_lowercase();
     let name: String = typed.chars().take(64).collect();
@@ -325,7 +325,7 @@ fn my_account_page(
     status: u16,
     said: Option<(bool, &str)>,
 ) -> Reply {
-    let t = w.shared.catalog;
+    let t = w.shared.catalog();
     let main = html! {
         h1 { (t.a("my_account_title")) }
         p.lead { (crate::i18n::fill(t.a("my_account_intro"), &[("name", &session.user.name)])) }
@@ -353,7 +353,7 @@ pub fn my_account(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
 
 /// `POST /admin/mon-compte`: the current password, then the new one twice.
 pub fn change_my_password(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
-    let t = w.shared.catalog;
+    let t = w.shared.catalog();
     let shared = std::sync::Arc::clone(&w.shared);
     let session = ctx.session()?.clone();
     let keys = [

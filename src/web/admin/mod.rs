@@ -452,11 +452,7 @@ pub(crate) fn check_origin(req: &RequestInfo<'_>) -> Result<(), HttpError> {
 
 /// The value of cookie `name` in the request's `Cookie` header.
 pub fn cookie<'a>(req: &RequestInfo<'a>, name: &str) -> Option<&'a str> {
-    req.cookie?
-        .split(';')
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.trim())
+    super::prefs::cookie_value(req.cookie, name)
 }
 
 /// The `Set-Cookie` value of a session: not readable by scripts, never sent by another
@@ -519,7 +515,7 @@ pub fn peer(req: &RequestInfo<'_>) -> IpAddr {
 
 /// An admin page: the portal's layout with the admin menu and its own style and script.
 pub fn admin_page(shared: &Shared, session: Option<&Session>, title: &str, main: Markup) -> String {
-    let t = shared.catalog;
+    let t = shared.catalog();
     let nav = html! {
         @if let Some(s) = session {
             a href="/admin" { (t.a("nav_home")) }

@@ -35,7 +35,7 @@ pub fn size_label(bytes: u64) -> String {
 /// `GET /admin/paquets`.
 pub fn list(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
     let shared = Arc::clone(&w.shared);
-    let t = shared.catalog;
+    let t = shared.catalog();
     let session = ctx.session()?.clone();
     w.store.begin_read()?;
     let installed = w.store.packs();
@@ -191,7 +191,7 @@ fn stick_status(
     f: &usb::Found,
     installed: &[crate::store::PackRow],
 ) -> (String, bool) {
-    let t = shared.catalog;
+    let t = shared.catalog();
     let current = installed
         .iter()
         .find(|p| p.id == f.id)
@@ -208,7 +208,7 @@ fn stick_status(
 /// A stick just plugged in: its packs are listed in the sync lines and, with the `auto`
 /// policy, those worth installing are installed (one job each, one after the other).
 pub fn on_new_stick(shared: &Arc<Shared>, stick: &Path, policy: UsbPolicy) {
-    let t = shared.catalog;
+    let t = shared.catalog();
     let name = stick_name(stick);
     let store = match Store::open(&shared.db_path) {
         Ok(store) => store,
@@ -261,7 +261,7 @@ pub fn sync_now(w: &mut Worker, _ctx: &mut Ctx<'_, '_>) -> HttpResult {
 
 /// The sync section of the packs page: the upstream, the last pass, the latest steps.
 fn sync_section(shared: &Shared, session: &crate::accounts::Session) -> Markup {
-    let t = shared.catalog;
+    let t = shared.catalog();
     let status = shared.sync.snapshot();
     let when = |secs: u64| crate::reports::date::french_time(secs as i64);
     html! {
@@ -295,7 +295,7 @@ fn sync_section(shared: &Shared, session: &crate::accounts::Session) -> Markup {
 }
 
 fn job_status(shared: &Shared, job: &Job) -> String {
-    let t = shared.catalog;
+    let t = shared.catalog();
     let state = job.state();
     match &state.outcome {
         None => t.a("job_running").into(),
@@ -307,7 +307,7 @@ fn job_status(shared: &Shared, job: &Job) -> String {
 /// Takes the library's lock for a job, saying so while another install runs.
 fn lock_for(shared: &Shared, job: &Arc<Job>) -> Result<LibraryLock, String> {
     use crate::packs::progress::Watch;
-    let waiting = shared.catalog.a("job_waiting").to_owned();
+    let waiting = shared.catalog().a("job_waiting").to_owned();
     LibraryLock::acquire(&shared.data_dir, Wait::Yes, &|| job.step(&waiting))
         .map_err(|e| e.to_string())
 }
@@ -330,7 +330,7 @@ pub fn start_import(
     shown: String,
     consume: bool,
 ) -> Result<Arc<Job>, String> {
-    let t = shared.catalog;
+    let t = shared.catalog();
     let title = fill(t.a("job_install"), &[("file", &shown)]);
     let owner = Arc::clone(shared);
     shared
@@ -348,7 +348,7 @@ pub fn start_import(
                 };
                 let progress =
                     Progress::watched(Arc::clone(job) as Arc<dyn crate::packs::progress::Watch>);
-                let t = owner.catalog;
+                let t = owner.catalog();
                 match packs::import_file(&mut store, &lock, &file, &options, &progress) {
                     Ok(Imported::Installed(r)) => Ok(match r.previous {
                         Some(previous) => fill(
@@ -391,7 +391,7 @@ pub fn install_from_usb(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
     // Only a file the scan finds: the form cannot name any other file of the box.
     let (found, _) = usb::scan(&shared.admin.usb.mount_roots, &|_| false);
     let Some(found) = found.into_iter().find(|f| f.path == wanted) else {
-        return Ok(problem(&shared, ctx, shared.catalog.a("usb_gone")));
+        return Ok(problem(&shared, ctx, shared.catalog().a("usb_gone")));
     };
     let shown = shown_path(&found.path);
     let job = start_import(&shared, found.path, shown, false).map_err(internal)?;
@@ -400,7 +400,7 @@ pub fn install_from_usb(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
 
 /// The packs page again, with a problem said on top.
 fn problem(shared: &Shared, ctx: &Ctx<'_, '_>, text: &str) -> Reply {
-    let t = shared.catalog;
+    let t = shared.catalog();
     let main = html! {
         h1 { (t.a("packs_title")) }
         (notice(false, text))
@@ -426,11 +426,15 @@ fn library_job(
     let job = shared
         .admin
         .jobs
-        .start(title, shared.catalog.a("job_starting").into(), move |job| {
-            let lock = lock_for(&owner, job)?;
-            let mut store = Store::open(&owner.db_path).map_err(|e| e.to_string())?;
-            work(&mut store, &lock)
-        })
+        .start(
+            title,
+            shared.catalog().a("job_starting").into(),
+            move |job| {
+                let lock = lock_for(&owner, job)?;
+                let mut store = Store::open(&owner.db_path).map_err(|e| e.to_string())?;
+                work(&mut store, &lock)
+            },
+        )
         .map_err(internal)?;
     Ok(to_job(&job))
 }
@@ -448,8 +452,8 @@ fn installed_id(w: &mut Worker, ctx: &Ctx<'_, '_>) -> Result<String, HttpError> 
 pub fn rollback(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
     let shared = Arc::clone(&w.shared);
     let id = installed_id(w, ctx)?;
-    let title = fill(shared.catalog.a("job_rollback"), &[("id", &id)]);
-    let t = shared.catalog;
+    let title = fill(shared.catalog().a("job_rollback"), &[("id", &id)]);
+    let t = shared.catalog();
     library_job(&shared, title, move |store, lock| {
         packs::rollback(store, lock, &id, false)
             .map(|r| {
@@ -466,8 +470,8 @@ pub fn rollback(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
 pub fn remove(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
     let shared = Arc::clone(&w.shared);
     let id = installed_id(w, ctx)?;
-    let title = fill(shared.catalog.a("job_remove"), &[("id", &id)]);
-    let t = shared.catalog;
+    let title = fill(shared.catalog().a("job_remove"), &[("id", &id)]);
+    let t = shared.catalog();
     library_job(&shared, title, move |store, lock| {
         match packs::remove(store, lock, &id) {
             Ok(Removed::Gone) => Ok(fill(t.a("removed"), &[("id", &id)])),
@@ -487,13 +491,13 @@ pub fn export(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
         .into_iter()
         .find(|s| *s == wanted)
     else {
-        return Ok(problem(&shared, ctx, shared.catalog.a("usb_gone")));
+        return Ok(problem(&shared, ctx, shared.catalog().a("usb_gone")));
     };
     let name = stick
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let t = shared.catalog;
+    let t = shared.catalog();
     let title = fill(t.a("job_export"), &[("stick", &name)]);
     let data_dir = shared.data_dir.clone();
     let helper = shared.admin.usb.remount_helper.clone();
@@ -555,7 +559,7 @@ fn job_of(w: &Worker, ctx: &Ctx<'_, '_>) -> Result<Arc<Job>, HttpError> {
 /// that reloads by itself loses a screen reader's place).
 pub fn job_page(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
     let shared = Arc::clone(&w.shared);
-    let t = shared.catalog;
+    let t = shared.catalog();
     let job = job_of(w, ctx)?;
     let state = job.state();
     let percent = Job::percent(&state);

@@ -26,7 +26,7 @@ fn keys_page(
     said: Option<(bool, String)>,
 ) -> HttpResult {
     let shared = Arc::clone(&w.shared);
-    let t = shared.catalog;
+    let t = shared.catalog();
     w.store.begin_read()?;
     let keys = w.store.trusted_keys();
     let starter = w.store.starter_publisher();
@@ -78,8 +78,8 @@ pub fn keys(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
     let said = done_notice(
         ctx,
         &[
-            ("ajout", w.shared.catalog.a("key_added")),
-            ("retrait", w.shared.catalog.a("key_removed")),
+            ("ajout", w.shared.catalog().a("key_added")),
+            ("retrait", w.shared.catalog().a("key_removed")),
         ],
     );
     keys_page(w, &session, 200, said)
@@ -92,7 +92,7 @@ fn writer(w: &Worker) -> Result<Store, HttpError> {
 
 /// `POST /admin/cles`: a key as 64 hex digits or a `.pub` file's text.
 pub fn add_key(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
-    let t = w.shared.catalog;
+    let t = w.shared.catalog();
     let session = ctx.session()?.clone();
     let typed: String = ctx
         .form
@@ -147,8 +147,8 @@ pub fn remove_key(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
 
 fn role_label(w: &Worker, role: Role) -> &str {
     match role {
-        Role::Admin => w.shared.catalog.a("role_admin"),
-        Role::Conseiller => w.shared.catalog.a("role_conseiller"),
+        Role::Admin => w.shared.catalog().a("role_admin"),
+        Role::Conseiller => w.shared.catalog().a("role_conseiller"),
     }
 }
 
@@ -159,7 +159,7 @@ fn users_page(
     said: Option<(bool, String)>,
 ) -> HttpResult {
     let shared = Arc::clone(&w.shared);
-    let t = shared.catalog;
+    let t = shared.catalog();
     let session = ctx.session()?.clone();
     let users = accounts(w)?.users().map_err(internal)?;
     let main = html! {
@@ -222,9 +222,9 @@ fn users_page(
 /// `GET /admin/comptes`.
 pub fn users(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
     let known = [
-        ("creation", w.shared.catalog.a("user_created")),
-        ("suppression", w.shared.catalog.a("user_deleted")),
-        ("mot-de-passe", w.shared.catalog.a("password_changed")),
+        ("creation", w.shared.catalog().a("user_created")),
+        ("suppression", w.shared.catalog().a("user_deleted")),
+        ("mot-de-passe", w.shared.catalog().a("password_changed")),
     ];
     let said = done_notice(ctx, &known);
     users_page(w, ctx, 200, said)
@@ -254,7 +254,7 @@ pub fn create_user(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
         .map_err(internal)?
         .is_some()
     {
-        let text = w.shared.catalog.a("name_taken").to_owned();
+        let text = w.shared.catalog().a("name_taken").to_owned();
         return users_page(w, ctx, 422, Some((false, text)));
     }
     let hashed = hash(&password)?;
@@ -279,7 +279,7 @@ pub fn create_user(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
 pub fn delete_user(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
     let name = ctx.param(0).to_ascii_lowercase();
     if name == ctx.session()?.user.name {
-        let text = w.shared.catalog.a("user_delete_self").to_owned();
+        let text = w.shared.catalog().a("user_delete_self").to_owned();
         return users_page(w, ctx, 422, Some((false, text)));
     }
     match accounts(w)?.delete_user(&name) {

@@ -99,7 +99,7 @@ fn list_page(
     said: Option<(bool, String)>,
 ) -> HttpResult {
     let shared = Arc::clone(&w.shared);
-    let t = shared.catalog;
+    let t = shared.catalog();
     let session = ctx.session()?.clone();
     let admin = session.user.role == Role::Admin;
     let filter = Filter {
@@ -181,9 +181,9 @@ fn list_page(
 /// `GET /admin/comptes-rendus`.
 pub fn list(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
     let known = [
-        ("creation", w.shared.catalog.a("report_created")),
-        ("modification", w.shared.catalog.a("report_updated")),
-        ("suppression", w.shared.catalog.a("report_deleted")),
+        ("creation", w.shared.catalog().a("report_created")),
+        ("modification", w.shared.catalog().a("report_updated")),
+        ("suppression", w.shared.catalog().a("report_deleted")),
     ];
     let said = super::done_notice(ctx, &known);
     list_page(w, ctx, 200, said)
@@ -335,7 +335,7 @@ fn form_page(
     status: u16,
 ) -> HttpResult {
     let shared = Arc::clone(&w.shared);
-    let t = shared.catalog;
+    let t = shared.catalog();
     let view = View { problems };
     let (title, action) = match mode {
         Mode::New => (t.a("report_new_title").to_owned(), BASE.to_owned()),
@@ -610,7 +610,7 @@ fn export(w: &mut Worker, ctx: &mut Ctx<'_, '_>, format: Format) -> HttpResult {
         Some(text) => match Date::parse(text) {
             Some(date) => Some(date),
             None => {
-                let text = w.shared.catalog.a("export_since_bad").to_owned();
+                let text = w.shared.catalog().a("export_since_bad").to_owned();
                 return list_page(w, ctx, 422, Some((false, text)));
             }
         },

@@ -17,11 +17,11 @@ use crate::web::{Site, Worker};
 /// `GET /admin`: where a signed-in admin or conseiller starts.
 pub fn home(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
     let shared = Arc::clone(&w.shared);
-    let t = shared.catalog;
+    let t = shared.catalog();
     let session = ctx.session()?.clone();
     let said = done_notice(
         ctx,
-        &[("mot-de-passe", w.shared.catalog.a("password_changed"))],
+        &[("mot-de-passe", w.shared.catalog().a("password_changed"))],
     );
     let main = html! {
         h1 { (fill(t.a("home_title"), &[("name", &session.user.name)])) }
@@ -64,7 +64,7 @@ fn settings_page(
     said: Option<(bool, String)>,
 ) -> HttpResult {
     let shared = Arc::clone(&w.shared);
-    let t = shared.catalog;
+    let t = shared.catalog();
     let session = ctx.session()?.clone();
     let site = shared.site();
     w.store.begin_read()?;
@@ -105,7 +105,10 @@ fn settings_page(
 
 /// `GET /admin/reglages`.
 pub fn settings(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
-    let said = done_notice(ctx, &[("enregistre", w.shared.catalog.a("settings_saved"))]);
+    let said = done_notice(
+        ctx,
+        &[("enregistre", w.shared.catalog().a("settings_saved"))],
+    );
     settings_page(w, ctx, 200, said)
 }
 
@@ -113,7 +116,7 @@ pub fn settings(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
 /// atomically), then in force for the next pages.
 pub fn save_settings(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
     let shared = Arc::clone(&w.shared);
-    let t = shared.catalog;
+    let t = shared.catalog();
     let name = ctx.form.text("nom").to_owned();
     let featured = ctx.form.text("atelier").to_owned();
     if !featured.is_empty() && w.store.item("workshop", &featured)?.is_none() {
@@ -175,7 +178,7 @@ fn duration_label(secs: u64) -> String {
 /// `GET /admin/etat`: version, uptime, storage, phones, the last log lines.
 pub fn status(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
     let shared = Arc::clone(&w.shared);
-    let t = shared.catalog;
+    let t = shared.catalog();
     let session = ctx.session()?.clone();
     let used = used_bytes(&shared.data_dir);
     let free = crate::packs::free_bytes(&shared.data_dir);

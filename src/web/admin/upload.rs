@@ -225,7 +225,7 @@ pub fn clean_uploads(data_dir: &Path) {
 }
 
 fn problem_page(shared: &Shared, session: Option<&Session>, problem: &Problem) -> Reply {
-    let t = shared.catalog;
+    let t = shared.catalog();
     let max = (shared.admin.max_upload >> 20).to_string();
     let (status, text) = match problem {
         Problem::Expired => (403, t.a("upload_expired").to_owned()),

@@ -48,7 +48,7 @@ pub fn page(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
 
 fn start_page(w: &mut Worker, ctx: &Ctx<'_, '_>, status: u16, problem: Option<&str>) -> HttpResult {
     let shared = Arc::clone(&w.shared);
-    let t = shared.catalog;
+    let t = shared.catalog();
     let session = ctx.session()?.clone();
     w.store.begin_read()?;
     let workshops = w.store.items_of_kind("workshop", Paging::page(1, 500));
@@ -114,7 +114,7 @@ fn clean(text: &str) -> String {
 /// `POST /admin/atelier`: starts a session (one at a time).
 pub fn start(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
     let shared = Arc::clone(&w.shared);
-    let t = shared.catalog;
+    let t = shared.catalog();
     let session = ctx.session()?.clone();
     let slug = ctx.form.text("atelier").to_owned();
     let mut picked: Vec<String> = ctx.form.all("tutoriel").map(str::to_owned).collect();
@@ -192,7 +192,7 @@ fn tutorial_titles(w: &mut Worker, slugs: &[String]) -> Result<Vec<String>, Http
 
 fn dashboard_page(w: &mut Worker, ctx: &Ctx<'_, '_>) -> HttpResult {
     let shared = Arc::clone(&w.shared);
-    let t = shared.catalog;
+    let t = shared.catalog();
     let session = ctx.session()?.clone();
     let now = workshops::now();
     let Some(board) = shared.workshops.dashboard(now) else {
@@ -355,7 +355,7 @@ pub fn end(w: &mut Worker, _ctx: &mut Ctx<'_, '_>) -> HttpResult {
 /// portal. Large type, print-friendly, QR codes as inline SVG.
 pub fn projector(w: &mut Worker, ctx: &mut Ctx<'_, '_>) -> HttpResult {
     let shared = Arc::clone(&w.shared);
-    let t = shared.catalog;
+    let t = shared.catalog();
     let title = shared
         .workshops
         .current()
