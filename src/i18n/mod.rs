@@ -297,10 +297,8 @@ impl Lang {
                     .strip_prefix("q=")
                     .or_else(|| param.strip_prefix("Q="))
                 {
-                    q = match parse_quality(value) {
-                        Some(q) => q,
-                        None => 0,
-                    };
+                    // A malformed quality counts as "not wanted".
+                    q = parse_quality(value).unwrap_or_default();
                 }
             }
             let Some(lang) = Lang::from_code(tag) else {
