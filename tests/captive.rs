@@ -162,7 +162,7 @@ fn the_welcome_page_has_one_big_entrer_button_and_the_address_for_the_real_brows
     let r = kit.get("/bienvenue");
     assert_eq!(r.status, 200);
     let html = r.text();
-    assert!(html.contains("<html lang=\"fr\">"), "{html}");
+    assert!(html.contains("<html lang=\"fr\" dir=\"ltr\">"), "{html}");
     assert!(
         html.contains("<form class=\"enter\" action=\"/entrer\" method=\"post\">"),
         "{html}"

@@ -360,7 +360,10 @@ fn subtitles_and_pages_go_compressed_to_phones_that_accept_gzip() {
         "Accept-Encoding: gzip\r\n",
     );
     assert_eq!(page.header("Content-Encoding"), Some("gzip"));
-    assert_eq!(page.header("Vary"), Some("Accept-Encoding"));
+    assert_eq!(
+        page.header("Vary"),
+        Some("Accept-Encoding, Accept-Language, Cookie")
+    );
     let plain = request(&kit, "/tutoriels/regarder/tout", "");
     assert_eq!(plain.header("Content-Encoding"), None);
     assert_eq!(gunzip(&page.body), plain.body);

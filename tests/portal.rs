@@ -30,7 +30,7 @@ fn home_page_is_french_and_lists_themes_with_a_search_box() {
     let kit = Kit::spawn();
     let html = page(&kit, "/");
     for needle in [
-        "<html lang=\"fr\">",
+        "<html lang=\"fr\" dir=\"ltr\">",
         "Bienvenue",
         "Choisissez un thème",
         "action=\"/recherche\"",

@@ -242,6 +242,73 @@ pub struct LoadedPack {
     pub files: Vec<String>,
     /// Problems that do not stop the install (a broken link is shown as plain text).
     pub findings: Vec<(String, Finding)>,
+    /// Themes, tutorials and workshops in the pack's other languages (`slug.ar.md`).
+    pub translations: Vec<Translation>,
+}
+
+/// One item in another language than the pack's first: its texts over the original's
+/// settings (theme, level, duration, icon… are the original's).
+#[derive(Debug, Clone)]
+pub struct Translation {
+    pub lang: String,
+    pub item: Translated,
+}
+
+#[derive(Debug, Clone)]
+pub enum Translated {
+    Theme(Theme),
+    Tutorial(Tutorial),
+    Workshop(Workshop),
+}
+
+impl Translated {
+    /// The kind and slug of the original item.
+    pub fn key(&self) -> (&'static str, &str) {
+        match self {
+            Translated::Theme(t) => ("theme", &t.slug),
+            Translated::Tutorial(t) => ("tutorial", &t.slug),
+            Translated::Workshop(w) => ("workshop", &w.slug),
+        }
+    }
+}
+
+/// The front matter keys a translation may set, per folder: its texts. The rest (theme,
+/// level, duration, icon, order, dates, links) is the original's.
+const TRANSLATED_KEYS: &[(&str, &[&str])] = &[
+    ("themes", &["title", "summary"]),
+    ("tutorials", &["title", "summary", "keywords"]),
+    (
+        "workshops",
+        &[
+            "title",
+            "summary",
+            "audience",
+            "objectives",
+            "materials",
+            "activities",
+        ],
+    ),
+];
+
+/// The pack's languages: the first is its original's (French when none is declared).
+pub fn pack_languages(meta: &PackMeta) -> (String, Vec<String>) {
+    match meta.languages.split_first() {
+        Some((first, rest)) => (first.clone(), rest.to_vec()),
+        None => ("fr".into(), Vec::new()),
+    }
+}
+
+/// `(folder, slug, lang)` of a translation file such as `tutorials/wifi.ar.md`.
+pub fn translation_of(path: &str) -> Option<(&str, &str, &str)> {
+    let (dir, name) = path.rsplit_once('/')?;
+    let stem = name.strip_suffix(".md")?;
+    let (slug, lang) = stem.rsplit_once('.')?;
+    (is_slug(slug) && is_lang_code(lang)).then_some((dir, slug, lang))
+}
+
+/// Two or three lowercase ASCII letters (`fr`, `ar`, `uk`).
+pub fn is_lang_code(code: &str) -> bool {
+    (2..=3).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_lowercase())
 }
 
 /// The three folders that hold items, and the portal URL prefix of each.
@@ -464,8 +531,11 @@ pub fn load(source: &dyn Source, files_url_base: &str) -> Result<LoadedPack, Loa
     let files_url = format!("{files_url_base}{}/{}/", meta.id, meta.version);
 
     let mut errors = Vec::new();
+    errors.extend(language_errors(&meta));
     let mut paths = source.paths();
     paths.sort();
+    let mut translations = Vec::new();
+    let (original_lang, other_langs) = pack_languages(&meta);
     let mut items = BTreeSet::new();
     let mut files = BTreeSet::new();
     let mut sizes = BTreeMap::new();
@@ -478,7 +548,29 @@ pub fn load(source: &dyn Source, files_url_base: &str) -> Result<LoadedPack, Loa
         match ext.as_deref() {
             Some("md") if KINDS.iter().any(|(d, _)| *d == dir) => {
                 let slug = name.strip_suffix(".md").unwrap_or(name);
-                if is_slug(slug) {
+                let translation = translation_of(path).map(|(_, _, lang)| lang);
+                if translation.is_some_and(|l| other_langs.iter().any(|o| o == l)) {
+                    translations.push(path.clone());
+                } else if let Some(lang) = translation.filter(|l| *l == original_lang) {
+                    errors.push(ContentError::new(
+                        path,
+                        None,
+                        format!(
+                            "nom de fichier invalide : `{lang}` est la langue des originaux \
+                             (la première de `languages`) ; enlevez `.{lang}` du nom"
+                        ),
+                    ));
+                } else if let Some(lang) = translation {
+                    errors.push(ContentError::new(
+                        path,
+                        None,
+                        format!(
+                            "nom de fichier invalide : lettres minuscules, chiffres et tirets \
+                             seulement ; si c'est une traduction, déclarez sa langue dans \
+                             pack.toml (`languages = [\"{original_lang}\", \"{lang}\"]`)"
+                        ),
+                    ));
+                } else if is_slug(slug) {
                     items.insert(path.clone());
                 } else {
                     errors.push(ContentError::new(
@@ -523,13 +615,22 @@ pub fn load(source: &dyn Source, files_url_base: &str) -> Result<LoadedPack, Loa
         forms: Vec::new(),
         files: files.iter().cloned().collect(),
         findings: Vec::new(),
+        translations: Vec::new(),
     };
     let resolver_parts = (&items, &files, files_url.as_str(), &sizes);
     for path in &items {
-        if let Err(error) = load_item(&mut pack, source, path, resolver_parts) {
+        let loaded = read_text(source, path)
+            .and_then(|text| load_item(&mut pack, path, &text, resolver_parts));
+        if let Err(error) = loaded {
             errors.push(error);
         }
     }
+    for path in &translations {
+        if let Err(error) = load_translation(&mut pack, source, path, resolver_parts) {
+            errors.push(error);
+        }
+    }
+    errors.extend(missing_translations(&pack));
     errors.extend(duplicate_glossary_words(&pack.glossary));
     if errors.is_empty() {
         Ok(pack)
@@ -576,18 +677,193 @@ fn load_media(source: &dyn Source, path: &str) -> Result<u64, ContentError> {
     Ok(size)
 }
 
-/// Parses and renders one theme, tutorial or workshop file into `pack`.
-fn load_item(
+/// `languages` in pack.toml: language codes, each once.
+fn language_errors(meta: &PackMeta) -> Vec<ContentError> {
+    let mut seen = BTreeSet::new();
+    let mut errors = Vec::new();
+    for code in &meta.languages {
+        if !is_lang_code(code) {
+            errors.push(ContentError::new(
+                "pack.toml",
+                None,
+                format!(
+                    "langue `{code}` invalide dans `languages` : un code de 2 ou 3 lettres \
+                     minuscules, par exemple \"fr\", \"ar\", \"uk\""
+                ),
+            ));
+        } else if !seen.insert(code) {
+            errors.push(ContentError::new(
+                "pack.toml",
+                None,
+                format!("langue `{code}` en double dans `languages`"),
+            ));
+        }
+    }
+    errors
+}
+
+/// Loads `dir/slug.lang.md`: its texts over the original's settings, rendered like the
+/// original (same links, same images), into `pack.translations`.
+fn load_translation(
     pack: &mut LoadedPack,
     source: &dyn Source,
     path: &str,
+    parts: ResolverParts<'_>,
+) -> Result<(), ContentError> {
+    let Some((dir, slug, lang)) = translation_of(path) else {
+        return Ok(());
+    };
+    let error = |message: String| ContentError::new(path, None, message);
+    let Some(allowed) = TRANSLATED_KEYS
+        .iter()
+        .find(|(d, _)| *d == dir)
+        .map(|(_, keys)| *keys)
+    else {
+        return Err(error(format!(
+            "les traductions sont possibles pour les thèmes, les tutoriels et les ateliers ; \
+             pas encore pour `{dir}/`"
+        )));
+    };
+    let original_path = format!("{dir}/{slug}.md");
+    if !parts.0.contains(&original_path) {
+        return Err(error(format!(
+            "traduction sans original : `{original_path}` n'existe pas"
+        )));
+    }
+    let text = read_text(source, path)?;
+    let split =
+        frontmatter::split(&text).map_err(|e| ContentError::new(path, Some(1), e.to_string()))?;
+    let texts: toml::Table = parse_toml(path, split.toml, split.toml_line)?;
+    if let Some(key) = texts.keys().find(|k| !allowed.contains(&k.as_str())) {
+        return Err(ContentError::new(
+            path,
+            Some(split.toml_line),
+            format!(
+                "`{key}` se règle dans l'original `{original_path}` ; une traduction donne \
+                 seulement ses textes : {}",
+                allowed.join(", ")
+            ),
+        ));
+    }
+    let original_text = read_text(source, &original_path)?;
+    let original = frontmatter::split(&original_text)
+        .map_err(|e| ContentError::new(&original_path, Some(1), e.to_string()))?;
+    let mut merged: toml::Table = parse_toml(&original_path, original.toml, original.toml_line)?;
+    merged.extend(texts);
+    let mut front = toml::to_string(&merged).map_err(|e| error(e.to_string()))?;
+    // Blank lines so that the body starts on the same line as in the translation: an
+    // error in it is reported where the author sees it.
+    let used = front.lines().count() + 2;
+    for _ in used..split.body_line.max(used) {
+        front.push('\n');
+    }
+    let text = format!("+++\n{front}+++\n{}", split.body);
+    let mut scratch = LoadedPack {
+        meta: pack.meta.clone(),
+        themes: Vec::new(),
+        tutorials: Vec::new(),
+        workshops: Vec::new(),
+        glossary: Vec::new(),
+        forms: Vec::new(),
+        files: Vec::new(),
+        findings: Vec::new(),
+        translations: Vec::new(),
+    };
+    load_item(&mut scratch, &format!("{dir}/{slug}.md"), &text, parts).map_err(|e| {
+        ContentError {
+            path: path.to_owned(),
+            ..e
+        }
+    })?;
+    pack.findings.extend(
+        scratch
+            .findings
+            .into_iter()
+            .map(|(_, finding)| (path.to_owned(), finding)),
+    );
+    let item = if let Some(theme) = scratch.themes.pop() {
+        Translated::Theme(theme)
+    } else if let Some(tutorial) = scratch.tutorials.pop() {
+        let steps = pack
+            .tutorials
+            .iter()
+            .find(|t| t.slug == slug)
+            .map_or(0, |t| t.steps.len());
+        if tutorial.steps.len() != steps {
+            return Err(error(format!(
+                "la traduction a {} étape(s), l'original `{original_path}` en a {steps} : \
+                 traduisez chaque étape, une pour une",
+                tutorial.steps.len()
+            )));
+        }
+        Translated::Tutorial(tutorial)
+    } else if let Some(workshop) = scratch.workshops.pop() {
+        Translated::Workshop(workshop)
+    } else {
+        return Ok(());
+    };
+    pack.translations.push(Translation {
+        lang: lang.to_owned(),
+        item,
+    });
+    Ok(())
+}
+
+/// A language declared in pack.toml needs a translation of every theme, tutorial and
+/// workshop: one error per language, listing what is missing.
+fn missing_translations(pack: &LoadedPack) -> Vec<ContentError> {
+    let (_, others) = pack_languages(&pack.meta);
+    let mut errors = Vec::new();
+    for lang in &others {
+        let have: BTreeSet<(&str, &str)> = pack
+            .translations
+            .iter()
+            .filter(|t| &t.lang == lang)
+            .map(|t| t.item.key())
+            .collect();
+        let needed = (pack.themes.iter().map(|t| ("theme", "themes", &t.slug)))
+            .chain(
+                pack.tutorials
+                    .iter()
+                    .map(|t| ("tutorial", "tutorials", &t.slug)),
+            )
+            .chain(
+                pack.workshops
+                    .iter()
+                    .map(|w| ("workshop", "workshops", &w.slug)),
+            );
+        let missing: Vec<String> = needed
+            .filter(|(kind, _, slug)| !have.contains(&(*kind, slug.as_str())))
+            .map(|(_, dir, slug)| format!("{dir}/{slug}.{lang}.md"))
+            .collect();
+        if !missing.is_empty() {
+            errors.push(ContentError::new(
+                "pack.toml",
+                None,
+                format!(
+                    "la langue `{lang}` est déclarée dans `languages`, mais {} texte(s) n'ont pas \
+                     de traduction ; fichiers manquants : {}",
+                    missing.len(),
+                    missing.join(", ")
+                ),
+            ));
+        }
+    }
+    errors
+}
+
+/// Parses and renders one theme, tutorial or workshop file (`text`, read from `path`) into
+/// `pack`.
+fn load_item(
+    pack: &mut LoadedPack,
+    path: &str,
+    text: &str,
     (items, files, files_url, sizes): ResolverParts<'_>,
 ) -> Result<(), ContentError> {
     let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
     let slug = name.strip_suffix(".md").unwrap_or(name).to_owned();
-    let text = read_text(source, path)?;
     let split =
-        frontmatter::split(&text).map_err(|e| ContentError::new(path, Some(1), e.to_string()))?;
+        frontmatter::split(text).map_err(|e| ContentError::new(path, Some(1), e.to_string()))?;
     let resolver = PackResolver {
         file_dir: dir,
         items,

@@ -76,6 +76,13 @@ pub struct Catalog {
     pub back_to_start: String,
     pub listen: String,
     pub listen_stop: String,
+    /// When the phone has no voice for the text's language.
+    pub listen_no_voice: String,
+    /// Under a translated item: "Ce texte est traduit." and the link to its original.
+    pub content_translated: String,
+    pub content_original: String,
+    /// Under an original read on request: the link back to the translation.
+    pub content_translation: String,
     pub workshop_audience: String,
     pub workshop_objectives: String,
     pub workshop_materials: String,

@@ -158,6 +158,8 @@ pub fn check_source(source: &dyn Source) -> Report {
     for path in paths
         .iter()
         .filter(|p| p.ends_with(".md") && p.contains('/'))
+        // The FALC rules are French ones: a translation is not checked against them.
+        .filter(|p| crate::content::translation_of(p).is_none())
     {
         let Ok(bytes) = source.read(path) else {
             continue;

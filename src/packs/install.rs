@@ -18,7 +18,7 @@ use crate::content::dir::DirSource;
 use crate::content::glossary::{Glossary, Term};
 use crate::content::{self, LoadedPack, Source};
 use crate::paths::safe_join;
-use crate::store::{NewGlossaryEntry, NewItem, NewPack, NewStep, PackRow, Store};
+use crate::store::{NewGlossaryEntry, NewItem, NewPack, NewStep, NewTranslation, PackRow, Store};
 
 /// URL prefix under which installed pack files are served: `/contenus/<id>/<version>/<path>`.
 pub const FILES_URL: &str = "/contenus/";
@@ -778,92 +778,137 @@ fn tutorial_extra(tutorial: &content::Tutorial) -> Result<String> {
 }
 
 /// Turns rendered content into index rows; tutorials get their glossary links here, once.
+/// Translations ride along with their original (no glossary links: the glossary is in the
+/// original's language).
 fn index_items(pack: &LoadedPack, glossary: &Glossary) -> Result<Vec<NewItem>> {
+    let (lang, _) = content::pack_languages(&pack.meta);
     let mut items = Vec::new();
     for theme in &pack.themes {
-        items.push(NewItem {
-            kind: "theme",
-            slug: theme.slug.clone(),
-            title: theme.title.clone(),
-            theme: None,
-            level: None,
-            duration: None,
-            summary: theme.summary.clone(),
-            ord: theme.order,
-            icon: theme.icon_url.clone(),
-            body_html: theme.intro.html.clone(),
-            extra: "{}".into(),
-            keywords: String::new(),
-            search_body: format!("{} {}", theme.summary, theme.intro.plain),
-            steps: Vec::new(),
-        });
+        items.push(theme_item(theme));
     }
     for tutorial in &pack.tutorials {
-        let mut linker = glossary.linker(&tutorial.glossary_skip, None);
-        let mut body = format!("{} {}", tutorial.summary, tutorial.intro.plain);
-        for step in &tutorial.steps {
-            body.push(' ');
-            body.push_str(&step.title);
-            body.push(' ');
-            body.push_str(&step.plain);
-        }
-        items.push(NewItem {
-            kind: "tutorial",
-            slug: tutorial.slug.clone(),
-            title: tutorial.title.clone(),
-            theme: Some(tutorial.theme.clone()),
-            level: Some(tutorial.level.as_str().into()),
-            duration: Some(tutorial.duration),
-            summary: tutorial.summary.clone(),
-            ord: 0,
-            icon: None,
-            body_html: linker.link_html(&tutorial.intro.html),
-            extra: tutorial_extra(tutorial)?,
-            keywords: tutorial.keywords.join(" "),
-            search_body: body,
-            steps: tutorial
-                .steps
-                .iter()
-                .map(|s| NewStep {
-                    title: s.title.clone(),
-                    html: linker.link_html(&s.html),
-                    plain: s.plain.clone(),
-                })
-                .collect(),
-        });
+        items.push(tutorial_item(tutorial, glossary)?);
     }
     for workshop in &pack.workshops {
-        let d = &workshop.details;
-        let mut body = format!(
-            "{} {} {}",
-            workshop.summary,
-            d.audience,
-            d.objectives.join(" ")
-        );
-        for activity in &d.activities {
-            body.push_str(&format!(" {} {}", activity.title, activity.description));
-        }
-        items.push(NewItem {
-            kind: "workshop",
-            slug: workshop.slug.clone(),
-            title: workshop.title.clone(),
-            theme: Some(workshop.theme.clone()),
-            level: Some(workshop.level.as_str().into()),
-            duration: Some(workshop.duration),
-            summary: workshop.summary.clone(),
-            ord: 0,
-            icon: None,
-            body_html: workshop.notes.html.clone(),
-            extra: serde_json::to_string(d)?,
-            keywords: String::new(),
-            search_body: body,
-            steps: Vec::new(),
-        });
+        items.push(workshop_item(workshop)?);
     }
     for form in &pack.forms {
         items.push(form_item(form, glossary)?);
     }
+    let none = Glossary::default();
+    for translation in &pack.translations {
+        let (kind, slug) = translation.item.key();
+        let row = match &translation.item {
+            content::Translated::Theme(theme) => theme_item(theme),
+            content::Translated::Tutorial(tutorial) => tutorial_item(tutorial, &none)?,
+            content::Translated::Workshop(workshop) => workshop_item(workshop)?,
+        };
+        if let Some(original) = items.iter_mut().find(|i| i.kind == kind && i.slug == slug) {
+            original.translations.push(NewTranslation {
+                lang: translation.lang.clone(),
+                title: row.title,
+                summary: row.summary,
+                body_html: row.body_html,
+                extra: row.extra,
+                keywords: row.keywords,
+                search_body: row.search_body,
+                steps: row.steps,
+            });
+        }
+    }
+    for item in &mut items {
+        item.lang = lang.clone();
+    }
     Ok(items)
+}
+
+fn theme_item(theme: &content::Theme) -> NewItem {
+    NewItem {
+        kind: "theme",
+        slug: theme.slug.clone(),
+        title: theme.title.clone(),
+        theme: None,
+        level: None,
+        duration: None,
+        summary: theme.summary.clone(),
+        ord: theme.order,
+        icon: theme.icon_url.clone(),
+        body_html: theme.intro.html.clone(),
+        extra: "{}".into(),
+        keywords: String::new(),
+        search_body: format!("{} {}", theme.summary, theme.intro.plain),
+        steps: Vec::new(),
+        lang: String::new(),
+        translations: Vec::new(),
+    }
+}
+
+fn tutorial_item(tutorial: &content::Tutorial, glossary: &Glossary) -> Result<NewItem> {
+    let mut linker = glossary.linker(&tutorial.glossary_skip, None);
+    let mut body = format!("{} {}", tutorial.summary, tutorial.intro.plain);
+    for step in &tutorial.steps {
+        body.push(' ');
+        body.push_str(&step.title);
+        body.push(' ');
+        body.push_str(&step.plain);
+    }
+    Ok(NewItem {
+        kind: "tutorial",
+        slug: tutorial.slug.clone(),
+        title: tutorial.title.clone(),
+        theme: Some(tutorial.theme.clone()),
+        level: Some(tutorial.level.as_str().into()),
+        duration: Some(tutorial.duration),
+        summary: tutorial.summary.clone(),
+        ord: 0,
+        icon: None,
+        body_html: linker.link_html(&tutorial.intro.html),
+        extra: tutorial_extra(tutorial)?,
+        keywords: tutorial.keywords.join(" "),
+        search_body: body,
+        steps: tutorial
+            .steps
+            .iter()
+            .map(|s| NewStep {
+                title: s.title.clone(),
+                html: linker.link_html(&s.html),
+                plain: s.plain.clone(),
+            })
+            .collect(),
+        lang: String::new(),
+        translations: Vec::new(),
+    })
+}
+
+fn workshop_item(workshop: &content::Workshop) -> Result<NewItem> {
+    let d = &workshop.details;
+    let mut body = format!(
+        "{} {} {}",
+        workshop.summary,
+        d.audience,
+        d.objectives.join(" ")
+    );
+    for activity in &d.activities {
+        body.push_str(&format!(" {} {}", activity.title, activity.description));
+    }
+    Ok(NewItem {
+        kind: "workshop",
+        slug: workshop.slug.clone(),
+        title: workshop.title.clone(),
+        theme: Some(workshop.theme.clone()),
+        level: Some(workshop.level.as_str().into()),
+        duration: Some(workshop.duration),
+        summary: workshop.summary.clone(),
+        ord: 0,
+        icon: None,
+        body_html: workshop.notes.html.clone(),
+        extra: serde_json::to_string(d)?,
+        keywords: String::new(),
+        search_body: body,
+        steps: Vec::new(),
+        lang: String::new(),
+        translations: Vec::new(),
+    })
 }
 
 /// A practice form's row: its definition as JSON, its questions in the search text; the
@@ -899,5 +944,7 @@ fn form_item(form: &crate::content::Form, glossary: &Glossary) -> Result<NewItem
         keywords: def.keywords.join(" "),
         search_body: body,
         steps: Vec::new(),
+        lang: String::new(),
+        translations: Vec::new(),
     })
 }

@@ -72,6 +72,22 @@ pub struct NewItem {
     /// Plain text for the search index (intro, steps, notes).
     pub search_body: String,
     pub steps: Vec<NewStep>,
+    /// The original's language (`fr`).
+    pub lang: String,
+    /// The same item in other languages.
+    pub translations: Vec<NewTranslation>,
+}
+
+/// An item's texts in one more language (see `NewItem::translations`).
+pub struct NewTranslation {
+    pub lang: String,
+    pub title: String,
+    pub summary: String,
+    pub body_html: String,
+    pub extra: String,
+    pub keywords: String,
+    pub search_body: String,
+    pub steps: Vec<NewStep>,
 }
 
 pub struct NewStep {
@@ -92,6 +108,10 @@ pub struct ItemRow {
     pub duration: Option<u32>,
     pub summary: String,
     pub icon: Option<String>,
+    /// The language of `title` and `summary` (the original's, or a translation's).
+    pub lang: String,
+    /// Shown in another language than the original's (`Library::translate`).
+    pub translated: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -158,7 +178,7 @@ fn unix_now() -> i64 {
 pub const SNIPPET_OPEN: char = '\u{1}';
 pub const SNIPPET_CLOSE: char = '\u{2}';
 
-const ITEM_COLUMNS: &str = "id, kind, slug, title, theme, level, duration, summary, icon";
+const ITEM_COLUMNS: &str = "id, kind, slug, title, theme, level, duration, summary, icon, lang";
 
 fn item_row(r: &Row<'_>) -> rusqlite::Result<ItemRow> {
     Ok(ItemRow {
@@ -171,6 +191,8 @@ fn item_row(r: &Row<'_>) -> rusqlite::Result<ItemRow> {
         duration: r.get(6)?,
         summary: r.get(7)?,
         icon: r.get(8)?,
+        lang: r.get(9)?,
+        translated: false,
     })
 }
 
@@ -375,8 +397,16 @@ impl Store {
         {
             let mut insert_item = tx.prepare(
                 "INSERT INTO items (pack_id, kind, slug, title, theme, level, duration, summary,
-                                    ord, icon, body_html, extra)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                                    ord, icon, body_html, extra, lang)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            )?;
+            let mut insert_translation = tx.prepare(
+                "INSERT INTO translations (item_id, lang, title, summary, body_html, extra, steps)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            let mut insert_translation_search = tx.prepare(
+                "INSERT INTO translations_search (rowid, title, keywords, body)
+                 VALUES (?1, ?2, ?3, ?4)",
             )?;
             let mut insert_step = tx.prepare(
                 "INSERT INTO steps (item_id, n, title, html, plain) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -398,8 +428,32 @@ impl Store {
                     item.icon,
                     item.body_html,
                     item.extra,
+                    item.lang,
                 ])?;
                 let id = tx.last_insert_rowid();
+                for tr in &item.translations {
+                    let steps: Vec<[&str; 3]> = tr
+                        .steps
+                        .iter()
+                        .map(|s| [s.title.as_str(), s.html.as_str(), s.plain.as_str()])
+                        .collect();
+                    insert_translation.execute(params![
+                        id,
+                        tr.lang,
+                        tr.title,
+                        tr.summary,
+                        tr.body_html,
+                        tr.extra,
+                        serde_json::to_string(&steps).unwrap_or_else(|_| "[]".into()),
+                    ])?;
+                    let row = tx.last_insert_rowid();
+                    insert_translation_search.execute(params![
+                        row,
+                        tr.title,
+                        tr.keywords,
+                        tr.search_body
+                    ])?;
+                }
                 for (n, step) in item.steps.iter().enumerate() {
                     insert_step.execute(params![
                         id,
@@ -496,8 +550,8 @@ impl Store {
             .query_row([kind, slug], |r| {
                 Ok(ItemPage {
                     item: item_row(r)?,
-                    body_html: r.get(9)?,
-                    extra: r.get(10)?,
+                    body_html: r.get(10)?,
+                    extra: r.get(11)?,
                 })
             })
             .optional()?;
@@ -567,6 +621,125 @@ impl Store {
              LIMIT ?2"
         ))?;
         let rows = stmt.query_map(params![query, limit as i64], |r| {
+            Ok(SearchHit {
+                kind: r.get(0)?,
+                slug: r.get(1)?,
+                title: r.get(2)?,
+                summary: r.get(3)?,
+                snippet: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Shows `items` in `lang` where a translation exists (title, summary); the others stay
+    /// in their original's language.
+    pub fn translate(&self, items: &mut [ItemRow], lang: &str) -> Result<()> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT title, summary FROM translations WHERE item_id = ?1 AND lang = ?2",
+        )?;
+        for item in items.iter_mut().filter(|i| i.lang != lang) {
+            let found = stmt
+                .query_row(params![item.id, lang], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                })
+                .optional()?;
+            if let Some((title, summary)) = found {
+                item.title = title;
+                item.summary = summary;
+                item.lang = lang.to_owned();
+                item.translated = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// An item's page in `lang` when it has a translation: the texts replaced (title,
+    /// summary, body, details, steps).
+    pub fn translate_page(&self, page: &mut ItemPage, lang: &str) -> Result<Option<Vec<StepRow>>> {
+        if page.item.lang == lang {
+            return Ok(None);
+        }
+        let found = self
+            .conn
+            .prepare_cached(
+                "SELECT title, summary, body_html, extra, steps FROM translations
+                 WHERE item_id = ?1 AND lang = ?2",
+            )?
+            .query_row(params![page.item.id, lang], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })
+            .optional()?;
+        let Some((title, summary, body_html, extra, steps)) = found else {
+            return Ok(None);
+        };
+        page.item.title = title;
+        page.item.summary = summary;
+        page.item.lang = lang.to_owned();
+        page.item.translated = true;
+        page.body_html = body_html;
+        page.extra = extra;
+        let steps: Vec<[String; 3]> = serde_json::from_str(&steps).unwrap_or_default();
+        Ok(Some(
+            steps
+                .into_iter()
+                .map(|[title, html, plain]| StepRow { title, html, plain })
+                .collect(),
+        ))
+    }
+
+    /// A tutorial in `lang` when it has a translation, else in its original's language.
+    pub fn tutorial_in(&self, slug: &str, lang: &str) -> Result<Option<TutorialPage>> {
+        let Some(mut tutorial) = self.tutorial(slug)? else {
+            return Ok(None);
+        };
+        let mut page = ItemPage {
+            item: tutorial.item,
+            body_html: tutorial.intro_html,
+            extra: tutorial.extra,
+        };
+        if let Some(steps) = self.translate_page(&mut page, lang)? {
+            // A translation has as many steps as its original (`pack check`); a row that
+            // does not is not used.
+            if steps.len() == tutorial.steps.len() {
+                tutorial.steps = steps;
+            } else {
+                return self.tutorial(slug);
+            }
+        }
+        tutorial.item = page.item;
+        tutorial.intro_html = page.body_html;
+        tutorial.extra = page.extra;
+        Ok(Some(tutorial))
+    }
+
+    /// Search in the translations into `lang` (ranked), as `search` does in the originals.
+    pub fn search_translations(
+        &self,
+        input: &str,
+        lang: &str,
+        limit: usize,
+    ) -> Result<Vec<SearchHit>> {
+        let Some(query) = fts_query(input) else {
+            return Ok(Vec::new());
+        };
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT i.kind, i.slug, t.title, t.summary,
+                    snippet(translations_search, 2, char(1), char(2), '…', 14)
+             FROM translations_search
+             JOIN translations t ON t.id = translations_search.rowid
+             JOIN items i ON i.id = t.item_id
+             WHERE translations_search MATCH ?1 AND t.lang = ?2
+             ORDER BY bm25(translations_search, 10.0, 5.0, 1.0)
+             LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(params![query, lang, limit as i64], |r| {
             Ok(SearchHit {
                 kind: r.get(0)?,
                 slug: r.get(1)?,
@@ -660,6 +833,8 @@ mod tests {
                 html: "<p>un</p>".into(),
                 plain: "un".into(),
             }],
+            lang: "fr".into(),
+            translations: Vec::new(),
         }
     }
 

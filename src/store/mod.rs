@@ -6,8 +6,8 @@ mod library;
 pub(crate) mod schema;
 
 pub use library::{
-    fts_query, ItemPage, ItemRow, NewItem, NewPack, NewStep, PackRow, Paging, SearchHit, StepRow,
-    TutorialPage, SNIPPET_CLOSE, SNIPPET_OPEN,
+    fts_query, ItemPage, ItemRow, NewItem, NewPack, NewStep, NewTranslation, PackRow, Paging,
+    SearchHit, StepRow, TutorialPage, SNIPPET_CLOSE, SNIPPET_OPEN,
 };
 
 pub use glossary::{sort_key, GlossaryRow, NewGlossaryEntry};

@@ -141,6 +141,29 @@ const MIGRATIONS: &[&str] = &[
      ALTER TABLE steps_v6 RENAME TO steps;
      CREATE INDEX items_by_theme ON items (theme, kind, title);
      CREATE INDEX items_by_pack ON items (pack_id);",
+    // 7: items in other languages. `items.lang` is the original's language; a translation
+    // carries the texts of one item in one more language (its settings are the item's),
+    // the steps of a tutorial as JSON, and its own search index (rowid = translations.id).
+    "ALTER TABLE items ADD COLUMN lang TEXT NOT NULL DEFAULT 'fr';
+     CREATE TABLE translations (
+        id        INTEGER PRIMARY KEY,
+        item_id   INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        lang      TEXT NOT NULL,
+        title     TEXT NOT NULL,
+        summary   TEXT NOT NULL,
+        body_html TEXT NOT NULL,
+        extra     TEXT NOT NULL,
+        steps     TEXT NOT NULL DEFAULT '[]',
+        UNIQUE (item_id, lang)
+     );
+     CREATE VIRTUAL TABLE translations_search USING fts5 (
+        title, keywords, body,
+        tokenize = 'unicode61 remove_diacritics 2',
+        prefix = '3'
+     );
+     CREATE TRIGGER translations_unindexed AFTER DELETE ON translations BEGIN
+        DELETE FROM translations_search WHERE rowid = old.id;
+     END;",
 ];
 
 /// The schema version this program writes.

@@ -508,7 +508,7 @@ fn question_page(
                 }
                 @if !field.required { p.hint { (t.f("optional")) } }
             }
-            (listen_button(shared, "question"))
+            (listen_button(shared, "question", "fr"))
             @if let Some(invalid) = main_invalid {
                 p.error #erreur role="alert" { (message(shared, field, invalid)) }
             }

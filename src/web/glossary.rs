@@ -65,7 +65,7 @@ pub fn entry(w: &mut Worker, slug: &str) -> HttpResult {
     let main = html! {
         h1 { (title) }
         article #explication { (fragment(&entry.body_html)) }
-        (super::templates::listen_button(shared, "explication"))
+        (super::templates::listen_button(shared, "explication", "fr"))
         @if !entry.variants.is_empty() {
             p.meta { (t.g("entry_forms")) " " (entry.variants.join(", ")) }
         }

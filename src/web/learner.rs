@@ -5,8 +5,8 @@ use maud::{html, Markup};
 
 use super::http::{HttpError, HttpResult, Reply};
 use super::templates::{
-    cards, fragment, item_meta, item_url, listen_button, page, paged_title, pager, search_form,
-    snippet,
+    cards, content_dir, content_lang, fragment, item_meta, item_url, listen_button, page,
+    paged_title, pager, search_form, snippet,
 };
 use super::url::Target;
 use super::{Shared, Worker};
@@ -21,17 +21,23 @@ const GLOSSARY_HITS: usize = 3;
 /// Longest query we look at; longer input is cut (the form also says `maxlength`).
 const MAX_QUERY_CHARS: usize = 200;
 
-pub fn home(w: &mut Worker) -> HttpResult {
-    let themes = w.store.themes()?;
+pub fn home(w: &mut Worker, target: &Target) -> HttpResult {
+    let shown = shown_lang(target);
+    let mut themes = w.store.themes()?;
+    translate(w, &mut themes, shown)?;
     let forms = super::forms::home_section(w)?;
     let shared = &*w.shared;
     let t = shared.catalog();
     // A workshop running now comes first; the chosen one stays below it.
     let running = shared.workshops.current();
-    let featured = match &shared.site().featured_workshop {
-        Some(slug) => w.store.item("workshop", slug)?,
-        None => None,
+    let mut featured: Vec<ItemRow> = match &shared.site().featured_workshop {
+        Some(slug) => w.store.item("workshop", slug)?.into_iter().collect(),
+        None => Vec::new(),
     };
+    if let Some(lang) = shown {
+        w.store.translate(&mut featured, lang)?;
+    }
+    let featured = featured.pop();
     let main = html! {
         h1 { (t.home_title) }
         p.lead { (t.home_intro) }
@@ -65,6 +71,11 @@ pub fn home(w: &mut Worker) -> HttpResult {
     Ok(Reply::html(200, page(shared, &t.home_title, &[], main)))
 }
 
+/// `?original` on links between a tutorial's pages while its original is being read.
+fn view_query(target: &Target) -> Option<&'static str> {
+    target.param("original").map(|_| "?original")
+}
+
 /// Cards shown per page of a long list (a theme's tutorials, the workshops).
 const PAGE_SIZE: usize = 30;
 
@@ -91,22 +102,29 @@ fn page_count(number: usize, total: usize) -> Result<usize, HttpError> {
 
 pub fn theme(w: &mut Worker, slug: &str, target: &Target) -> HttpResult {
     let number = page_number(target)?;
-    let theme = w
+    let shown = shown_lang(target);
+    let mut theme = w
         .store
         .item_page("theme", slug)?
         .ok_or(HttpError::NotFound)?;
-    let (tutorials, total) =
+    let original = theme.item.lang.clone();
+    if let Some(lang) = shown {
+        w.store.translate_page(&mut theme, lang)?;
+    }
+    let (mut tutorials, total) =
         w.store
             .items_of_theme(slug, "tutorial", Paging::page(number, PAGE_SIZE))?;
+    translate(w, &mut tutorials, shown)?;
     let pages = page_count(number, total)?;
     // Workshops are few: all of them, on the first page.
-    let workshops = if number == 1 {
+    let mut workshops = if number == 1 {
         w.store
             .items_of_theme(slug, "workshop", Paging::page(1, 200))?
             .0
     } else {
         Vec::new()
     };
+    translate(w, &mut workshops, shown)?;
     // Forms are few: all of them, on the first page.
     let forms = match number {
         1 => super::forms::theme_section(w, slug)?,
@@ -116,11 +134,14 @@ pub fn theme(w: &mut Worker, slug: &str, target: &Target) -> HttpResult {
     let t = shared.catalog();
     let base = item_url("theme", slug);
     let main = html! {
-        h1 { (theme.item.title) }
-        @if number == 1 {
-            p.lead { (theme.item.summary) }
-            (fragment(&theme.body_html))
+        div lang=[content_lang(&theme.item.lang)] dir=[content_dir(&theme.item.lang)] {
+            h1 { (theme.item.title) }
+            @if number == 1 {
+                p.lead { (theme.item.summary) }
+                (fragment(&theme.body_html))
+            }
         }
+        (translation_note(shared, &base, &original, &theme.item, shown.is_none()))
         @if tutorials.is_empty() && workshops.is_empty() && forms.is_none() {
             p { (t.theme_empty) }
         }
@@ -148,9 +169,51 @@ fn theme_crumb(w: &mut Worker, item: &ItemRow) -> Result<Option<(String, String)
     let Some(slug) = &item.theme else {
         return Ok(None);
     };
-    Ok(w.store
-        .item("theme", slug)?
+    let mut theme: Vec<ItemRow> = w.store.item("theme", slug)?.into_iter().collect();
+    w.store
+        .translate(&mut theme, crate::i18n::current_lang().code())?;
+    Ok(theme
+        .pop()
         .map(|theme| (theme.title, item_url("theme", slug))))
+}
+
+/// The language items are shown in: the phone's, unless it asked for the originals
+/// (`?original`).
+fn shown_lang(target: &Target) -> Option<&'static str> {
+    match target.param("original") {
+        Some(_) => None,
+        None => Some(crate::i18n::current_lang().code()),
+    }
+}
+
+/// Shows listed items in `shown` where they have a translation.
+fn translate(w: &mut Worker, items: &mut [ItemRow], shown: Option<&str>) -> Result<(), HttpError> {
+    if let Some(lang) = shown {
+        w.store.translate(items, lang)?;
+    }
+    Ok(())
+}
+
+/// Under a translated item, a link to its original; under an original shown on request,
+/// a link back to the translation.
+fn translation_note(
+    shared: &Shared,
+    url: &str,
+    original: &str,
+    item: &ItemRow,
+    asked_original: bool,
+) -> Markup {
+    let t = shared.catalog();
+    html! {
+        @if item.translated {
+            p.translated {
+                (t.content_translated) " "
+                a href={ (url) "?original" } hreflang=(original) { (t.content_original) }
+            }
+        } @else if asked_original {
+            p.translated { a href=(url) { (t.content_translation) } }
+        }
+    }
 }
 
 fn crumbs_for(theme: &Option<(String, String)>) -> Vec<(&str, String)> {
@@ -160,33 +223,53 @@ fn crumbs_for(theme: &Option<(String, String)>) -> Vec<(&str, String)> {
         .collect()
 }
 
-fn load_tutorial(w: &mut Worker, slug: &str) -> Result<TutorialPage, HttpError> {
-    w.store.tutorial(slug)?.ok_or(HttpError::NotFound)
+/// A tutorial in the language shown, and its original's language.
+fn load_tutorial(
+    w: &mut Worker,
+    slug: &str,
+    target: &Target,
+) -> Result<(TutorialPage, String), HttpError> {
+    let tutorial = match shown_lang(target) {
+        Some(lang) => w.store.tutorial_in(slug, lang)?,
+        None => w.store.tutorial(slug)?,
+    }
+    .ok_or(HttpError::NotFound)?;
+    let original = match tutorial.item.translated {
+        true => w
+            .store
+            .item("tutorial", slug)?
+            .map_or_else(|| "fr".to_owned(), |i| i.lang),
+        false => tutorial.item.lang.clone(),
+    };
+    Ok((tutorial, original))
 }
 
-pub fn tutorial(w: &mut Worker, slug: &str) -> HttpResult {
-    let tut = load_tutorial(w, slug)?;
+pub fn tutorial(w: &mut Worker, slug: &str, target: &Target) -> HttpResult {
+    let (tut, original) = load_tutorial(w, slug, target)?;
     let theme = theme_crumb(w, &tut.item)?;
     let shared = &*w.shared;
     let t = shared.catalog();
     let base = item_url("tutorial", slug);
+    let (lang, dir) = (content_lang(&tut.item.lang), content_dir(&tut.item.lang));
+    let query = view_query(target);
     let main = html! {
-        h1 { (tut.item.title) }
+        h1 lang=[lang] dir=[dir] { (tut.item.title) }
         p.meta { (item_meta(shared, &tut.item)) }
         @if let Some(updated) = super::glossary::updated_line(shared, &tut.extra) {
             p.meta.updated { (updated) }
         }
-        div #intro { (fragment(&tut.intro_html)) }
-        p { a.button href=(format!("{base}/etape/1")) { (t.start) " →" } }
+        (translation_note(shared, &base, &original, &tut.item, query.is_some()))
+        div #intro lang=[lang] dir=[dir] { (fragment(&tut.intro_html)) }
+        p { a.button href=(format!("{base}/etape/1{}", query.unwrap_or(""))) { (t.start) " →" } }
         section aria-labelledby="steps-title" {
             h2 #steps-title { (t.steps_heading) }
-            ol.steps {
+            ol.steps lang=[lang] dir=[dir] {
                 @for (i, step) in tut.steps.iter().enumerate() {
-                    li { a href=(format!("{base}/etape/{}", i + 1)) { (step.title) } }
+                    li { a href=(format!("{base}/etape/{}{}", i + 1, query.unwrap_or(""))) { (step.title) } }
                 }
             }
         }
-        p { a href=(format!("{base}/tout")) { (t.all_steps) } }
+        p { a href=(format!("{base}/tout{}", query.unwrap_or(""))) { (t.all_steps) } }
     };
     let crumbs = crumbs_for(&theme);
     Ok(Reply::html(
@@ -195,8 +278,10 @@ pub fn tutorial(w: &mut Worker, slug: &str) -> HttpResult {
     ))
 }
 
-pub fn step(w: &mut Worker, slug: &str, number: &str) -> HttpResult {
-    let tut = load_tutorial(w, slug)?;
+pub fn step(w: &mut Worker, slug: &str, number: &str, target: &Target) -> HttpResult {
+    let (tut, _) = load_tutorial(w, slug, target)?;
+    let (lang, dir) = (content_lang(&tut.item.lang), content_dir(&tut.item.lang));
+    let query = view_query(target).unwrap_or("");
     // Only plain decimal step numbers name a step ("+1", "01" and "1.0" do not).
     let n: usize = match number.parse::<usize>() {
         Ok(n) if n.to_string() == number => n,
@@ -216,21 +301,21 @@ pub fn step(w: &mut Worker, slug: &str, number: &str) -> HttpResult {
         &[("n", &n.to_string()), ("total", &total.to_string())],
     );
     let main = html! {
-        p.progress-label #progress { (tut.item.title) " — " (progress) }
+        p.progress-label #progress { span lang=[lang] dir=[dir] { (tut.item.title) } " — " (progress) }
         progress max=(total) value=(n) aria-labelledby="progress" {}
-        article.step #etape {
+        article.step #etape lang=[lang] dir=[dir] {
             h1 { (step.title) }
             (fragment(&step.html))
         }
-        (listen_button(shared, "etape"))
+        (listen_button(shared, "etape", &tut.item.lang))
         nav.step-nav aria-label=(progress) {
             @if n > 1 {
-                a.button.secondary rel="prev" href=(format!("{base}/etape/{}", n - 1)) {
+                a.button.secondary rel="prev" href=(format!("{base}/etape/{}{query}", n - 1)) {
                     "← " (t.previous)
                 }
             }
             @if n < total {
-                a.button rel="next" href=(format!("{base}/etape/{}", n + 1)) { (t.next) " →" }
+                a.button rel="next" href=(format!("{base}/etape/{}{query}", n + 1)) { (t.next) " →" }
             }
         }
         @if n == total {
@@ -242,9 +327,9 @@ pub fn step(w: &mut Worker, slug: &str, number: &str) -> HttpResult {
             }
         }
         p.links {
-            a href=(base) { (t.back_to_start) }
+            a href=(format!("{base}{query}")) { (t.back_to_start) }
             " · "
-            a href=(format!("{base}/tout")) { (t.all_steps) }
+            a href=(format!("{base}/tout{query}")) { (t.all_steps) }
         }
     };
     let mut crumbs = crumbs_for(&theme);
@@ -253,26 +338,28 @@ pub fn step(w: &mut Worker, slug: &str, number: &str) -> HttpResult {
     Ok(Reply::html(200, page(shared, &title, &crumbs, main)))
 }
 
-pub fn all_steps(w: &mut Worker, slug: &str) -> HttpResult {
-    let tut = load_tutorial(w, slug)?;
+pub fn all_steps(w: &mut Worker, slug: &str, target: &Target) -> HttpResult {
+    let (tut, _) = load_tutorial(w, slug, target)?;
+    let (lang, dir) = (content_lang(&tut.item.lang), content_dir(&tut.item.lang));
+    let query = view_query(target).unwrap_or("");
     let theme = theme_crumb(w, &tut.item)?;
     let shared = &*w.shared;
     let t = shared.catalog();
     let base = item_url("tutorial", slug);
     let total = tut.steps.len().to_string();
     let main = html! {
-        h1 { (tut.item.title) }
+        h1 lang=[lang] dir=[dir] { (tut.item.title) }
         p.meta { (item_meta(shared, &tut.item)) }
-        (fragment(&tut.intro_html))
+        div lang=[lang] dir=[dir] { (fragment(&tut.intro_html)) }
         @for (i, step) in tut.steps.iter().enumerate() {
             @let id = format!("etape-{}", i + 1);
             section.step aria-labelledby=(format!("{id}-titre")) {
                 p.progress-label { (fill(&t.step_of, &[("n", &(i + 1).to_string()), ("total", &total)])) }
-                div #(id) {
+                div #(id) lang=[lang] dir=[dir] {
                     h2 #(format!("{id}-titre")) { (step.title) }
                     (fragment(&step.html))
                 }
-                (listen_button(shared, &id))
+                (listen_button(shared, &id, &tut.item.lang))
             }
         }
         section.done {
@@ -281,7 +368,7 @@ pub fn all_steps(w: &mut Worker, slug: &str) -> HttpResult {
                 p { a.button href=(href) { (t.done_back) } }
             }
         }
-        p { a href=(format!("{base}/etape/1")) { (t.one_step) } }
+        p { a href=(format!("{base}/etape/1{query}")) { (t.one_step) } }
     };
     let mut crumbs = crumbs_for(&theme);
     crumbs.push((&tut.item.title, base.clone()));
@@ -293,9 +380,10 @@ pub fn all_steps(w: &mut Worker, slug: &str) -> HttpResult {
 
 pub fn workshops(w: &mut Worker, target: &Target) -> HttpResult {
     let number = page_number(target)?;
-    let (items, total) = w
+    let (mut items, total) = w
         .store
         .items_of_kind("workshop", Paging::page(number, PAGE_SIZE))?;
+    translate(w, &mut items, shown_lang(target))?;
     let pages = page_count(number, total)?;
     let shared = &*w.shared;
     let t = shared.catalog();
@@ -312,11 +400,16 @@ pub fn workshops(w: &mut Worker, target: &Target) -> HttpResult {
     Ok(Reply::html(200, page(shared, &title, &[], main)))
 }
 
-pub fn workshop(w: &mut Worker, slug: &str) -> HttpResult {
-    let row = w
+pub fn workshop(w: &mut Worker, slug: &str, target: &Target) -> HttpResult {
+    let shown = shown_lang(target);
+    let mut row = w
         .store
         .item_page("workshop", slug)?
         .ok_or(HttpError::NotFound)?;
+    let original = row.item.lang.clone();
+    if let Some(lang) = shown {
+        w.store.translate_page(&mut row, lang)?;
+    }
     let details: WorkshopDetails = serde_json::from_str(&row.extra)
         .map_err(|e| HttpError::Internal(format!("workshop `{slug}` details: {e}")))?;
     let mut tutorials = Vec::new();
@@ -325,33 +418,37 @@ pub fn workshop(w: &mut Worker, slug: &str) -> HttpResult {
             tutorials.push(item);
         }
     }
+    translate(w, &mut tutorials, shown)?;
     let theme = theme_crumb(w, &row.item)?;
     let shared = &*w.shared;
     let t = shared.catalog();
     let minutes = |d: u32| fill(&t.duration_minutes, &[("n", &d.to_string())]);
+    let (lang, dir) = (content_lang(&row.item.lang), content_dir(&row.item.lang));
+    let base = item_url("workshop", slug);
     let main = html! {
-        h1 { (row.item.title) }
-        p.lead { (row.item.summary) }
+        h1 lang=[lang] dir=[dir] { (row.item.title) }
+        p.lead lang=[lang] dir=[dir] { (row.item.summary) }
         p.meta { (item_meta(shared, &row.item)) }
+        (translation_note(shared, &base, &original, &row.item, shown.is_none()))
         @if let Some(updated) = super::glossary::updated_line(shared, &row.extra) {
             p.meta.updated { (updated) }
         }
         @if !details.audience.is_empty() {
             h2 { (t.workshop_audience) }
-            p { (details.audience) }
+            p lang=[lang] dir=[dir] { (details.audience) }
         }
         @if !details.objectives.is_empty() {
             h2 { (t.workshop_objectives) }
-            ul { @for o in &details.objectives { li { (o) } } }
+            ul lang=[lang] dir=[dir] { @for o in &details.objectives { li { (o) } } }
         }
         @if !details.materials.is_empty() {
             h2 { (t.workshop_materials) }
-            ul { @for m in &details.materials { li { (m) } } }
+            ul lang=[lang] dir=[dir] { @for m in &details.materials { li { (m) } } }
         }
         (handouts(shared, &details.handouts))
         @if !details.activities.is_empty() {
             h2 { (t.workshop_activities) }
-            ol.activities {
+            ol.activities lang=[lang] dir=[dir] {
                 @for a in &details.activities {
                     li {
                         strong { (a.title) } " — " (minutes(a.duration))
@@ -367,7 +464,7 @@ pub fn workshop(w: &mut Worker, slug: &str) -> HttpResult {
         @if !row.body_html.is_empty() {
             details.notes {
                 summary { (t.workshop_notes) }
-                (fragment(&row.body_html))
+                div lang=[lang] dir=[dir] { (fragment(&row.body_html)) }
             }
         }
     };
@@ -400,6 +497,37 @@ fn handouts(shared: &Shared, handouts: &[crate::content::markdown::Handout]) -> 
     }
 }
 
+/// Items matching `query`: first those translated into the phone's language, then the
+/// originals (each item once, in the phone's language where it has it).
+fn search_items(w: &mut Worker, query: &str) -> Result<Vec<crate::store::SearchHit>, HttpError> {
+    let lang = crate::i18n::current_lang().code();
+    let mut hits = w.store.search_translations(query, lang, SEARCH_LIMIT)?;
+    for hit in w.store.search(query, SEARCH_LIMIT)? {
+        if hits.len() >= SEARCH_LIMIT {
+            break;
+        }
+        if hits
+            .iter()
+            .any(|h| h.kind == hit.kind && h.slug == hit.slug)
+        {
+            continue;
+        }
+        let mut row: Vec<ItemRow> = w.store.item(&hit.kind, &hit.slug)?.into_iter().collect();
+        w.store.translate(&mut row, lang)?;
+        match row.pop() {
+            // Found in the original, shown in the phone's language: no snippet to show.
+            Some(item) if item.translated => hits.push(crate::store::SearchHit {
+                title: item.title,
+                summary: item.summary.clone(),
+                snippet: item.summary,
+                ..hit
+            }),
+            _ => hits.push(hit),
+        }
+    }
+    Ok(hits)
+}
+
 pub fn search(w: &mut Worker, target: &Target) -> HttpResult {
     let raw = target.param("q").unwrap_or("");
     let query: String = raw.trim().chars().take(MAX_QUERY_CHARS).collect();
@@ -408,7 +536,7 @@ pub fn search(w: &mut Worker, target: &Target) -> HttpResult {
     } else {
         (
             w.store.search_glossary(&query, GLOSSARY_HITS)?,
-            w.store.search(&query, SEARCH_LIMIT)?,
+            search_items(w, &query)?,
         )
     };
     let shared = &*w.shared;
@@ -435,9 +563,9 @@ pub fn search(w: &mut Worker, target: &Target) -> HttpResult {
                 ol.results {
                     @for hit in &hits {
                         li {
-                            a href=(item_url(&hit.kind, &hit.slug)) { (hit.title) }
+                            a href=(item_url(&hit.kind, &hit.slug)) dir="auto" { (hit.title) }
                             span.kind { (t.kind(&hit.kind)) }
-                            p { (snippet(&hit.snippet)) }
+                            p dir="auto" { (snippet(&hit.snippet)) }
                         }
                     }
                 }

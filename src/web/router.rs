@@ -162,22 +162,28 @@ fn learner_page(w: &mut Worker, req: &RequestInfo<'_>, segments: &[&str]) -> Htt
     // A long list's page number is part of what the page shows.
     // So are the phone's language and reading size.
     let prefs = prefs::current().key();
+    // And whether the phone asked for an item's original instead of its translation.
+    let original = if req.target.param("original").is_some() {
+        "?original"
+    } else {
+        ""
+    };
     let key = match req.target.param("page") {
-        Some(page) => format!("{prefs}/{}?page={page}", segments.join("/")),
-        None => format!("{prefs}/{}", segments.join("/")),
+        Some(page) => format!("{prefs}/{}?page={page}{original}", segments.join("/")),
+        None => format!("{prefs}/{}{original}", segments.join("/")),
     };
     let gzip = gzip::accepts_gzip(req.accept_encoding);
     if let Some(reply) = w.pages.get(&key, req.if_none_match, gzip) {
         return Ok(reply);
     }
     let reply = in_one_read(w, |w| match segments {
-        [] => learner::home(w),
+        [] => learner::home(w, req.target),
         ["themes", slug] => learner::theme(w, slug, req.target),
-        ["tutoriels", slug] => learner::tutorial(w, slug),
-        ["tutoriels", slug, "etape", n] => learner::step(w, slug, n),
-        ["tutoriels", slug, "tout"] => learner::all_steps(w, slug),
+        ["tutoriels", slug] => learner::tutorial(w, slug, req.target),
+        ["tutoriels", slug, "etape", n] => learner::step(w, slug, n, req.target),
+        ["tutoriels", slug, "tout"] => learner::all_steps(w, slug, req.target),
         ["ateliers"] => learner::workshops(w, req.target),
-        ["ateliers", slug] => learner::workshop(w, slug),
+        ["ateliers", slug] => learner::workshop(w, slug, req.target),
         ["bienvenue"] => captive::welcome(w),
         ["glossaire"] => glossary::index(w),
         ["glossaire", slug] => glossary::entry(w, slug),

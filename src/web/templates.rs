@@ -136,8 +136,9 @@ pub fn cards(shared: &Shared, items: &[ItemRow]) -> Markup {
                         @if let Some(icon) = &item.icon {
                             img src=(icon) alt="" width="48" height="48";
                         }
-                        span.card-title { (item.title) }
-                        span.card-text { (item.summary) }
+                        @let (lang, dir) = (content_lang(&item.lang), content_dir(&item.lang));
+                        span.card-title lang=[lang] dir=[dir] { (item.title) }
+                        span.card-text lang=[lang] dir=[dir] { (item.summary) }
                         @let meta = item_meta(shared, item);
                         @if !meta.is_empty() { span.card-meta { (meta) } }
                     }
@@ -207,12 +208,31 @@ pub fn search_form(shared: &Shared, value: &str) -> Markup {
 
 /// The "Écouter" button: hidden until the script finds speech synthesis, then reads aloud
 /// the element whose id is `target`.
-pub fn listen_button(shared: &Shared, target: &str) -> Markup {
+/// "Écouter" for the text of element `target`, read in `lang` (the text's language,
+/// which may differ from the page's); `kit.js` says kindly when the phone has no voice for
+/// it.
+pub fn listen_button(shared: &Shared, target: &str, lang: &str) -> Markup {
     let t = shared.catalog();
     html! {
         button.listen type="button" hidden data-target=(target) data-stop=(t.listen_stop)
-            data-lang=(t.lang) { (t.listen) }
+            data-lang=(lang) data-no-voice=(t.listen_no_voice) { (t.listen) }
+        p.listen-note hidden role="status" data-for=(target) {}
     }
+}
+
+/// `lang` for content in `lang` shown on a page in the phone's language: `None` when they
+/// are the same.
+pub fn content_lang(lang: &str) -> Option<&str> {
+    (lang != crate::i18n::current_lang().code()).then_some(lang)
+}
+
+/// `dir` for content in `lang` (as `content_lang`).
+pub fn content_dir(lang: &str) -> Option<&'static str> {
+    content_lang(lang)?;
+    Some(match Lang::from_code(lang) {
+        Some(l) => l.dir(),
+        None => "auto",
+    })
 }
 
 /// A search snippet (plain text with match markers) as escaped HTML with `<mark>`.

@@ -119,7 +119,8 @@ function installFakeSpeech() {
     },
     pause() {},
     resume() {},
-    getVoices() { return []; },
+    // A test may set the voices the phone has; none listed by default (as some phones).
+    getVoices() { return window.__fakeVoices || []; },
     addEventListener() {},
     removeEventListener() {},
   };
@@ -319,6 +320,32 @@ export const flows = [
       await page.evaluate(() => window.__fakeSpeech.finish());
       assert.equal(norm(await listen.textContent()), 'Écouter');
       assert.equal(await listen.getAttribute('aria-pressed'), 'false');
+    },
+  },
+  {
+    // (4a) A phone whose voices are all in another language is told so, kindly, and the
+    // text is not read by a voice that would mangle it.
+    name: 'ecouter-sans-voix',
+    devices: ['phone'],
+    init: installFakeSpeech,
+    async run(ctx) {
+      const { page, goto, audit } = ctx;
+      await goto(`${PASSWORD_TUTORIAL}/etape/2`);
+      await page.evaluate(() => { window.__fakeVoices = [{ lang: 'en-US', name: 'English' }]; });
+      const listen = page.locator('button.listen');
+      await listen.click();
+      assert.equal((await page.evaluate(() => window.__fakeSpeech.spoken)).length, 0, 'nothing read');
+      const note = page.locator('.listen-note');
+      assert.ok(await note.isVisible(), 'the phone is told it has no voice for the text');
+      assert.match(norm(await note.textContent()), /pas de voix/);
+      assert.equal(norm(await listen.textContent()), 'Écouter');
+      await audit();
+      // With a French voice, the same button reads, in that voice.
+      await page.evaluate(() => { window.__fakeVoices = [{ lang: 'en-US' }, { lang: 'fr-FR', name: 'Amélie' }]; });
+      await listen.click();
+      const spoken = await page.evaluate(() => window.__fakeSpeech.spoken);
+      assert.equal(spoken.length, 1);
+      assert.equal(spoken[0].lang, 'fr-FR');
     },
   },
   {

@@ -30,12 +30,24 @@
   });
 })();
 
-// "Écouter" reads a step aloud with the browser's speech synthesis, where it exists.
+// "Écouter" reads a step aloud with the browser's speech synthesis, where it exists, in a
+// voice of the text's language (data-lang). A phone that lists its voices and has none for
+// that language is told so kindly instead of hearing the text mangled by another voice.
 (function () {
   "use strict";
   var synth = window.speechSynthesis;
   if (!synth || typeof window.SpeechSynthesisUtterance !== "function") return;
   var buttons = document.querySelectorAll("button.listen[data-target]");
+  // null: the phone does not say which voices it has (then the browser picks).
+  var voiceFor = function (lang) {
+    var voices = synth.getVoices ? synth.getVoices() : [];
+    if (!voices || !voices.length) return null;
+    for (var i = 0; i < voices.length; i++) {
+      var code = String(voices[i].lang || "").toLowerCase().split(/[-_]/)[0];
+      if (code === lang) return voices[i];
+    }
+    return false;
+  };
   Array.prototype.forEach.call(buttons, function (button) {
     var label = button.textContent;
     button.hidden = false;
@@ -49,8 +61,20 @@
       if (speaking) return;
       var target = document.getElementById(button.dataset.target);
       if (!target) return;
+      var lang = String(button.dataset.lang || "fr").toLowerCase();
+      var voice = voiceFor(lang);
+      var note = document.querySelector('.listen-note[data-for="' + button.dataset.target + '"]');
+      if (voice === false) {
+        button.textContent = label;
+        if (note) {
+          note.textContent = button.dataset.noVoice;
+          note.hidden = false;
+        }
+        return;
+      }
       var utterance = new window.SpeechSynthesisUtterance(target.innerText);
-      utterance.lang = button.dataset.lang === "fr" ? "fr-FR" : button.dataset.lang;
+      utterance.lang = lang === "fr" ? "fr-FR" : lang;
+      if (voice) utterance.voice = voice;
       utterance.rate = 0.9;
       utterance.onend = function () {
         button.setAttribute("aria-pressed", "false");
