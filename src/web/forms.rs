@@ -14,13 +14,16 @@ use maud::{html, Markup};
 use super::admin::Form;
 use super::http::{HttpError, HttpResult, Reply};
 use super::router::{RequestInfo, RequestMethod};
-use super::templates::{cards, fragment, listen_button, page_with};
+use super::templates::{cards, content_dir, content_lang, fragment, listen_button, page_with};
 use super::{Shared, Worker};
 use crate::forms::validate::{self, Invalid};
 use crate::forms::{commune_key, Answers, Field, FieldType, FormDef, MAX_FIELDS};
 use crate::i18n::fill;
 use crate::reports::date::Date;
 use crate::store::{ItemRow, Paging};
+
+/// The language of practice forms (not translated: they mirror French procedures).
+const FORMS_LANG: &str = "fr";
 
 /// The prefix of an answer's field name: `r.<field id>`.
 const ANSWER: &str = "r.";
@@ -486,21 +489,28 @@ fn question_page(
     let values = answers.get(&field.id).cloned().unwrap_or_default();
     // A commune refused is said beside the commune's box, not the postal code's.
     let main_invalid = invalid.filter(|i| *i != Invalid::Commune);
+    // Practice forms mirror French procedures: their texts stay French, marked so on a page
+    // in another language.
+    let (lang, dir) = (content_lang(FORMS_LANG), content_dir(FORMS_LANG));
     let main = html! {
         p.practice { (t.f("practice")) }
-        p.progress-label #progress { (def.title) " — " (progress) }
+        p.progress-label #progress { span lang=[lang] dir=[dir] { (def.title) } " — " (progress) }
         progress max=(total) value=(n) aria-labelledby="progress" {}
         form.fill method="post" action=(form_url(slug)) novalidate data-draft=(slug) {
             input type="hidden" name="q" value=(field.id);
             (hidden(answers, Some(&field.id)))
             div #question {
-                @if let Some(section) = def.section_of(&field.id) { p.section { (section.title) } }
-                h1 #titre { (field.label) }
+                @if let Some(section) = def.section_of(&field.id) {
+                    p.section lang=[lang] dir=[dir] { (section.title) }
+                }
+                h1 #titre lang=[lang] dir=[dir] { (field.label) }
                 p.help {
                     strong { (t.f("what_is_it")) } " "
-                    @match loaded.help_html.get(&field.id) {
-                        Some(linked) => (maud::PreEscaped(linked)),
-                        None => (field.help),
+                    span lang=[lang] dir=[dir] {
+                        @match loaded.help_html.get(&field.id) {
+                            Some(linked) => (maud::PreEscaped(linked)),
+                            None => (field.help),
+                        }
                     }
                 }
                 @if !field.example.is_empty() {
@@ -508,7 +518,7 @@ fn question_page(
                 }
                 @if !field.required { p.hint { (t.f("optional")) } }
             }
-            (listen_button(shared, "question", "fr"))
+            (listen_button(shared, "question", FORMS_LANG))
             @if let Some(invalid) = main_invalid {
                 p.error #erreur role="alert" { (message(shared, field, invalid)) }
             }

@@ -4,7 +4,7 @@
 use maud::{html, Markup};
 
 use super::http::{HttpError, HttpResult, Reply};
-use super::templates::{fragment, item_url, page};
+use super::templates::{content_dir, content_lang, fragment, item_url, page};
 use super::{Shared, Worker};
 use crate::i18n::fill;
 use crate::store::{sort_key, SearchHit};
@@ -38,10 +38,7 @@ pub fn index(w: &mut Worker) -> HttpResult {
                 ul.cards {
                     @for entry in list {
                         li {
-                            a.card href=(item_url("glossary", &entry.slug)) {
-                                span.card-title { (entry.word) }
-                                span.card-text { (entry.summary) }
-                            }
+                            (glossary_card(&entry.slug, &entry.word, &entry.summary))
                         }
                     }
                 }
@@ -64,10 +61,15 @@ pub fn entry(w: &mut Worker, slug: &str) -> HttpResult {
     let title = fill(t.g("entry_title"), &[("word", &entry.word)]);
     let main = html! {
         h1 { (title) }
-        article #explication { (fragment(&entry.body_html)) }
-        (super::templates::listen_button(shared, "explication", "fr"))
+        article #explication lang=[content_lang(GLOSSARY_LANG)] dir=[content_dir(GLOSSARY_LANG)] {
+            (fragment(&entry.body_html))
+        }
+        (super::templates::listen_button(shared, "explication", GLOSSARY_LANG))
         @if !entry.variants.is_empty() {
-            p.meta { (t.g("entry_forms")) " " (entry.variants.join(", ")) }
+            p.meta {
+                (t.g("entry_forms")) " "
+                span lang=[content_lang(GLOSSARY_LANG)] { (entry.variants.join(", ")) }
+            }
         }
         @if !see_also.is_empty() {
             section aria-labelledby="voir-aussi" {
@@ -75,10 +77,7 @@ pub fn entry(w: &mut Worker, slug: &str) -> HttpResult {
                 ul.cards {
                     @for other in &see_also {
                         li {
-                            a.card href=(item_url("glossary", &other.slug)) {
-                                span.card-title { (other.word) }
-                                span.card-text { (other.summary) }
-                            }
+                            (glossary_card(&other.slug, &other.word, &other.summary))
                         }
                     }
                 }
@@ -100,14 +99,26 @@ pub fn search_box(shared: &Shared, words: &[SearchHit]) -> Markup {
                 ul.cards {
                     @for word in words {
                         li {
-                            a.card href=(item_url("glossary", &word.slug)) {
-                                span.card-title { (word.title) }
-                                span.card-text { (word.summary) }
-                            }
+                            (glossary_card(&word.slug, &word.title, &word.summary))
                         }
                     }
                 }
             }
+        }
+    }
+}
+
+/// Glossary entries are not translated yet: they are in the kit's first language.
+const GLOSSARY_LANG: &str = "fr";
+
+/// A glossary word as a card: the word and its one-line explanation, marked as French on a
+/// page in another language.
+fn glossary_card(slug: &str, word: &str, summary: &str) -> Markup {
+    let (lang, dir) = (content_lang(GLOSSARY_LANG), content_dir(GLOSSARY_LANG));
+    html! {
+        a.card href=(item_url("glossary", slug)) {
+            span.card-title lang=[lang] dir=[dir] { (word) }
+            span.card-text lang=[lang] dir=[dir] { (summary) }
         }
     }
 }
