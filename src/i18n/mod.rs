@@ -220,10 +220,9 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
 }
 
 const FR: &str = include_str!("fr.toml");
-// Until their translations land, the other languages read the French file.
-const EN: &str = FR;
-const AR: &str = FR;
-const UK: &str = FR;
+const EN: &str = include_str!("en.toml");
+const AR: &str = include_str!("ar.toml");
+const UK: &str = include_str!("uk.toml");
 
 /// The French catalog, parsed once.
 pub fn fr() -> &'static Catalog {
@@ -385,6 +384,8 @@ impl Drop for LangGuard {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
 
     #[test]
@@ -500,6 +501,227 @@ mod tests {
         ] {
             assert_eq!(Lang::from_accept_language(header), lang, "{header}");
         }
+    }
+
+    /// The translated files, beside their language.
+    const TRANSLATIONS: [(Lang, &str); 3] = [(Lang::En, EN), (Lang::Ar, AR), (Lang::Uk, UK)];
+
+    /// Every value of a catalog file by its path (`errors.busy.title`, `admin.nav_home`,
+    /// `welcome_browser_steps[1]`), so that an array's length is part of its keys. A value
+    /// that is neither a string, a table nor an array shows as its type, in angle brackets.
+    fn leaves(source: &str, file: &str) -> BTreeMap<String, String> {
+        fn walk(path: String, value: &toml::Value, out: &mut BTreeMap<String, String>) {
+            let child = |key: &str| {
+                if path.is_empty() {
+                    key.to_owned()
+                } else {
+                    format!("{path}.{key}")
+                }
+            };
+            match value {
+                toml::Value::Table(table) => {
+                    for (key, value) in table {
+                        walk(child(key), value, out);
+                    }
+                }
+                toml::Value::Array(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        walk(format!("{path}[{i}]"), item, out);
+                    }
+                }
+                toml::Value::String(text) => {
+                    out.insert(path, text.clone());
+                }
+                other => {
+                    out.insert(path, format!("<{}>", other.type_str()));
+                }
+            }
+        }
+        let table: toml::Table = toml::from_str(source)
+            .unwrap_or_else(|e| panic!("src/i18n/{file}.toml is not valid TOML: {e}"));
+        let mut out = BTreeMap::new();
+        walk(String::new(), &toml::Value::Table(table), &mut out);
+        out
+    }
+
+    /// The `{name}` placeholders of a text, sorted, each as many times as it appears.
+    fn placeholders(text: &str) -> Vec<&str> {
+        let mut found = Vec::new();
+        let mut rest = text;
+        while let Some(open) = rest.find('{') {
+            rest = &rest[open + 1..];
+            let Some(close) = rest.find('}') else { break };
+            let name = &rest[..close];
+            if !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                found.push(name);
+                rest = &rest[close + 1..];
+            }
+        }
+        found.sort_unstable();
+        found
+    }
+
+    #[test]
+    fn every_language_has_every_key() {
+        let french = leaves(FR, "fr");
+        let mut problems = Vec::new();
+        for (lang, source) in TRANSLATIONS {
+            let file = lang.code();
+            let theirs = leaves(source, file);
+            let missing: Vec<&String> =
+                french.keys().filter(|k| !theirs.contains_key(*k)).collect();
+            let extra: Vec<&String> = theirs.keys().filter(|k| !french.contains_key(*k)).collect();
+            if !missing.is_empty() || !extra.is_empty() {
+                problems.push(format!(
+                    "src/i18n/{file}.toml: missing {missing:?}, extra {extra:?}"
+                ));
+            }
+        }
+        assert!(
+            problems.is_empty(),
+            "the translations must have exactly the keys of src/i18n/fr.toml:\n{}",
+            problems.join("\n")
+        );
+    }
+
+    /// The files mirror the French one line for line: the same tables and keys in the same
+    /// order, so that a reviewer reads them side by side and `[workshop]` stays last.
+    #[test]
+    fn every_language_keeps_the_french_order() {
+        fn outline(source: &str) -> Vec<&str> {
+            source
+                .lines()
+                .filter_map(|line| {
+                    if line.starts_with('[') {
+                        Some(line.trim_end())
+                    } else if line.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                        line.split_once('=').map(|(key, _)| key.trim())
+                    } else {
+                        None
+                    }
+                })
+                .collect()
+        }
+        let french = outline(FR);
+        let mut problems = Vec::new();
+        for (lang, source) in TRANSLATIONS {
+            let theirs = outline(source);
+            if let Some(i) =
+                (0..french.len().max(theirs.len())).find(|&i| french.get(i) != theirs.get(i))
+            {
+                problems.push(format!(
+                    "src/i18n/{}.toml: entry {} is {:?} where src/i18n/fr.toml has {:?}",
+                    lang.code(),
+                    i + 1,
+                    theirs.get(i),
+                    french.get(i)
+                ));
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn every_language_keeps_the_placeholders() {
+        let french = leaves(FR, "fr");
+        let mut offenders = Vec::new();
+        for (lang, source) in TRANSLATIONS {
+            for (path, text) in leaves(source, lang.code()) {
+                let Some(original) = french.get(&path) else {
+                    continue;
+                };
+                let (want, got) = (placeholders(original), placeholders(&text));
+                if want != got {
+                    offenders.push(format!(
+                        "src/i18n/{}.toml {path}: {got:?}, French has {want:?}",
+                        lang.code()
+                    ));
+                }
+            }
+        }
+        assert!(
+            offenders.is_empty(),
+            "placeholders differ from src/i18n/fr.toml:\n{}",
+            offenders.join("\n")
+        );
+    }
+
+    #[test]
+    fn every_catalog_parses() {
+        for lang in Lang::ALL {
+            let catalog = catalog(lang);
+            assert_eq!(catalog.lang, lang.code(), "{lang:?}");
+            let updated = catalog.updated("2026-12");
+            assert!(
+                updated.as_deref().is_some_and(|u| u.contains("2026")),
+                "{lang:?}: {updated:?}"
+            );
+        }
+    }
+
+    /// A cheap guard against a value left in French: once its placeholders are removed, a
+    /// value with letters has letters of its language's script.
+    #[test]
+    fn arabic_and_ukrainian_values_are_written_in_their_script() {
+        // `lang` is the language's code, the same Latin letters in every script.
+        const EXCEPTIONS: [&str; 1] = ["lang"];
+        // The Unicode blocks "Arabic" and "Cyrillic".
+        let scripts = [
+            (Lang::Ar, AR, '\u{0600}'..='\u{06FF}'),
+            (Lang::Uk, UK, '\u{0400}'..='\u{04FF}'),
+        ];
+        let mut offenders = Vec::new();
+        for (lang, source, script) in scripts {
+            for (path, text) in leaves(source, lang.code()) {
+                let mut words = text.clone();
+                for name in placeholders(&text) {
+                    words = words.replace(&format!("{{{name}}}"), "");
+                }
+                if EXCEPTIONS.contains(&path.as_str()) || !words.chars().any(char::is_alphabetic) {
+                    continue;
+                }
+                if !words.chars().any(|c| script.contains(&c)) {
+                    offenders.push(format!("src/i18n/{}.toml {path}: {text:?}", lang.code()));
+                }
+            }
+        }
+        assert!(
+            offenders.is_empty(),
+            "values not translated:\n{}",
+            offenders.join("\n")
+        );
+    }
+
+    /// English shares the Latin script with French, so its guard against a value left in
+    /// French is that no value equals the French one, but for words the two languages share.
+    #[test]
+    fn english_values_are_not_french_copies() {
+        // The same word or phrase in both languages.
+        const SAME_IN_BOTH: [&str; 9] = [
+            "duration_minutes",
+            "footer_admin",
+            "admin.home_heading",
+            "admin.role_admin",
+            "admin.usb_line",
+            "admin.ws_minutes",
+            "forms.questions_count",
+            "forms.signature",
+            "forms.type_date",
+        ];
+        let french = leaves(FR, "fr");
+        let copies: Vec<String> = leaves(EN, "en")
+            .into_iter()
+            .filter(|(path, text)| {
+                path != "lang"
+                    && !SAME_IN_BOTH.contains(&path.as_str())
+                    && french.get(path) == Some(text)
+            })
+            .map(|(path, _)| path)
+            .collect();
+        assert!(
+            copies.is_empty(),
+            "src/i18n/en.toml has these values in French: {copies:?}"
+        );
     }
 
     #[test]
