@@ -95,6 +95,11 @@ fn the_phone_language_chooses_the_texts_and_a_cookie_overrides_it() {
 
     let ukrainian = get_as(&kit, "/", "Accept-Language: ar\r\nCookie: langue=uk\r\n");
     assert!(html_tag(&ukrainian.text()).contains("lang=\"uk\""));
+    // The texts are the language's own, not French left in place.
+    assert!(arabic.text().contains(">بحث</a>"), "{}", arabic.text());
+    assert!(ukrainian.text().contains(">Пошук</a>"));
+    let english = get_as(&kit, "/", "Accept-Language: en-GB\r\n").text();
+    assert!(english.contains(">Search</a>") && !english.contains(">Rechercher</a>"));
     // The same page in two languages is two different pages, each kept apart.
     assert_ne!(arabic.header("ETag"), ukrainian.header("ETag"));
     let again = get_as(&kit, "/", "Accept-Language: ar\r\n");

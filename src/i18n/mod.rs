@@ -402,6 +402,7 @@ mod tests {
         for source in [
             include_str!("../web/workshop.rs"),
             include_str!("../web/learner.rs"),
+            include_str!("../workshops/mod.rs"),
         ] {
             for piece in source.split(".w(\"").skip(1) {
                 let key = piece.split('"').next().unwrap_or("");

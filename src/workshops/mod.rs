@@ -467,10 +467,10 @@ impl Workshops {
             .iter()
             .enumerate()
             .map(|(i, (id, d))| {
-                let label = d
-                    .nickname
-                    .clone()
-                    .unwrap_or_else(|| format!("Téléphone {}", i + 1));
+                let label = d.nickname.clone().unwrap_or_else(|| {
+                    let n = (i + 1).to_string();
+                    crate::i18n::fill(crate::i18n::current().w("phone_n"), &[("n", &n)])
+                });
                 (id.as_str(), label)
             })
             .collect();
