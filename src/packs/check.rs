@@ -89,7 +89,7 @@ pub fn check_path(path: &Path) -> Result<Report> {
     ));
     let _ = std::fs::remove_dir_all(&temp);
     std::fs::create_dir_all(&temp)?;
-    let extracted = open.extract(&temp, &Progress::silent());
+    let extracted = open.extract(&temp, &Progress::silent(), false);
     let result = extracted.and_then(|()| Ok(DirSource::open(&temp)?));
     let findings = result.map(|source| check_source(&source).findings);
     let _ = std::fs::remove_dir_all(&temp);

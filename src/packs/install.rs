@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Context, Result};
 
 use super::format::{sha256_hex, short_key, to_hex, Manifest, EXTENSION};
+use super::inpack::InPackSource;
 use super::lock::LibraryLock;
 use super::progress::Progress;
 use super::{starter, verify};
-use crate::content::dir::DirSource;
 use crate::content::glossary::{Glossary, Term};
 use crate::content::{self, LoadedPack, Source};
 use crate::paths::safe_join;
@@ -211,10 +211,10 @@ pub fn import_file(
         }
         fs::create_dir_all(&staging)?;
         progress.step(format!("extraction de `{}`", manifest.file_name()));
-        open.extract(&staging, progress)
+        open.extract(&staging, progress, true)
             .with_context(|| format!("paquet `{shown}` refusé"))?;
         progress.step(format!("lecture du contenu de `{}`", manifest.file_name()));
-        let source = DirSource::open(&staging)?;
+        let source = InPackSource::open(&staging, file)?;
         let loaded = content::load(&source, FILES_URL)
             .with_context(|| format!("paquet `{shown}` refusé"))?;
         check_matches_manifest(&loaded, &manifest)
@@ -225,6 +225,10 @@ pub fn import_file(
         if !moved {
             fs::copy(file, &staged_kitpack)
                 .with_context(|| format!("impossible de copier `{shown}`"))?;
+            // The media left in it are served from this copy: check them there (a stick
+            // could change under us between the check and the copy).
+            verify::check_left(&manifest, &staging, &staged_kitpack)
+                .with_context(|| format!("paquet `{shown}` refusé"))?;
         }
         progress.step(format!("installation de `{}`", manifest.file_name()));
         make_durable(&staging, Some(&staged_kitpack))?;
@@ -649,9 +653,9 @@ fn verify_kept(
         check_starter_publisher(store, manifest)?;
     }
     let folder = dir.join(version);
-    verify::check_folder(manifest, &folder)
+    verify::check_folder(manifest, &folder, Some(&kitpack))
         .with_context(|| format!("dossier `{}`", folder.display()))?;
-    let source = DirSource::open(&folder)?;
+    let source = InPackSource::open(&folder, &kitpack)?;
     let loaded = content::load(&source, FILES_URL)
         .with_context(|| format!("dossier `{}`", folder.display()))?;
     check_matches_manifest(&loaded, manifest)?;

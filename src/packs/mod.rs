@@ -4,6 +4,7 @@
 pub mod build;
 pub mod check;
 pub mod format;
+pub mod inpack;
 mod install;
 pub mod keys;
 pub mod lock;

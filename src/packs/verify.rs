@@ -72,6 +72,8 @@ pub struct OpenPack {
     /// `true` when signed by a key the kit trusts.
     pub trusted: bool,
     archive: ZipArchive<BufReader<File>>,
+    /// The `.kitpack` file itself.
+    path: std::path::PathBuf,
 }
 
 fn zip_error(e: zip::result::ZipError) -> PackError {
@@ -303,14 +305,26 @@ pub fn open(
         manifest_bytes,
         trusted,
         archive,
+        path: path.to_owned(),
     })
 }
 
 /// Checks that the folder `dir` holds exactly the files of `manifest`: every listed file
 /// a plain file of the listed size and sha256, nothing else (no extra file, no link). For
 /// a version already on the disk, whose files could have changed since they were checked.
-pub fn check_folder(manifest: &Manifest, dir: &Path) -> Result<(), PackError> {
+///
+/// With `kitpack` (the version's signed file), the files the folder's index says were left
+/// in it (see `inpack`) are checked there instead.
+pub fn check_folder(
+    manifest: &Manifest,
+    dir: &Path,
+    kitpack: Option<&Path>,
+) -> Result<(), PackError> {
     let listed: HashSet<&str> = manifest.files.iter().map(|f| f.path.as_str()).collect();
+    let left = match kitpack {
+        Some(kitpack) => check_left(manifest, dir, kitpack)?,
+        None => super::inpack::Index::new(),
+    };
     for entry in walkdir::WalkDir::new(dir).follow_links(false).min_depth(1) {
         let entry = entry.map_err(|e| match e.into_io_error() {
             Some(io) => PackError::Io(io),
@@ -330,12 +344,19 @@ pub fn check_folder(manifest: &Manifest, dir: &Path) -> Result<(), PackError> {
                 reason: "lien symbolique ou fichier spécial",
             });
         }
-        if !listed.contains(rel.as_str()) {
+        if kitpack.is_some() && rel == super::inpack::INDEX {
+            continue;
+        }
+        if !listed.contains(rel.as_str()) || left.contains_key(&rel) {
             return Err(PackError::UnlistedOnDisk(rel));
         }
     }
     let mut buf = vec![0u8; 256 * 1024];
-    for listed in &manifest.files {
+    for listed in manifest
+        .files
+        .iter()
+        .filter(|f| !left.contains_key(&f.path))
+    {
         let path =
             crate::paths::safe_join(dir, &listed.path).ok_or_else(|| PackError::UnsafeEntry {
                 path: listed.path.clone(),
@@ -386,12 +407,42 @@ impl OpenPack {
     /// Extracts every listed file under `dir`, checking size and sha256 as the bytes flow
     /// (never more than the listed size is read, whatever the zip claims). The caller makes
     /// the folder durable before using it.
-    pub fn extract(&mut self, dir: &Path, progress: &Progress) -> anyhow::Result<()> {
+    ///
+    /// With `leave_big_media`, a big media file stored uncompressed is checked where it is
+    /// in the `.kitpack` and left there (see `inpack`): the folder's index says where.
+    pub fn extract(
+        &mut self,
+        dir: &Path,
+        progress: &Progress,
+        leave_big_media: bool,
+    ) -> anyhow::Result<()> {
         use anyhow::Context;
         progress.start_bytes(self.total_size());
         let mut buf = vec![0u8; 256 * 1024];
         let mut made_dirs: HashSet<std::path::PathBuf> = HashSet::new();
+        let mut left = super::inpack::Index::new();
         for listed in &self.manifest.files {
+            if leave_big_media && super::inpack::wanted(&listed.path, listed.size) {
+                if let Some(offset) = stored_at(&mut self.archive, &listed.path, listed.size)? {
+                    let (sha256, count) =
+                        super::inpack::hash_range(&self.path, offset, listed.size)
+                            .with_context(|| format!("impossible de lire `{}`", listed.path))?;
+                    if count != listed.size {
+                        return Err(PackError::SizeMismatch {
+                            path: listed.path.clone(),
+                            expected: listed.size,
+                            actual: count,
+                        }
+                        .into());
+                    }
+                    if sha256 != listed.sha256.to_ascii_lowercase() {
+                        return Err(PackError::HashMismatch(listed.path.clone()).into());
+                    }
+                    progress.advance(listed.size);
+                    left.insert(listed.path.clone(), (offset, listed.size));
+                    continue;
+                }
+            }
             let target = crate::paths::safe_join(dir, &listed.path).ok_or_else(|| {
                 PackError::UnsafeEntry {
                     path: listed.path.clone(),
@@ -439,8 +490,54 @@ impl OpenPack {
             }
             // Made durable all at once before the install switches to it.
         }
+        if !left.is_empty() {
+            super::inpack::write_index(dir, &left)
+                .with_context(|| format!("impossible d'écrire dans `{}`", dir.display()))?;
+        }
         Ok(())
     }
+}
+
+/// Checks the files the index of `dir` says are left in `kitpack` (see `inpack`): each
+/// listed, of its listed size and sha256 there. Returns the index.
+pub fn check_left(
+    manifest: &Manifest,
+    dir: &Path,
+    kitpack: &Path,
+) -> Result<super::inpack::Index, PackError> {
+    let left = super::inpack::read_index(dir)?;
+    for (path, &(offset, len)) in &left {
+        let Some(listed) = manifest.files.iter().find(|f| &f.path == path) else {
+            return Err(PackError::UnlistedOnDisk(path.clone()));
+        };
+        let (sha256, count) = super::inpack::hash_range(kitpack, offset, len)?;
+        if count != listed.size || len != listed.size {
+            return Err(PackError::SizeMismatch {
+                path: path.clone(),
+                expected: listed.size,
+                actual: count,
+            });
+        }
+        if sha256 != listed.sha256.to_ascii_lowercase() {
+            return Err(PackError::HashMismatch(path.clone()));
+        }
+    }
+    Ok(left)
+}
+
+/// Where the bytes of entry `path` start in the `.kitpack`, when it is stored there
+/// uncompressed, unencrypted, with the listed size; `None` otherwise (then it is extracted).
+fn stored_at(
+    archive: &mut ZipArchive<BufReader<File>>,
+    path: &str,
+    size: u64,
+) -> Result<Option<u64>, PackError> {
+    let entry = archive.by_name(path).map_err(zip_error)?;
+    let stored = entry.compression() == zip::CompressionMethod::Stored
+        && !entry.encrypted()
+        && entry.size() == size
+        && entry.compressed_size() == size;
+    Ok(entry.data_start().filter(|_| stored))
 }
 
 #[cfg(test)]
@@ -524,7 +621,7 @@ mod tests {
                 std::fs::write(target, bytes).unwrap();
             }
             change(&dir);
-            match check_folder(&manifest, &dir) {
+            match check_folder(&manifest, &dir, None) {
                 Ok(()) => assert!(want.is_empty(), "{name}: passed"),
                 Err(e) => assert!(
                     !want.is_empty() && e.to_string().contains(want),

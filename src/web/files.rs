@@ -11,6 +11,7 @@
 //! shown in the portal's origin, and no pack file may run a script there (CSP `sandbox`).
 
 use std::fs::File;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
@@ -37,14 +38,19 @@ struct Validators {
 }
 
 impl Validators {
-    fn of(meta: &std::fs::Metadata) -> Validators {
+    /// Of a file, or of the part `(offset, size)` of a file that holds several.
+    fn of(meta: &std::fs::Metadata, part: Option<(u64, u64)>) -> Validators {
         let mtime = meta
             .modified()
             .ok()
             .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_secs());
+        let etag = match part {
+            Some((offset, size)) => format!("\"{size:x}-{mtime:x}-{offset:x}\""),
+            None => format!("\"{:x}-{mtime:x}\"", meta.len()),
+        };
         Validators {
-            etag: format!("\"{:x}-{mtime:x}\"", meta.len()),
+            etag,
             last_modified: crate::reports::date::http_date(mtime as i64),
         }
     }
@@ -77,14 +83,26 @@ pub fn serve(w: &Worker, req: &RequestInfo<'_>, rest: &[&str]) -> HttpResult {
         return Err(HttpError::NotFound);
     }
     let mime = mime_of(&rel).ok_or(HttpError::NotFound)?;
-    let path = safe_join(&shared.data_dir.join("packs"), &rel).ok_or(HttpError::NotFound)?;
-    let file = File::open(&path).map_err(|_| HttpError::NotFound)?;
-    let meta = file.metadata().map_err(|_| HttpError::NotFound)?;
-    if !meta.is_file() {
-        return Err(HttpError::NotFound);
-    }
-    let validators = Validators::of(&meta);
-    let compressible = gzip::is_text(&rel) && meta.len() <= gzip::MAX_CACHED_FILE;
+    let packs = shared.data_dir.join("packs");
+    let path = safe_join(&packs, &rel).ok_or(HttpError::NotFound)?;
+    let (file, at) = match File::open(&path) {
+        Ok(file) => {
+            let meta = file.metadata().map_err(|_| HttpError::NotFound)?;
+            if !meta.is_file() {
+                return Err(HttpError::NotFound);
+            }
+            let at = Located {
+                offset: 0,
+                size: meta.len(),
+                validators: Validators::of(&meta, None),
+                in_pack: false,
+            };
+            (file, at)
+        }
+        Err(_) => in_kitpack(&packs, id, version, &rest[2..].join("/"))?,
+    };
+    let validators = at.validators;
+    let compressible = !at.in_pack && gzip::is_text(&rel) && at.size <= gzip::MAX_CACHED_FILE;
     let reply = if compressible && req.range.is_none() && gzip::accepts_gzip(req.accept_encoding) {
         shared
             .gzip_files
@@ -95,7 +113,7 @@ pub fn serve(w: &Worker, req: &RequestInfo<'_>, rest: &[&str]) -> HttpResult {
     };
     let reply = match reply {
         Some(reply) => reply,
-        None => streamed(req, &validators, mime, file, meta.len())?,
+        None => streamed(req, &validators, mime, file, (at.offset, at.size))?,
     };
     let reply = if compressible {
         reply.header("Vary", "Accept-Encoding")
@@ -107,13 +125,55 @@ pub fn serve(w: &Worker, req: &RequestInfo<'_>, rest: &[&str]) -> HttpResult {
         .header("Content-Security-Policy", FILE_CSP))
 }
 
-/// The file's bytes from the disk: whole, or the one part a `Range` asks for.
+/// Where a pack file's bytes are: a file of its own, or a part of its version's `.kitpack`.
+struct Located {
+    /// Where its bytes start in the opened file.
+    offset: u64,
+    size: u64,
+    validators: Validators,
+    in_pack: bool,
+}
+
+/// A big media file left in the version's signed `.kitpack` at install (`packs::inpack`).
+fn in_kitpack(
+    packs: &Path,
+    id: &str,
+    version: &str,
+    rel: &str,
+) -> Result<(File, Located), HttpError> {
+    let dir = safe_join(packs, &format!("{id}/{version}")).ok_or(HttpError::NotFound)?;
+    let index = crate::packs::inpack::read_index(&dir).map_err(|_| HttpError::NotFound)?;
+    let &(offset, size) = index.get(rel).ok_or(HttpError::NotFound)?;
+    let kitpack = safe_join(
+        packs,
+        &format!("{id}/{version}.{}", crate::packs::format::EXTENSION),
+    )
+    .ok_or(HttpError::NotFound)?;
+    let file = File::open(&kitpack).map_err(|_| HttpError::NotFound)?;
+    let meta = file.metadata().map_err(|_| HttpError::NotFound)?;
+    if offset.checked_add(size).is_none_or(|end| end > meta.len()) {
+        return Err(HttpError::Internal(format!(
+            "`{}` is shorter than its index says",
+            kitpack.display()
+        )));
+    }
+    let at = Located {
+        offset,
+        size,
+        validators: Validators::of(&meta, Some((offset, size))),
+        in_pack: true,
+    };
+    Ok((file, at))
+}
+
+/// The file's bytes from the disk: whole, or the one part a `Range` asks for. `at` is
+/// where the file's bytes start in `file`, and their length.
 fn streamed(
     req: &RequestInfo<'_>,
     validators: &Validators,
     mime: &'static str,
     file: File,
-    size: u64,
+    (offset, size): (u64, u64),
 ) -> HttpResult {
     let etag = &validators.etag;
     if validators.not_modified(req, etag) {
@@ -125,7 +185,7 @@ fn streamed(
         Ok(part) => part,
         Err(unsatisfiable) => return Ok(unsatisfiable),
     };
-    let reply = Reply::stream(part.status(), mime, part.open(file)?, part.len);
+    let reply = Reply::stream(part.status(), mime, part.open_at(file, offset)?, part.len);
     Ok(part
         .headers(reply)
         .header("ETag", etag.clone())

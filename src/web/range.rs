@@ -28,9 +28,15 @@ impl Part {
     }
 
     /// The file opened at the part's first byte, reading no further than its last.
-    pub fn open(&self, mut file: File) -> Result<std::io::Take<File>, HttpError> {
-        file.seek(SeekFrom::Start(self.start))
-            .map_err(|e| HttpError::Internal(format!("seek to {}: {e}", self.start)))?;
+    pub fn open(&self, file: File) -> Result<std::io::Take<File>, HttpError> {
+        self.open_at(file, 0)
+    }
+
+    /// As `open`, for content whose first byte is at `base` in `file`.
+    pub fn open_at(&self, mut file: File, base: u64) -> Result<std::io::Take<File>, HttpError> {
+        let at = base + self.start;
+        file.seek(SeekFrom::Start(at))
+            .map_err(|e| HttpError::Internal(format!("seek to {at}: {e}")))?;
         Ok(file.take(self.len))
     }
 
