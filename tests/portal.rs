@@ -121,7 +121,7 @@ fn a_tutorial_is_followed_one_step_per_screen_with_previous_and_next() {
 #[test]
 fn images_of_the_starter_pack_are_served_from_the_installed_pack() {
     let kit = Kit::spawn();
-    let html = page(&kit, "/");
+    let html = page(&kit, "/tutoriels/mot-de-passe-solide/tout");
     let icon = first_link(&html.replace("src=\"", "href=\""), "/contenus/starter/");
     let r = kit.get(&icon);
     assert_eq!(r.status, 200, "{icon}");
@@ -132,6 +132,23 @@ fn images_of_the_starter_pack_are_served_from_the_installed_pack() {
         .unwrap()
         .contains("sandbox"));
     assert!(r.text().contains("<svg"));
+}
+
+#[test]
+fn the_home_page_carries_its_small_theme_icons_instead_of_linking_them() {
+    let kit = Kit::spawn();
+    let html = page(&kit, "/");
+    let inlined = html.matches("src=\"data:image/svg+xml,").count();
+    assert!(inlined >= 5, "{inlined} icons inlined");
+    assert!(!html.contains("src=\"/contenus/"), "no icon left to fetch");
+    // The bytes are the pack's file, as served on its own.
+    let first = html.split("src=\"data:image/svg+xml,").nth(1).unwrap();
+    let encoded = first.split('"').next().unwrap();
+    assert!(encoded.starts_with("%3Csvg"), "{encoded}");
+    assert!(
+        !encoded.contains('#') && !encoded.contains('<'),
+        "{encoded}"
+    );
 }
 
 #[test]

@@ -126,6 +126,43 @@ pub fn item_meta(shared: &Shared, item: &ItemRow) -> String {
     parts.join(" · ")
 }
 
+/// The largest pack SVG a card carries in its page instead of linking it.
+const INLINE_SVG_MAX: u64 = 2048;
+
+/// A small pack SVG (a theme's icon) as a `data:` URL, so that a list of themes costs one
+/// request, not one per icon (each answer's headers weigh about as much as such an icon).
+/// In an `<img>`, an SVG never runs scripts nor loads anything; the page's CSP allows
+/// `data:` images. Any other URL, or a file that cannot be read, is left as it is.
+fn small_svg_inline<'a>(shared: &Shared, url: &'a str) -> std::borrow::Cow<'a, str> {
+    use std::borrow::Cow;
+    let inlined = (|| {
+        let rel = url.strip_prefix(&format!("/{}/", super::files::PREFIX))?;
+        if !rel.ends_with(".svg") {
+            return None;
+        }
+        let path = crate::paths::safe_join(&shared.data_dir.join("packs"), rel)?;
+        if std::fs::metadata(&path).ok()?.len() > INLINE_SVG_MAX {
+            return None;
+        }
+        let text = String::from_utf8(std::fs::read(&path).ok()?).ok()?;
+        let mut out = String::with_capacity(text.len() + 32);
+        out.push_str("data:image/svg+xml,");
+        for c in text.chars() {
+            match c {
+                '%' => out.push_str("%25"),
+                '#' => out.push_str("%23"),
+                '<' => out.push_str("%3C"),
+                '>' => out.push_str("%3E"),
+                '"' => out.push_str("%22"),
+                '\n' | '\r' | '\t' => out.push(' '),
+                c => out.push(c),
+            }
+        }
+        Some(out)
+    })();
+    inlined.map_or(Cow::Borrowed(url), Cow::Owned)
+}
+
 /// A list of big tappable cards, one per item.
 pub fn cards(shared: &Shared, items: &[ItemRow]) -> Markup {
     html! {
@@ -134,7 +171,7 @@ pub fn cards(shared: &Shared, items: &[ItemRow]) -> Markup {
                 li {
                     a.card href=(item_url(&item.kind, &item.slug)) {
                         @if let Some(icon) = &item.icon {
-                            img src=(icon) alt="" width="48" height="48";
+                            img src=(small_svg_inline(shared, icon)) alt="" width="48" height="48";
                         }
                         @let (lang, dir) = (content_lang(&item.lang), content_dir(&item.lang));
                         span.card-title lang=[lang] dir=[dir] { (item.title) }
