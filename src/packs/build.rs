@@ -17,16 +17,10 @@ use super::format::{
 use super::{keys, FILES_URL};
 use crate::content::{self, LoadedPack, Source};
 
-/// Image and media formats that are already compressed are stored as they are (a media
-/// file stored is also a media file a kit could read in place).
+/// Image and media formats that are already compressed are stored as they are (a big one
+/// stored is also one a kit serves in place, see `inpack`).
 fn compression_for(path: &str) -> CompressionMethod {
-    let stored = [
-        ".png", ".jpg", ".jpeg", ".webp", ".gif", ".mp4", ".webm", ".mp3", ".ogg", ".m4a", ".pdf",
-    ];
-    if stored
-        .iter()
-        .any(|ext| path.to_ascii_lowercase().ends_with(ext))
-    {
+    if super::inpack::already_compressed(path) {
         CompressionMethod::Stored
     } else {
         CompressionMethod::Deflated

@@ -1,12 +1,13 @@
-//! Big media files left inside the pack's own signed `.kitpack` instead of a second copy.
+//! Big images and media files left inside the pack's own signed `.kitpack` instead of a
+//! second copy.
 //!
 //! A kit keeps every installed version's original signed file (for export, kit-to-kit
 //! sharing and rollback). Extracting a 200 MB video beside it wrote it twice, and made both
-//! durable: on an SD card that doubled the time and the space of an install. A media file
-//! stored uncompressed in the zip (`pack build` stores them so) is already there, byte for
-//! byte, at a known offset: the install checks its size and sha256 there, records where it
-//! is in `INDEX` inside the version's folder, and the portal serves byte ranges of the
-//! `.kitpack`. Everything else (text, images, small media) is extracted as before.
+//! durable: on an SD card that doubled the time and the space of an install. A big image or
+//! media file stored uncompressed in the zip (`pack build` stores them so) is already there,
+//! byte for byte, at a known offset: the install checks its size and sha256 there, records
+//! where it is in `INDEX` inside the version's folder, and the portal serves byte ranges of
+//! the `.kitpack`. Everything else (texts, small files) is extracted as before.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -29,10 +30,22 @@ pub const MIN_SIZE: u64 = 256 * 1024;
 /// Where each file left in the `.kitpack` is: offset of its bytes and their length.
 pub type Index = BTreeMap<String, (u64, u64)>;
 
+/// Formats compressed already: `pack build` stores them as they are.
+const COMPRESSED: &[&str] = &[
+    "png", "jpg", "jpeg", "webp", "gif", "mp4", "webm", "mp3", "ogg", "m4a", "pdf",
+];
+
+/// Whether `path` is an image or media format compressed already (by its extension).
+pub fn already_compressed(path: &str) -> bool {
+    path.rsplit_once('.')
+        .is_some_and(|(_, ext)| COMPRESSED.contains(&ext.to_ascii_lowercase().as_str()))
+}
+
 /// Whether a listed file of `size` bytes should stay in the `.kitpack` (if stored there
-/// uncompressed).
+/// uncompressed): a big image, video, sound or handout. Texts (Markdown, SVG, subtitles)
+/// are always extracted: they are read again, or compressed, from their own file.
 pub fn wanted(path: &str, size: u64) -> bool {
-    path.starts_with(&format!("{}/", crate::content::media::FOLDER)) && size >= MIN_SIZE
+    size >= MIN_SIZE && already_compressed(path)
 }
 
 /// The folder's index; empty when it has none.
