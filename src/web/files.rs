@@ -11,6 +11,7 @@
 //! shown in the portal's origin, and no pack file may run a script there (CSP `sandbox`).
 
 use std::fs::File;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
@@ -61,7 +62,18 @@ impl Validators {
     }
 }
 
-pub fn serve(w: &Worker, req: &RequestInfo<'_>, rest: &[&str]) -> HttpResult {
+/// An installed pack file named by a URL under `PREFIX`.
+pub(super) struct Located {
+    pub path: PathBuf,
+    /// `<id>/<version>/<path in the pack>`.
+    pub rel: String,
+    pub mime: &'static str,
+}
+
+/// The file that the segments after `PREFIX` name: a file of the version the library uses,
+/// with a known extension, joined through `safe_join`; `NotFound` for anything else. (The
+/// file itself may still be missing.) The take-home files read their images through here too.
+pub(super) fn locate(w: &Worker, rest: &[&str]) -> Result<Located, HttpError> {
     let [id, version, ..] = rest else {
         return Err(HttpError::NotFound);
     };
@@ -69,7 +81,6 @@ pub fn serve(w: &Worker, req: &RequestInfo<'_>, rest: &[&str]) -> HttpResult {
     if current.as_deref() != Some(*version) {
         return Err(HttpError::NotFound);
     }
-    let shared = &w.shared;
     let rel = rest.join("/");
     let ext = rel.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
     let known = |e: &str| ASSET_EXTENSIONS.contains(&e) || media::EXTENSIONS.contains(&e);
@@ -77,7 +88,13 @@ pub fn serve(w: &Worker, req: &RequestInfo<'_>, rest: &[&str]) -> HttpResult {
         return Err(HttpError::NotFound);
     }
     let mime = mime_of(&rel).ok_or(HttpError::NotFound)?;
-    let path = safe_join(&shared.data_dir.join("packs"), &rel).ok_or(HttpError::NotFound)?;
+    let path = safe_join(&w.shared.data_dir.join("packs"), &rel).ok_or(HttpError::NotFound)?;
+    Ok(Located { path, rel, mime })
+}
+
+pub fn serve(w: &Worker, req: &RequestInfo<'_>, rest: &[&str]) -> HttpResult {
+    let Located { path, rel, mime } = locate(w, rest)?;
+    let shared = &w.shared;
     let file = File::open(&path).map_err(|_| HttpError::NotFound)?;
     let meta = file.metadata().map_err(|_| HttpError::NotFound)?;
     if !meta.is_file() {
@@ -170,7 +187,7 @@ fn disposition(reply: Reply, rel: &str, req: &RequestInfo<'_>) -> Reply {
 
 /// A download name without what a file system or a header refuses: control characters,
 /// path separators, quotes; at most `MAX_NAME` characters.
-fn clean_name(name: &str) -> String {
+pub(super) fn clean_name(name: &str) -> String {
     let kept: String = name
         .chars()
         .filter(|c| !c.is_control() && !"/\\\"<>:|?*".contains(*c))
@@ -183,6 +200,15 @@ fn clean_name(name: &str) -> String {
 fn content_disposition(name: &str, fallback: &str) -> String {
     let ascii = name.is_ascii();
     let plain = if ascii { name } else { fallback };
+    format!(
+        "attachment; filename=\"{plain}\"; filename*=UTF-8''{}",
+        rfc8187(name)
+    )
+}
+
+/// A file name as `filename*` carries it: UTF-8, percent-encoded but for RFC 8187's
+/// `attr-char`s.
+pub(super) fn rfc8187(name: &str) -> String {
     let mut encoded = String::new();
     for b in name.bytes() {
         if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
@@ -191,7 +217,7 @@ fn content_disposition(name: &str, fallback: &str) -> String {
             encoded.push_str(&format!("%{b:02X}"));
         }
     }
-    format!("attachment; filename=\"{plain}\"; filename*=UTF-8''{encoded}")
+    encoded
 }
 
 #[cfg(test)]
