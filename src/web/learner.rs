@@ -187,6 +187,7 @@ pub fn tutorial(w: &mut Worker, slug: &str) -> HttpResult {
             }
         }
         p { a href=(format!("{base}/tout")) { (t.all_steps) } }
+        (keep_links(shared, &base))
     };
     let crumbs = crumbs_for(&theme);
     Ok(Reply::html(
@@ -282,6 +283,7 @@ pub fn all_steps(w: &mut Worker, slug: &str) -> HttpResult {
             }
         }
         p { a href=(format!("{base}/etape/1")) { (t.one_step) } }
+        (keep_links(shared, &base))
     };
     let mut crumbs = crumbs_for(&theme);
     crumbs.push((&tut.item.title, base.clone()));
@@ -289,6 +291,16 @@ pub fn all_steps(w: &mut Worker, slug: &str) -> HttpResult {
         200,
         page(shared, &tut.item.title, &crumbs, main),
     ))
+}
+
+/// "Emporter sur mon téléphone" and "Imprimer" (`takehome`): plain links. No `download`
+/// attribute: a tutorial too big to take home answers with a page to read, not a file.
+fn keep_links(shared: &Shared, base: &str) -> Markup {
+    let t = shared.catalog();
+    html! {
+        p { a.button.secondary href=(format!("{base}/emporter")) { (t.th("link")) } }
+        p { a.button.secondary href=(format!("{base}/imprimer")) { (t.th("print_link")) } }
+    }
 }
 
 pub fn workshops(w: &mut Worker, target: &Target) -> HttpResult {
