@@ -1,7 +1,8 @@
 // "Emporter sur mon téléphone" in Debian's Chromium: the learner taps the link, the browser
 // downloads one file; that file, opened from the disk in a new context with the network off
 // and JavaScript off, shows every step heading and every image, and passes the audit
-// (axe-core, French, readable type). The same for a blank practice form.
+// (axe-core, French, readable type). The same for a blank practice form and for the answers
+// sent from the review page; and the print view passes the audit and prints without its menu.
 // Run with: bash tests/e2e/run.sh
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
@@ -112,6 +113,75 @@ describe('emporter sur mon téléphone (navigateur)', () => {
     assert.ok(!text.includes('<script'), 'no script');
 
     await openOffline(browser, kit, saved, { headings, images, shot: 'tutoriel' });
+  });
+
+  test('la page à imprimer passe l’audit et cache son menu sur papier', { timeout: TIMEOUT_MS }, async () => {
+    const context = await browser.newContext({ ...DEVICES.desktop, locale: 'fr-FR' });
+    try {
+      const page = await context.newPage();
+      const response = await page.goto(`${kit.baseUrl}/tutoriels/faire-une-capture-d-ecran/imprimer`);
+      assert.equal(response.status(), 200);
+      assert.equal(await page.locator('section.step').count(), 8);
+      const problems = await auditPage(page, {
+        device: 'desktop',
+        baseUrl: kit.baseUrl,
+        screenshotPath: path.join(SCREENSHOT_DIR, 'takehome-imprimer.png'),
+      });
+      assert.deepEqual(problems, []);
+      assert.ok(await page.locator('nav.no-print').isVisible());
+      await page.emulateMedia({ media: 'print' });
+      assert.ok(!(await page.locator('nav.no-print').isVisible()), 'no menu on paper');
+      const printed = await page.evaluate(() => ({
+        body: parseFloat(getComputedStyle(document.body).fontSize),
+        step: getComputedStyle(document.querySelector('section.step')).breakInside,
+      }));
+      // 14 pt = 18.67 CSS px.
+      assert.ok(printed.body >= 18.6, `body ${printed.body}px on paper`);
+      assert.equal(printed.step, 'avoid');
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('les réponses revues partent en fichier et s’ouvrent sans réseau', { timeout: TIMEOUT_MS }, async () => {
+    const context = await browser.newContext({ ...DEVICES.phone, locale: 'fr-FR', acceptDownloads: true });
+    let saved;
+    try {
+      const page = await context.newPage();
+      await page.goto(`${kit.baseUrl}/formulaires/compte-e-mail`);
+      const next = async () => Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Suivant' }).tap()]);
+      await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Commencer' }).tap()]);
+      for (const typed of ['Claire', 'Martin', '03/04/1950', 'claire.martin59']) {
+        await page.locator('#reponse').fill(typed);
+        await next();
+      }
+      await page.getByLabel('Non').check();
+      await next();
+      await next(); // the other address is optional
+      await page.getByLabel('Oui').check();
+      await next();
+      assert.equal(await page.locator('h1').innerText(), 'Vos réponses');
+      const [file] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Emporter sur mon téléphone' }).tap(),
+      ]);
+      assert.equal(file.suggestedFilename(), 'Créer une adresse e-mail - mes réponses.html');
+      saved = path.join(dir, file.suggestedFilename());
+      await file.saveAs(saved);
+      // The review page stays on screen.
+      assert.equal(await page.locator('h1').innerText(), 'Vos réponses');
+    } finally {
+      await context.close();
+    }
+    const text = await readFile(saved, 'utf8');
+    for (const answer of ['Claire', 'Martin', '03/04/1950', 'claire.martin59']) {
+      assert.ok(text.includes(answer), answer);
+    }
+    await openOffline(browser, kit, saved, {
+      headings: ['Vous', 'Votre nouvelle adresse'],
+      images: 0,
+      shot: 'reponses',
+    });
   });
 
   test('le formulaire vide téléchargé s’ouvre sans réseau', { timeout: TIMEOUT_MS }, async () => {
