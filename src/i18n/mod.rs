@@ -133,6 +133,8 @@ pub struct Catalog {
     pub dates: std::collections::BTreeMap<String, String>,
     /// The practice forms' texts, by key (see `Catalog::f`).
     pub forms: std::collections::BTreeMap<String, String>,
+    /// "Emporter sur mon téléphone" and the print view, by key (see `Catalog::th`).
+    pub takehome: std::collections::BTreeMap<String, String>,
     /// The learner's side of a pop-up workshop, by key (see `Catalog::w`).
     pub workshop: std::collections::BTreeMap<String, String>,
 }
@@ -170,6 +172,29 @@ impl Catalog {
         let name = self.dates.get(&format!("month_{month}"))?;
         let text = self.dates.get("updated")?;
         Some(fill(text, &[("month", name), ("year", &year.to_string())]))
+    }
+
+    /// "2 décembre 2026", "1er mars 2027"; `None` for a month that is not 1 to 12.
+    pub fn day(&self, year: u16, month: u8, day: u8) -> Option<String> {
+        let name = self.dates.get(&format!("month_{month}"))?;
+        let text = self.dates.get("day")?;
+        let number = match (day, self.dates.get("day_first")) {
+            (1, Some(first)) => first.clone(),
+            _ => day.to_string(),
+        };
+        Some(fill(
+            text,
+            &[
+                ("day", &number),
+                ("month", name),
+                ("year", &year.to_string()),
+            ],
+        ))
+    }
+
+    /// A take-home or print text (as `a`; checked by `every_takehome_text_is_in_the_catalog`).
+    pub fn th<'a>(&'a self, key: &'a str) -> &'a str {
+        self.takehome.get(key).map(String::as_str).unwrap_or(key)
     }
 
     /// A practice form's text (as `a`; checked by `every_forms_text_is_in_the_catalog`).
@@ -446,6 +471,7 @@ mod tests {
         for source in [
             include_str!("../web/forms.rs"),
             include_str!("../web/admin/form_sheets.rs"),
+            include_str!("../web/takehome.rs"),
         ] {
             for piece in source.split(".f(\"").skip(1) {
                 let key = piece.split('"').next().unwrap_or("");
@@ -463,6 +489,38 @@ mod tests {
             missing.is_empty(),
             "missing in src/i18n/fr.toml [forms]: {missing:?}"
         );
+    }
+
+    #[test]
+    fn every_takehome_text_is_in_the_catalog() {
+        let catalog = fr();
+        let mut missing = Vec::new();
+        for source in [
+            include_str!("../web/takehome.rs"),
+            include_str!("../web/learner.rs"),
+            include_str!("../web/forms.rs"),
+        ] {
+            for piece in source.split(".th(\"").skip(1) {
+                let key = piece.split('"').next().unwrap_or("");
+                if !catalog.takehome.contains_key(key) {
+                    missing.push(key.to_owned());
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "missing in src/i18n/fr.toml [takehome]: {missing:?}"
+        );
+    }
+
+    #[test]
+    fn day_dates_read_in_words() {
+        let t = fr();
+        assert_eq!(t.day(2026, 12, 2).as_deref(), Some("2 décembre 2026"));
+        assert_eq!(t.day(2027, 3, 1).as_deref(), Some("1er mars 2027"));
+        assert_eq!(t.day(2027, 8, 31).as_deref(), Some("31 août 2027"));
+        assert_eq!(t.day(2027, 13, 1), None);
+        assert_eq!(t.day(2027, 0, 1), None);
     }
 
     #[test]
@@ -698,7 +756,7 @@ mod tests {
     #[test]
     fn english_values_are_not_french_copies() {
         // The same word or phrase in both languages.
-        const SAME_IN_BOTH: [&str; 9] = [
+        const SAME_IN_BOTH: [&str; 10] = [
             "duration_minutes",
             "footer_admin",
             "admin.home_heading",
@@ -708,6 +766,8 @@ mod tests {
             "forms.questions_count",
             "forms.signature",
             "forms.type_date",
+            // Only placeholders: "2 December 2026" reads in the same order.
+            "dates.day",
         ];
         let french = leaves(FR, "fr");
         let copies: Vec<String> = leaves(EN, "en")

@@ -51,6 +51,16 @@ impl Date {
         self.year
     }
 
+    /// 1 to 12.
+    pub fn month(self) -> u8 {
+        self.month
+    }
+
+    /// 1 to 31.
+    pub fn day(self) -> u8 {
+        self.day
+    }
+
     /// `2026-03-12` (what `<input type="date">` sends), or `12/03/2026` as people write it
     /// where a browser shows a plain text box instead; surrounding spaces are ignored.
     pub fn parse(text: &str) -> Option<Date> {

@@ -11,7 +11,7 @@
 //! shown in the portal's origin, and no pack file may run a script there (CSP `sandbox`).
 
 use std::fs::File;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
@@ -67,7 +67,23 @@ impl Validators {
     }
 }
 
-pub fn serve(w: &Worker, req: &RequestInfo<'_>, rest: &[&str]) -> HttpResult {
+/// An installed pack file named by a URL under `PREFIX`, opened.
+pub(super) struct Located {
+    /// Its own path (where it is, unless `at.in_pack`).
+    pub path: PathBuf,
+    /// `<id>/<version>/<path in the pack>`.
+    pub rel: String,
+    pub mime: &'static str,
+    /// Its own file, or the version's `.kitpack` that holds it.
+    pub file: File,
+    pub at: Place,
+}
+
+/// The file that the segments after `PREFIX` name, opened: a file of the version the
+/// library uses, with a known extension, joined through `safe_join`, or a big one left in
+/// the version's `.kitpack`; `NotFound` for anything else. The take-home files read their
+/// images through here too.
+pub(super) fn locate(w: &Worker, rest: &[&str]) -> Result<Located, HttpError> {
     let [id, version, ..] = rest else {
         return Err(HttpError::NotFound);
     };
@@ -75,7 +91,6 @@ pub fn serve(w: &Worker, req: &RequestInfo<'_>, rest: &[&str]) -> HttpResult {
     if current.as_deref() != Some(*version) {
         return Err(HttpError::NotFound);
     }
-    let shared = &w.shared;
     let rel = rest.join("/");
     let ext = rel.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
     let known = |e: &str| ASSET_EXTENSIONS.contains(&e) || media::EXTENSIONS.contains(&e);
@@ -83,7 +98,7 @@ pub fn serve(w: &Worker, req: &RequestInfo<'_>, rest: &[&str]) -> HttpResult {
         return Err(HttpError::NotFound);
     }
     let mime = mime_of(&rel).ok_or(HttpError::NotFound)?;
-    let packs = shared.data_dir.join("packs");
+    let packs = w.shared.data_dir.join("packs");
     let path = safe_join(&packs, &rel).ok_or(HttpError::NotFound)?;
     let (file, at) = match File::open(&path) {
         Ok(file) => {
@@ -91,7 +106,7 @@ pub fn serve(w: &Worker, req: &RequestInfo<'_>, rest: &[&str]) -> HttpResult {
             if !meta.is_file() {
                 return Err(HttpError::NotFound);
             }
-            let at = Located {
+            let at = Place {
                 offset: 0,
                 size: meta.len(),
                 validators: Validators::of(&meta, None),
@@ -101,6 +116,24 @@ pub fn serve(w: &Worker, req: &RequestInfo<'_>, rest: &[&str]) -> HttpResult {
         }
         Err(_) => in_kitpack(&packs, id, version, &rest[2..].join("/"))?,
     };
+    Ok(Located {
+        path,
+        rel,
+        mime,
+        file,
+        at,
+    })
+}
+
+pub fn serve(w: &Worker, req: &RequestInfo<'_>, rest: &[&str]) -> HttpResult {
+    let Located {
+        path,
+        rel,
+        mime,
+        file,
+        at,
+    } = locate(w, rest)?;
+    let shared = &w.shared;
     let validators = at.validators;
     let compressible = !at.in_pack && gzip::is_text(&rel) && at.size <= gzip::MAX_CACHED_FILE;
     let reply = if compressible && req.range.is_none() && gzip::accepts_gzip(req.accept_encoding) {
@@ -126,10 +159,10 @@ pub fn serve(w: &Worker, req: &RequestInfo<'_>, rest: &[&str]) -> HttpResult {
 }
 
 /// Where a pack file's bytes are: a file of its own, or a part of its version's `.kitpack`.
-struct Located {
+pub(super) struct Place {
     /// Where its bytes start in the opened file.
-    offset: u64,
-    size: u64,
+    pub offset: u64,
+    pub size: u64,
     validators: Validators,
     in_pack: bool,
 }
@@ -140,7 +173,7 @@ fn in_kitpack(
     id: &str,
     version: &str,
     rel: &str,
-) -> Result<(File, Located), HttpError> {
+) -> Result<(File, Place), HttpError> {
     let dir = safe_join(packs, &format!("{id}/{version}")).ok_or(HttpError::NotFound)?;
     let index = crate::packs::inpack::read_index(&dir).map_err(|_| HttpError::NotFound)?;
     let &(offset, size) = index.get(rel).ok_or(HttpError::NotFound)?;
@@ -157,7 +190,7 @@ fn in_kitpack(
             kitpack.display()
         )));
     }
-    let at = Located {
+    let at = Place {
         offset,
         size,
         validators: Validators::of(&meta, Some((offset, size))),
@@ -230,7 +263,7 @@ fn disposition(reply: Reply, rel: &str, req: &RequestInfo<'_>) -> Reply {
 
 /// A download name without what a file system or a header refuses: control characters,
 /// path separators, quotes; at most `MAX_NAME` characters.
-fn clean_name(name: &str) -> String {
+pub(super) fn clean_name(name: &str) -> String {
     let kept: String = name
         .chars()
         .filter(|c| !c.is_control() && !"/\\\"<>:|?*".contains(*c))
@@ -243,6 +276,15 @@ fn clean_name(name: &str) -> String {
 fn content_disposition(name: &str, fallback: &str) -> String {
     let ascii = name.is_ascii();
     let plain = if ascii { name } else { fallback };
+    format!(
+        "attachment; filename=\"{plain}\"; filename*=UTF-8''{}",
+        rfc8187(name)
+    )
+}
+
+/// A file name as `filename*` carries it: UTF-8, percent-encoded but for RFC 8187's
+/// `attr-char`s.
+pub(super) fn rfc8187(name: &str) -> String {
     let mut encoded = String::new();
     for b in name.bytes() {
         if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
@@ -251,7 +293,7 @@ fn content_disposition(name: &str, fallback: &str) -> String {
             encoded.push_str(&format!("%{b:02X}"));
         }
     }
-    format!("attachment; filename=\"{plain}\"; filename*=UTF-8''{encoded}")
+    encoded
 }
 
 #[cfg(test)]

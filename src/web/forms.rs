@@ -38,12 +38,12 @@ const MAX_VALUE: usize = 4 * 1024;
 const LIST_SIZE: usize = 200;
 
 /// A form of the library, ready to show.
-struct Loaded {
-    item: ItemRow,
-    purpose_html: String,
-    def: FormDef,
+pub(super) struct Loaded {
+    pub item: ItemRow,
+    pub purpose_html: String,
+    pub def: FormDef,
     /// Each field's help with its glossary links (`forms::Stored`).
-    help_html: std::collections::BTreeMap<String, String>,
+    pub help_html: std::collections::BTreeMap<String, String>,
 }
 
 /// Forms kept parsed per worker thread.
@@ -55,7 +55,7 @@ thread_local! {
     static PARSED: RefCell<(i64, HashMap<String, Rc<Loaded>>)> = RefCell::new((i64::MIN, HashMap::new()));
 }
 
-fn load(w: &mut Worker, slug: &str) -> Result<Rc<Loaded>, HttpError> {
+pub(super) fn load(w: &mut Worker, slug: &str) -> Result<Rc<Loaded>, HttpError> {
     let version = w.store.data_version()?;
     let kept = PARSED.with(|p| {
         let p = p.borrow();
@@ -90,7 +90,7 @@ fn load_from_store(w: &mut Worker, slug: &str) -> Result<Loaded, HttpError> {
     })
 }
 
-fn form_url(slug: &str) -> String {
+pub(super) fn form_url(slug: &str) -> String {
     format!("/formulaires/{slug}")
 }
 
@@ -219,6 +219,8 @@ fn intro_page(shared: &Shared, loaded: &Loaded, erased: bool) -> String {
                 (t.f("resume"))
             }
         }
+        // No `download` attribute: a form too big to take home answers with a page to read.
+        p { a.button.secondary href=(format!("{}/emporter", form_url(slug))) { (t.th("link")) } }
     };
     let crumbs = [(t.f("list_title"), "/formulaires".to_owned())];
     layout(shared, &def.title, &crumbs, main)
@@ -234,6 +236,8 @@ enum Action {
     Review,
     Edit(String),
     Print,
+    /// "Emporter sur mon téléphone": the filled summary as a file (`takehome`).
+    TakeHome,
     Erase,
 }
 
@@ -297,6 +301,7 @@ fn action(value: &str, is_question: impl Fn(&str) -> bool) -> Result<Action, Tam
         "precedent" => Action::Back,
         "revoir" => Action::Review,
         "imprimer" => Action::Print,
+        "emporter" => Action::TakeHome,
         "effacer" => Action::Erase,
         other => match other.strip_prefix("modifier:") {
             Some(id) if is_question(id) => Action::Edit(id.to_owned()),
@@ -324,9 +329,8 @@ fn post(w: &mut Worker, req: &RequestInfo<'_>, slug: &str) -> HttpResult {
         Ok(filled) => filled,
         Err(tampered) => return Ok(bad_page(shared, &loaded, &tampered)),
     };
-    let page = step(shared, &loaded, filled, Date::today());
-    Ok(match page {
-        Ok(page) => Reply::private_html(200, page),
+    Ok(match step(shared, &loaded, filled, Date::today()) {
+        Ok(reply) => reply,
         Err(tampered) => bad_page(shared, &loaded, &tampered),
     })
 }
@@ -340,6 +344,7 @@ enum Screen {
     Question(String, Option<Invalid>),
     Review,
     Print,
+    TakeHome,
 }
 
 /// Where the button leads, for these answers; the answers are pruned of the questions they
@@ -385,24 +390,27 @@ fn next_screen(def: &FormDef, filled: &mut Filled, today: Date) -> Result<Screen
         },
         Action::Back => beside(answers, &shown(answers, current)?, -1),
         Action::Edit(id) => Screen::Question(shown(answers, Some(id))?, None),
-        Action::Review | Action::Print => match first_invalid(def, answers, today) {
-            Some((field, invalid)) => Screen::Question(field.id.clone(), Some(invalid)),
-            None if filled.action == Action::Print => Screen::Print,
-            None => Screen::Review,
-        },
+        Action::Review | Action::Print | Action::TakeHome => {
+            match first_invalid(def, answers, today) {
+                Some((field, invalid)) => Screen::Question(field.id.clone(), Some(invalid)),
+                None if filled.action == Action::Print => Screen::Print,
+                None if filled.action == Action::TakeHome => Screen::TakeHome,
+                None => Screen::Review,
+            }
+        }
     })
 }
 
-/// The page of a screen.
+/// The answer of a screen: its page, or the take-home file.
 fn step(
     shared: &Shared,
     loaded: &Loaded,
     mut filled: Filled,
     today: Date,
-) -> Result<String, Tampered> {
+) -> Result<Reply, Tampered> {
     let screen = next_screen(&loaded.def, &mut filled, today)?;
     let answers = &filled.answers;
-    Ok(match screen {
+    let page = match screen {
         Screen::Erased => intro_page(shared, loaded, true),
         Screen::Question(id, invalid) => match loaded.def.field(&id) {
             Some(field) => question_page(shared, loaded, answers, field, invalid),
@@ -410,7 +418,9 @@ fn step(
         },
         Screen::Review => review_page(shared, loaded, answers),
         Screen::Print => print_page(shared, loaded, answers),
-    })
+        Screen::TakeHome => return Ok(super::takehome::filled_form(shared, loaded, answers)),
+    };
+    Ok(Reply::private_html(200, page))
 }
 
 /// Checks a question's answer (and its commune) and puts it back as it will be shown.
@@ -625,7 +635,7 @@ fn commune_input(shared: &Shared, field: &Field, answers: &Answers, invalid: boo
 }
 
 /// An answer as the learner reads it: "Oui", "59500 Douai", choices separated by commas.
-fn shown_answer(shared: &Shared, field: &Field, answers: &Answers) -> Option<String> {
+pub(super) fn shown_answer(shared: &Shared, field: &Field, answers: &Answers) -> Option<String> {
     let values = answers.get(&field.id)?;
     let t = shared.catalog();
     let mut text = values
@@ -673,6 +683,10 @@ fn review_page(shared: &Shared, loaded: &Loaded, answers: &Answers) -> String {
             div.form-nav {
                 button.button type="submit" name="aller" value="imprimer" { (t.f("print")) }
             }
+            p {
+                button.button.secondary type="submit" name="aller" value="emporter" { (t.th("link")) }
+            }
+            p.hint { (t.th("filled_privacy")) }
             (erase_button(shared, slug))
         }
     };
@@ -911,6 +925,18 @@ when = { field = "voiture", equals = "oui" }
         assert_eq!(
             go(&mut filled(&with(&[("voiture", "non")]), "", Action::Print)),
             Ok(Screen::Print)
+        );
+        assert_eq!(
+            go(&mut filled(
+                &with(&[("voiture", "non")]),
+                "",
+                Action::TakeHome
+            )),
+            Ok(Screen::TakeHome)
+        );
+        assert_eq!(
+            go(&mut filled(&[("cp", "123")], "", Action::TakeHome)),
+            Ok(Screen::Question("cp".into(), Some(Invalid::PostalCode)))
         );
         assert_eq!(
             go(&mut filled(&with(&[]), "", Action::Erase)),

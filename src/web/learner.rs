@@ -270,6 +270,7 @@ pub fn tutorial(w: &mut Worker, slug: &str, target: &Target) -> HttpResult {
             }
         }
         p { a href=(format!("{base}/tout{}", query.unwrap_or(""))) { (t.all_steps) } }
+        (keep_links(shared, &base))
     };
     let crumbs = crumbs_for(&theme);
     Ok(Reply::html(
@@ -369,6 +370,7 @@ pub fn all_steps(w: &mut Worker, slug: &str, target: &Target) -> HttpResult {
             }
         }
         p { a href=(format!("{base}/etape/1{query}")) { (t.one_step) } }
+        (keep_links(shared, &base))
     };
     let mut crumbs = crumbs_for(&theme);
     crumbs.push((&tut.item.title, base.clone()));
@@ -376,6 +378,16 @@ pub fn all_steps(w: &mut Worker, slug: &str, target: &Target) -> HttpResult {
         200,
         page(shared, &tut.item.title, &crumbs, main),
     ))
+}
+
+/// "Emporter sur mon téléphone" and "Imprimer" (`takehome`): plain links. No `download`
+/// attribute: a tutorial too big to take home answers with a page to read, not a file.
+fn keep_links(shared: &Shared, base: &str) -> Markup {
+    let t = shared.catalog();
+    html! {
+        p { a.button.secondary href=(format!("{base}/emporter")) { (t.th("link")) } }
+        p { a.button.secondary href=(format!("{base}/imprimer")) { (t.th("print_link")) } }
+    }
 }
 
 pub fn workshops(w: &mut Worker, target: &Target) -> HttpResult {

@@ -19,6 +19,7 @@ mod range;
 mod router;
 mod server;
 mod sharing;
+mod takehome;
 mod templates;
 pub mod url;
 mod workshop;

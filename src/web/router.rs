@@ -12,6 +12,7 @@ use super::http::{HttpError, HttpResult, Reply};
 use super::learner;
 use super::prefs;
 use super::sharing;
+use super::takehome;
 use super::url::Target;
 use super::{forms, workshop, Worker};
 
@@ -148,6 +149,10 @@ fn route_path(w: &mut Worker, req: &RequestInfo<'_>, segments: &[&str]) -> HttpR
         [".well-known", "captive-portal"] => captive::api(w, req),
         // As many pages as queries: not worth keeping.
         ["recherche"] => in_one_read(w, |w| learner::search(w, req.target)),
+        // Files to take home and the print view: dated, made for each request, never kept.
+        ["tutoriels", slug, "emporter"] => in_one_read(w, |w| takehome::tutorial(w, slug)),
+        ["tutoriels", slug, "imprimer"] => in_one_read(w, |w| takehome::print(w, slug)),
+        ["formulaires", slug, "emporter"] => in_one_read(w, |w| takehome::blank_form(w, slug)),
         _ => learner_page(w, req, &segments),
     }
 }
