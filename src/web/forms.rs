@@ -208,7 +208,9 @@ fn intro_page(shared: &Shared, loaded: &Loaded, erased: bool) -> String {
         }
         p.meta { (fill(t.f("questions_count"), &[("n", &count.to_string())])) }
         form.start method="post" action=(form_url(slug)) data-resume=(slug) {
-            button.button.big type="submit" name="aller" value="commencer" { (t.f("start")) " →" }
+            button.button.big type="submit" name="aller" value="commencer" {
+                (t.f("start")) " " span.arrow aria-hidden="true" { "→" }
+            }
             p.resume hidden { (t.f("resume_hint")) }
             button.button.secondary.big.resume type="submit" name="aller" value="reprendre" hidden {
                 (t.f("resume"))
@@ -517,10 +519,12 @@ fn question_page(
                 (commune_input(shared, field, answers, invalid == Some(Invalid::Commune)))
             }
             div.form-nav {
-                button.button type="submit" name="aller" value="suivant" { (t.f("next")) " →" }
+                button.button type="submit" name="aller" value="suivant" {
+                    (t.f("next")) " " span.arrow aria-hidden="true" { "→" }
+                }
                 @if n > 1 {
                     button.button.secondary type="submit" name="aller" value="precedent" {
-                        "← " (t.f("previous"))
+                        span.arrow aria-hidden="true" { "←" } " " (t.f("previous"))
                     }
                 }
             }
@@ -711,7 +715,9 @@ fn print_page(shared: &Shared, loaded: &Loaded, answers: &Answers) -> String {
             p { button.print type="button" hidden { (t.f("print")) } }
             form.fill method="post" action=(form_url(slug)) data-draft=(slug) {
                 (hidden(answers, None))
-                button.button.secondary type="submit" name="aller" value="revoir" { "← " (t.f("print_back")) }
+                button.button.secondary type="submit" name="aller" value="revoir" {
+                    span.arrow aria-hidden="true" { "←" } " " (t.f("print_back"))
+                }
                 (erase_button(shared, slug))
             }
         }

@@ -177,7 +177,11 @@ pub fn tutorial(w: &mut Worker, slug: &str) -> HttpResult {
             p.meta.updated { (updated) }
         }
         div #intro { (fragment(&tut.intro_html)) }
-        p { a.button href=(format!("{base}/etape/1")) { (t.start) " →" } }
+        p {
+            a.button href=(format!("{base}/etape/1")) {
+                (t.start) " " span.arrow aria-hidden="true" { "→" }
+            }
+        }
         section aria-labelledby="steps-title" {
             h2 #steps-title { (t.steps_heading) }
             ol.steps {
@@ -226,11 +230,13 @@ pub fn step(w: &mut Worker, slug: &str, number: &str) -> HttpResult {
         nav.step-nav aria-label=(progress) {
             @if n > 1 {
                 a.button.secondary rel="prev" href=(format!("{base}/etape/{}", n - 1)) {
-                    "← " (t.previous)
+                    span.arrow aria-hidden="true" { "←" } " " (t.previous)
                 }
             }
             @if n < total {
-                a.button rel="next" href=(format!("{base}/etape/{}", n + 1)) { (t.next) " →" }
+                a.button rel="next" href=(format!("{base}/etape/{}", n + 1)) {
+                    (t.next) " " span.arrow aria-hidden="true" { "→" }
+                }
             }
         }
         @if n == total {

@@ -148,7 +148,8 @@ pub fn cards(shared: &Shared, items: &[ItemRow]) -> Markup {
 }
 
 /// "← Page précédente · Page 2 sur 5 · Page suivante →" under a long list; nothing when
-/// it fits on one page. Plain links: works without JavaScript.
+/// it fits on one page. Plain links: works without JavaScript. The arrows are each in a
+/// `span.arrow`, which right-to-left pages mirror (kit.css).
 pub fn pager(shared: &Shared, base: &str, number: usize, pages: usize) -> Markup {
     let t = shared.catalog();
     let url = |n: usize| {
@@ -163,11 +164,15 @@ pub fn pager(shared: &Shared, base: &str, number: usize, pages: usize) -> Markup
         @if pages > 1 {
             nav.pager aria-label=(label) {
                 @if number > 1 {
-                    a.button.secondary rel="prev" href=(url(number - 1)) { "← " (t.page_previous) }
+                    a.button.secondary rel="prev" href=(url(number - 1)) {
+                        span.arrow aria-hidden="true" { "←" } " " (t.page_previous)
+                    }
                 }
                 span.pager-label { (label) }
                 @if number < pages {
-                    a.button rel="next" href=(url(number + 1)) { (t.page_next) " →" }
+                    a.button rel="next" href=(url(number + 1)) {
+                        (t.page_next) " " span.arrow aria-hidden="true" { "→" }
+                    }
                 }
             }
         }
