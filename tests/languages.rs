@@ -197,6 +197,9 @@ fn a_translated_item_shows_in_the_phone_language_with_a_link_to_its_original() {
         step.contains("data-lang=\"ar\""),
         "Écouter reads it in Arabic"
     );
+    // Arrows are drawn, not read, and mirrored in right-to-left pages (kit.css; the
+    // browser test checks where they point).
+    assert!(step.contains("<span class=\"arrow\" aria-hidden=\"true\">←</span>"));
 
     // The original, asked for: French, marked as such inside the Arabic page.
     let original = get_as(&kit, "/tutoriels/pharmacie?original", ar).text();

@@ -14,9 +14,7 @@ use maud::{html, Markup};
 use super::admin::Form;
 use super::http::{HttpError, HttpResult, Reply};
 use super::router::{RequestInfo, RequestMethod};
-use super::templates::{
-    arrow_back, arrow_forward, cards, content_dir, content_lang, fragment, listen_button, page_with,
-};
+use super::templates::{cards, content_dir, content_lang, fragment, listen_button, page_with};
 use super::{Shared, Worker};
 use crate::forms::validate::{self, Invalid};
 use crate::forms::{commune_key, Answers, Field, FieldType, FormDef, MAX_FIELDS};
@@ -213,7 +211,7 @@ fn intro_page(shared: &Shared, loaded: &Loaded, erased: bool) -> String {
         }
         p.meta { (fill(t.f("questions_count"), &[("n", &count.to_string())])) }
         form.start method="post" action=(form_url(slug)) data-resume=(slug) {
-            button.button.big type="submit" name="aller" value="commencer" { (t.f("start")) " " (arrow_forward()) }
+            button.button.big type="submit" name="aller" value="commencer" { (t.f("start")) " " span.arrow aria-hidden="true" { "→" } }
             p.resume hidden { (t.f("resume_hint")) }
             button.button.secondary.big.resume type="submit" name="aller" value="reprendre" hidden {
                 (t.f("resume"))
@@ -539,10 +537,10 @@ fn question_page(
                 (commune_input(shared, field, answers, invalid == Some(Invalid::Commune)))
             }
             div.form-nav {
-                button.button type="submit" name="aller" value="suivant" { (t.f("next")) " " (arrow_forward()) }
+                button.button type="submit" name="aller" value="suivant" { (t.f("next")) " " span.arrow aria-hidden="true" { "→" } }
                 @if n > 1 {
                     button.button.secondary type="submit" name="aller" value="precedent" {
-                        (arrow_back()) " " (t.f("previous"))
+                        span.arrow aria-hidden="true" { "←" } " " (t.f("previous"))
                     }
                 }
             }
@@ -737,7 +735,7 @@ fn print_page(shared: &Shared, loaded: &Loaded, answers: &Answers) -> String {
             p { button.print type="button" hidden { (t.f("print")) } }
             form.fill method="post" action=(form_url(slug)) data-draft=(slug) {
                 (hidden(answers, None))
-                button.button.secondary type="submit" name="aller" value="revoir" { (arrow_back()) " " (t.f("print_back")) }
+                button.button.secondary type="submit" name="aller" value="revoir" { span.arrow aria-hidden="true" { "←" } " " (t.f("print_back")) }
                 (erase_button(shared, slug))
             }
         }

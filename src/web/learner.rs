@@ -5,8 +5,8 @@ use maud::{html, Markup};
 
 use super::http::{HttpError, HttpResult, Reply};
 use super::templates::{
-    arrow_back, arrow_forward, cards, content_dir, content_lang, fragment, item_meta, item_url,
-    listen_button, page, paged_title, pager, search_form, snippet,
+    cards, content_dir, content_lang, fragment, item_meta, item_url, listen_button, page,
+    paged_title, pager, search_form, snippet,
 };
 use super::url::Target;
 use super::{Shared, Worker};
@@ -260,7 +260,7 @@ pub fn tutorial(w: &mut Worker, slug: &str, target: &Target) -> HttpResult {
         }
         (translation_note(shared, &base, &original, &tut.item, query.is_some()))
         div #intro lang=[lang] dir=[dir] { (fragment(&tut.intro_html)) }
-        p { a.button href=(format!("{base}/etape/1{}", query.unwrap_or(""))) { (t.start) " " (arrow_forward()) } }
+        p { a.button href=(format!("{base}/etape/1{}", query.unwrap_or(""))) { (t.start) " " span.arrow aria-hidden="true" { "→" } } }
         section aria-labelledby="steps-title" {
             h2 #steps-title { (t.steps_heading) }
             ol.steps lang=[lang] dir=[dir] {
@@ -312,11 +312,11 @@ pub fn step(w: &mut Worker, slug: &str, number: &str, target: &Target) -> HttpRe
         nav.step-nav aria-label=(progress) {
             @if n > 1 {
                 a.button.secondary rel="prev" href=(format!("{base}/etape/{}{query}", n - 1)) {
-                    (arrow_back()) " " (t.previous)
+                    span.arrow aria-hidden="true" { "←" } " " (t.previous)
                 }
             }
             @if n < total {
-                a.button rel="next" href=(format!("{base}/etape/{}{query}", n + 1)) { (t.next) " " (arrow_forward()) }
+                a.button rel="next" href=(format!("{base}/etape/{}{query}", n + 1)) { (t.next) " " span.arrow aria-hidden="true" { "→" } }
             }
         }
         @if n == total {

@@ -185,26 +185,9 @@ pub fn cards(shared: &Shared, items: &[ItemRow]) -> Markup {
     }
 }
 
-/// The arrow of "Suivant →", pointing the way the page reads (left in Arabic).
-pub fn arrow_forward() -> &'static str {
-    if crate::i18n::current_lang().rtl() {
-        "←"
-    } else {
-        "→"
-    }
-}
-
-/// The arrow of "← Précédent" (right in Arabic).
-pub fn arrow_back() -> &'static str {
-    if crate::i18n::current_lang().rtl() {
-        "→"
-    } else {
-        "←"
-    }
-}
-
 /// "← Page précédente · Page 2 sur 5 · Page suivante →" under a long list; nothing when
-/// it fits on one page. Plain links: works without JavaScript.
+/// it fits on one page. Plain links: works without JavaScript. The arrows are each in a
+/// `span.arrow`, which right-to-left pages mirror (kit.css).
 pub fn pager(shared: &Shared, base: &str, number: usize, pages: usize) -> Markup {
     let t = shared.catalog();
     let url = |n: usize| {
@@ -219,11 +202,11 @@ pub fn pager(shared: &Shared, base: &str, number: usize, pages: usize) -> Markup
         @if pages > 1 {
             nav.pager aria-label=(label) {
                 @if number > 1 {
-                    a.button.secondary rel="prev" href=(url(number - 1)) { (arrow_back()) " " (t.page_previous) }
+                    a.button.secondary rel="prev" href=(url(number - 1)) { span.arrow aria-hidden="true" { "←" } " " (t.page_previous) }
                 }
                 span.pager-label { (label) }
                 @if number < pages {
-                    a.button rel="next" href=(url(number + 1)) { (t.page_next) " " (arrow_forward()) }
+                    a.button rel="next" href=(url(number + 1)) { (t.page_next) " " span.arrow aria-hidden="true" { "→" } }
                 }
             }
         }

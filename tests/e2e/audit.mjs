@@ -1,5 +1,5 @@
 // Checks run on every page a flow visits: axe-core (serious and critical violations fail),
-// the French lang attribute, readable type (body ≥ 18 px on phone, no justified text, no
+// the page's language and direction (French unless the flow chose another), readable type (body ≥ 18 px on phone, no justified text, no
 // italics in the main text), same-origin links that answer, and a full-page screenshot.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -10,6 +10,9 @@ const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 /** Impacts that fail a test; the others are printed as warnings. */
 export const FAILING_IMPACTS = new Set(['serious', 'critical']);
 
+/** Languages written from right to left: their pages say dir="rtl". */
+export const RTL_LANGS = new Set(['ar', 'fa', 'he', 'ur']);
+
 /** Smallest computed body font size on a phone, in CSS pixels. */
 export const MIN_PHONE_BODY_PX = 18;
 
@@ -17,11 +20,12 @@ export const MIN_PHONE_BODY_PX = 18;
 const linkStatus = new Map();
 
 /**
- * Runs every check on the page as it is now and takes a screenshot.
+ * Runs every check on the page as it is now and takes a screenshot. `lang` is the language
+ * the page must declare (the phone's choice; French by default).
  * Returns a list of problems (strings); the caller decides when to fail.
  */
 export async function auditPage(page, {
-  device, baseUrl, screenshotPath, javaScriptEnabled = true, log = console.log,
+  device, baseUrl, screenshotPath, javaScriptEnabled = true, lang = 'fr', log = console.log,
 }) {
   const where = `${pathOf(page.url(), baseUrl)} (${device})`;
   const problems = [];
@@ -31,8 +35,10 @@ export async function auditPage(page, {
   // Layout and language checks, computed in the page (works with JavaScript disabled too:
   // evaluate goes through the DevTools protocol, not the page's own scripts).
   const facts = await page.evaluate(collectPageFacts);
-  if (facts.lang === null) problems.push(`${where}: <html> has no lang attribute, expected lang="fr"`);
-  else if (facts.lang !== 'fr') problems.push(`${where}: <html lang="${facts.lang}">, expected "fr"`);
+  if (facts.lang === null) problems.push(`${where}: <html> has no lang attribute, expected lang="${lang}"`);
+  else if (facts.lang !== lang) problems.push(`${where}: <html lang="${facts.lang}">, expected "${lang}"`);
+  const dir = RTL_LANGS.has(lang) ? 'rtl' : 'ltr';
+  if ((facts.dir ?? 'ltr') !== dir) problems.push(`${where}: <html dir="${facts.dir}">, expected "${dir}"`);
   if (device === 'phone' && !(facts.bodyFontPx >= MIN_PHONE_BODY_PX)) {
     problems.push(`${where}: body font-size ${facts.bodyFontPx}px on phone, expected ≥ ${MIN_PHONE_BODY_PX}px`);
   }
@@ -142,6 +148,7 @@ function collectPageFacts() {
 
   return {
     lang: document.documentElement.getAttribute('lang'),
+    dir: document.documentElement.getAttribute('dir'),
     bodyFontPx: parseFloat(getComputedStyle(document.body).fontSize),
     justified,
     italic,

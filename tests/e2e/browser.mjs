@@ -55,6 +55,8 @@ export function launchBrowser() {
  * - devices: names from DEVICES (default: all of them);
  * - context: extra options for browser.newContext (e.g. { javaScriptEnabled: false });
  * - init: a function run in every document before the page's scripts (page.addInitScript);
+ * - lang: the language every page must declare (default "fr"; a flow that picks another
+ *   language with the `langue` cookie says which);
  * - run(ctx) receives { page, baseUrl, kit, device, goto, follow, audit, log } (`kit` is
  *   the running kit: its `dataDir` and `cli(args)` for admin commands beside it):
  *   goto(path, { status }) and follow(locatorOrAction, { status }) navigate, check the HTTP
@@ -114,6 +116,7 @@ export async function runFlow(browser, flow, deviceName, { baseUrl, kit, log = c
         baseUrl,
         screenshotPath,
         javaScriptEnabled,
+        lang: flow.lang ?? 'fr',
         log,
       });
       problems.push(...found);

@@ -377,8 +377,9 @@ export const flows = [
           href: el.getAttribute('href'),
           text: (el.textContent || '').replace(/\s+/g, ' ').trim(),
           outline: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2,
-          inView: box.width > 0 && box.height > 0 && box.left >= 0 && box.right <= innerWidth
-            && box.top >= 0 && box.bottom <= innerHeight,
+          // Within a pixel: the browser scrolls by whole pixels, boxes have fractional edges.
+          inView: box.width > 0 && box.height > 0 && box.left >= -1 && box.right <= innerWidth + 1
+            && box.top >= -1 && box.bottom <= innerHeight + 1,
         };
       });
 

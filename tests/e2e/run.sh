@@ -47,4 +47,5 @@ fi
 export MEDNUM_KIT_BIN MEDNUM_E2E_CHROMIUM="$CHROMIUM"
 
 cd "$ROOT"
-node --test --test-reporter=spec tests/e2e/portal.test.mjs tests/e2e/media.test.mjs tests/e2e/takehome.test.mjs
+node --test --test-reporter=spec tests/e2e/portal.test.mjs tests/e2e/media.test.mjs tests/e2e/takehome.test.mjs \
+  tests/e2e/reflow.test.mjs

@@ -85,3 +85,19 @@
     });
   });
 })();
+
+// A wide table scrolls inside its own box (kit.css): the keyboard must be able to reach it
+// to scroll it, which Safari does not allow by itself.
+(function () {
+  "use strict";
+  var tables = document.querySelectorAll("main table");
+  if (!tables.length) return;
+  var update = function () {
+    Array.prototype.forEach.call(tables, function (table) {
+      if (table.scrollWidth > table.clientWidth) table.setAttribute("tabindex", "0");
+      else table.removeAttribute("tabindex");
+    });
+  };
+  update();
+  window.addEventListener("resize", update);
+})();
