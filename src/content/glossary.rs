@@ -3,7 +3,7 @@
 //! linking runs once, when a pack is installed, on the HTML that is then stored; never per
 //! request.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::Deserialize;
 
@@ -165,10 +165,21 @@ impl Glossary {
         }
         // Longest first: "adresse e-mail" wins over "e-mail" at the same place.
         patterns.sort_by_key(|p| std::cmp::Reverse(p.chars.len()));
+        // Found by their first letter, folded: a word start is compared with the few
+        // patterns that can match there, not with all of them (an install links every
+        // tutorial of a pack, and this was most of its time).
+        let mut by_first: HashMap<char, Vec<usize>> = HashMap::new();
+        for (n, p) in patterns.iter().enumerate() {
+            if let Some(&first) = p.chars.first() {
+                by_first.entry(fold_char(first)).or_default().push(n);
+            }
+        }
         Linker {
             glossary: self,
             patterns,
-            linked: HashSet::new(),
+            by_first,
+            linked: vec![false; self.terms.len()],
+            left: self.terms.len(),
         }
     }
 }
@@ -177,8 +188,14 @@ impl Glossary {
 /// pieces of HTML given to it (a tutorial's introduction, then its steps).
 pub struct Linker<'a> {
     glossary: &'a Glossary,
+    /// Longest first.
     patterns: Vec<Pattern>,
-    linked: HashSet<usize>,
+    /// The patterns (indexes, longest first) by their first character, folded.
+    by_first: HashMap<char, Vec<usize>>,
+    /// Terms linked already in this document, by index.
+    linked: Vec<bool>,
+    /// Terms not linked yet.
+    left: usize,
 }
 
 /// Elements whose text is never linked: headings, links, code, bold text (a bold word is an
@@ -209,7 +226,7 @@ impl Linker<'_> {
                 found => {
                     let end = found.unwrap_or(rest.len());
                     let text = &rest[..end];
-                    if skipped_depth == 0 && self.linked.len() < self.glossary.terms.len() {
+                    if skipped_depth == 0 && self.left > 0 {
                         self.link_text_node(text, &mut out);
                     } else {
                         out.push_str(text);
@@ -229,6 +246,7 @@ impl Linker<'_> {
 
     fn link_text_node(&mut self, text: &str, out: &mut String) {
         let chars: Vec<(usize, char)> = text.char_indices().collect();
+        let folded: Vec<char> = chars.iter().map(|&(_, c)| fold_char(c)).collect();
         let mut copied = 0;
         let mut i = 0;
         while i < chars.len() {
@@ -236,7 +254,7 @@ impl Linker<'_> {
                 i += 1;
                 continue;
             }
-            let Some((term, len)) = self.match_at(&chars, i) else {
+            let Some((term, len)) = self.match_at(&chars, &folded, i) else {
                 i += 1;
                 continue;
             };
@@ -249,25 +267,35 @@ impl Linker<'_> {
                 &text[start..end]
             ));
             copied = end;
-            self.linked.insert(term);
+            self.linked[term] = true;
+            self.left -= 1;
             i += len;
         }
         out.push_str(&text[copied..]);
     }
 
     /// The longest form of a term not linked yet that starts at `i` and ends a word.
-    fn match_at(&self, chars: &[(usize, char)], i: usize) -> Option<(usize, usize)> {
-        self.patterns.iter().find_map(|p| {
-            if self.linked.contains(&p.term) || i + p.chars.len() > chars.len() {
+    /// `folded` is `chars` folded (`fold_char`), once per text node.
+    fn match_at(
+        &self,
+        chars: &[(usize, char)],
+        folded: &[char],
+        i: usize,
+    ) -> Option<(usize, usize)> {
+        let candidates = self.by_first.get(&folded[i])?;
+        candidates.iter().find_map(|&n| {
+            let p = &self.patterns[n];
+            if self.linked[p.term] || i + p.chars.len() > chars.len() {
                 return None;
             }
-            let same = p.chars.iter().zip(&chars[i..]).all(|(&want, &(_, c))| {
-                if p.exact_case {
-                    want == if c == '’' { '\'' } else { c }
-                } else {
-                    want == fold_char(c)
-                }
-            });
+            let same = if p.exact_case {
+                p.chars
+                    .iter()
+                    .zip(&chars[i..])
+                    .all(|(&want, &(_, c))| want == if c == '’' { '\'' } else { c })
+            } else {
+                p.chars[..] == folded[i..i + p.chars.len()]
+            };
             (same && ends_word(chars, i + p.chars.len())).then_some((p.term, p.chars.len()))
         })
     }
