@@ -42,8 +42,11 @@ start_kit "$WORK/data" "$WORK/kit.log"
 VIDEO_PATH="/contenus/banc-video/1.0.0/media/film.mp4"
 curl -sf -o /dev/null "$KIT_URL$VIDEO_PATH"
 
-# nginx serves the same pack files, and the kit's tutorial page precompressed (gzip_static).
-mkdir -p "$WORK/www" "$WORK/nginx"
+# nginx serves the same video (a copy of the bytes the kit serves: the kit keeps a big video
+# inside the pack's .kitpack, see packs::inpack), and the kit's tutorial page precompressed
+# (gzip_static).
+mkdir -p "$WORK/www" "$WORK/nginx" "$WORK/www$(dirname "$VIDEO_PATH")"
+curl -sf "$KIT_URL$VIDEO_PATH" -o "$WORK/www$VIDEO_PATH"
 curl -sf "$KIT_URL$TUTORIAL" -o "$WORK/www/page.html"
 gzip -9 -k "$WORK/www/page.html"
 chmod -R a+rX "$WORK"
@@ -61,7 +64,6 @@ http {
   tcp_nopush on;
   server {
     listen 127.0.0.1:$NGINX_PORT;
-    location /contenus/ { alias $WORK/data/packs/; }
     location / { root $WORK/www; gzip_static on; }
   }
 }

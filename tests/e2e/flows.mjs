@@ -225,6 +225,39 @@ async function questionShown(page, n, total, title) {
   assert.equal(new URL(page.url()).search, '', 'answers never go in the URL');
 }
 
+// The portal in another language, chosen with the `langue` cookie (as the language bar's
+// links leave it): every kind of learner page, each audited (axe, lang, dir, type) in that
+// language; the bar's own link comes back to the page it was on, without JavaScript.
+function languageFlow(code, home, { javaScriptEnabled = true } = {}) {
+  return {
+    name: `langue-${code}${javaScriptEnabled ? '' : '-sans-js'}`,
+    lang: code,
+    devices: ['phone'],
+    context: { javaScriptEnabled },
+    async run({ page, baseUrl, goto, follow }) {
+      await page.context().addCookies([{ name: 'langue', value: code, url: baseUrl }]);
+      await goto('/');
+      assert.equal(await text(page.locator('main h1')), home);
+      await follow(page.locator('ul.cards a.card[href="/themes/securite"]'));
+      await follow(page.locator(`main a.card[href="${PASSWORD_TUTORIAL}"]`));
+      // The French tutorial in a page of another language: marked as French.
+      assert.equal(await page.locator('main h1').getAttribute('lang'), 'fr');
+      await follow(page.locator(`main a[href="${PASSWORD_TUTORIAL}/etape/1"]`).first());
+      await follow(page.locator('a[rel="next"]'));
+      await follow(page.locator(`main a[href="${PASSWORD_TUTORIAL}/tout"]`).first());
+      // The language bar: this language's own link comes back here.
+      const here = new URL(page.url()).pathname;
+      await follow(page.locator(`nav.prefs a[lang="${code}"]`));
+      assert.equal(new URL(page.url()).pathname, here);
+      await goto('/glossaire');
+      await goto('/formulaires');
+      await goto('/ateliers');
+      await goto('/recherche?q=mot+de+passe');
+      await goto('/nulle-part', { status: 404 });
+    },
+  };
+}
+
 export const flows = [
   {
     // (1) Home page, themes, search without accents and in capitals.
@@ -881,4 +914,8 @@ export const flows = [
       assert.equal(await page.locator('main button.resume').isVisible(), false);
     },
   },
+  languageFlow('en', 'Welcome'),
+  languageFlow('ar', 'أهلًا وسهلًا'),
+  languageFlow('ar', 'أهلًا وسهلًا', { javaScriptEnabled: false }),
+  languageFlow('uk', 'Вітаємо'),
 ];
