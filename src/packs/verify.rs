@@ -427,17 +427,7 @@ impl OpenPack {
                     let (sha256, count) =
                         super::inpack::hash_range(&self.path, offset, listed.size)
                             .with_context(|| format!("impossible de lire `{}`", listed.path))?;
-                    if count != listed.size {
-                        return Err(PackError::SizeMismatch {
-                            path: listed.path.clone(),
-                            expected: listed.size,
-                            actual: count,
-                        }
-                        .into());
-                    }
-                    if sha256 != listed.sha256.to_ascii_lowercase() {
-                        return Err(PackError::HashMismatch(listed.path.clone()).into());
-                    }
+                    check_listed(listed, count, &sha256)?;
                     progress.advance(listed.size);
                     left.insert(listed.path.clone(), (offset, listed.size));
                     continue;
@@ -477,17 +467,7 @@ impl OpenPack {
                     .with_context(|| format!("impossible d'écrire `{}`", target.display()))?;
                 progress.advance(n as u64);
             }
-            if count != listed.size {
-                return Err(PackError::SizeMismatch {
-                    path: listed.path.clone(),
-                    expected: listed.size,
-                    actual: count,
-                }
-                .into());
-            }
-            if to_hex(&hasher.finalize()) != listed.sha256.to_ascii_lowercase() {
-                return Err(PackError::HashMismatch(listed.path.clone()).into());
-            }
+            check_listed(listed, count, &to_hex(&hasher.finalize()))?;
             // Made durable all at once before the install switches to it.
         }
         if !left.is_empty() {
@@ -496,6 +476,25 @@ impl OpenPack {
         }
         Ok(())
     }
+}
+
+/// A file's bytes as read (`count` of them, hashing to `sha256`) against its manifest entry.
+fn check_listed(
+    listed: &super::format::ManifestFile,
+    count: u64,
+    sha256: &str,
+) -> Result<(), PackError> {
+    if count != listed.size {
+        return Err(PackError::SizeMismatch {
+            path: listed.path.clone(),
+            expected: listed.size,
+            actual: count,
+        });
+    }
+    if sha256 != listed.sha256.to_ascii_lowercase() {
+        return Err(PackError::HashMismatch(listed.path.clone()));
+    }
+    Ok(())
 }
 
 /// Checks the files the index of `dir` says are left in `kitpack` (see `inpack`): each
@@ -511,16 +510,12 @@ pub fn check_left(
             return Err(PackError::UnlistedOnDisk(path.clone()));
         };
         let (sha256, count) = super::inpack::hash_range(kitpack, offset, len)?;
-        if count != listed.size || len != listed.size {
-            return Err(PackError::SizeMismatch {
-                path: path.clone(),
-                expected: listed.size,
-                actual: count,
-            });
-        }
-        if sha256 != listed.sha256.to_ascii_lowercase() {
-            return Err(PackError::HashMismatch(path.clone()));
-        }
+        // An index that gives another length than the manifest is a wrong size too.
+        check_listed(
+            listed,
+            if len == listed.size { count } else { len },
+            &sha256,
+        )?;
     }
     Ok(left)
 }

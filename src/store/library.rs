@@ -196,6 +196,17 @@ fn item_row(r: &Row<'_>) -> rusqlite::Result<ItemRow> {
     })
 }
 
+/// A search result row: kind, slug, title, summary, snippet.
+fn search_hit(r: &Row<'_>) -> rusqlite::Result<SearchHit> {
+    Ok(SearchHit {
+        kind: r.get(0)?,
+        slug: r.get(1)?,
+        title: r.get(2)?,
+        summary: r.get(3)?,
+        snippet: r.get(4)?,
+    })
+}
+
 /// Little words that match nearly every text: searching for them only slows the search
 /// down (ranking scores every matching row) and pushes the right answer away.
 const STOP_WORDS: &[&str] = &[
@@ -620,15 +631,7 @@ impl Store {
              {order}
              LIMIT ?2"
         ))?;
-        let rows = stmt.query_map(params![query, limit as i64], |r| {
-            Ok(SearchHit {
-                kind: r.get(0)?,
-                slug: r.get(1)?,
-                title: r.get(2)?,
-                summary: r.get(3)?,
-                snippet: r.get(4)?,
-            })
-        })?;
+        let rows = stmt.query_map(params![query, limit as i64], search_hit)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -739,15 +742,7 @@ impl Store {
              ORDER BY bm25(translations_search, 10.0, 5.0, 1.0)
              LIMIT ?3",
         )?;
-        let rows = stmt.query_map(params![query, lang, limit as i64], |r| {
-            Ok(SearchHit {
-                kind: r.get(0)?,
-                slug: r.get(1)?,
-                title: r.get(2)?,
-                summary: r.get(3)?,
-                snippet: r.get(4)?,
-            })
-        })?;
+        let rows = stmt.query_map(params![query, lang, limit as i64], search_hit)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

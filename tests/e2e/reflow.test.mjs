@@ -302,7 +302,8 @@ async function checkSetup(browser, baseUrl, setup, { learnerPages, staffPages, s
       const refused = value === '5950';
       await press(refused ? 'réponse refusée' : 'question', page.locator('button[value=suivant]'));
     }
-    assert.equal(await page.locator('main h1').innerText(), 'Vos réponses', `the review after the last answer (${setup.name})`);
+    // The review (its title is in the phone's language): the one page with "Imprimer".
+    assert.equal(await page.locator('button[value=imprimer]').count(), 1, `the review after the last answer (${setup.name})`);
     await press('impression', page.locator('button[value=imprimer]'));
 
     // The admin's pages: the login page first, then every page of the menu.
@@ -368,10 +369,12 @@ async function checkPage(page, setup, seen) {
   for (const o of facts.smallTargets) problems.push(`tap target smaller than ${MIN_TARGET_PX}px: ${o}`);
   for (const o of facts.cutInputs) problems.push(`a read-only field does not show its whole value: ${o}`);
 
-  // The layout follows the reading direction.
-  const startSide = rtl ? 'right' : 'left';
+  // The layout follows the reading direction: the page's, or a heading's own (text in
+  // another language than the page's carries its own `dir`).
   for (const box of [facts.brand, ...facts.headings]) {
-    if (box && Math.abs(rtl ? box.boxEnd - box.contentEnd : box.contentStart - box.boxStart) > 2) {
+    const boxRtl = box?.rtl ?? rtl;
+    const startSide = boxRtl ? 'right' : 'left';
+    if (box && Math.abs(boxRtl ? box.boxEnd - box.contentEnd : box.contentStart - box.boxStart) > 2) {
       problems.push(`${box.what} does not start on the ${startSide} `
         + `(content ${Math.round(box.contentStart)}–${Math.round(box.contentEnd)} in ${Math.round(box.boxStart)}–${Math.round(box.boxEnd)})`);
     }
@@ -561,6 +564,8 @@ function measurePage({ vw, minTarget }) {
         boxEnd: inner.end,
         contentStart: Math.min(...line.map((r) => r.left)),
         contentEnd: Math.max(...line.map((r) => r.right)),
+        // Its own direction: a French title in an Arabic page is marked dir="ltr".
+        rtl: style(h).direction === 'rtl',
       };
     }).filter((h) => h.boxEnd > h.boxStart && Number.isFinite(h.contentStart));
   const arrows = [...document.querySelectorAll('.arrow')].filter((a) => a.getClientRects().length)
