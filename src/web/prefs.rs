@@ -134,6 +134,8 @@ fn back_to(referer: Option<&str>, host: Option<&str>) -> String {
         && !path.starts_with("//")
         && !path.starts_with(&format!("/{PATH}"))
         && path.len() <= 2048
+        // A header value is ASCII: a raw UTF-8 Referer would leave the answer without one.
+        && path.is_ascii()
         && !path.bytes().any(|b| b.is_ascii_control() || b == b'\\');
     if safe {
         path.to_owned()
@@ -181,6 +183,7 @@ mod tests {
             (Some("http://kit.local"), "/"),
             (Some("javascript:alert(1)"), "/"),
             (Some("http://kit.local/a\\b"), "/"),
+            (Some("http://kit.local/caf\u{e9}"), "/"),
             (None, "/"),
         ] {
             assert_eq!(back_to(referer, host), back, "{referer:?}");
