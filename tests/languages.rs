@@ -6,7 +6,7 @@ mod support;
 
 use std::path::Path;
 
-use support::packs::{build_signed, cli, new_key, stderr, stdout};
+use support::packs::{build_and_import, cli, new_key, stderr, stdout};
 use support::{Kit, Response};
 
 fn write(dir: &Path, rel: &str, text: &str) {
@@ -58,9 +58,7 @@ fn kit_with_bilingual_pack(root: &Path) -> Kit {
     let (key, public) = new_key(root, "editeur");
     assert!(cli(&data, &["trust", "add", &public]).status.success());
     let pack = root.join("quartier.kitpack");
-    build_signed(&src, &pack, &key);
-    let imported = cli(&data, &["pack", "import", pack.to_str().unwrap()]);
-    assert!(imported.status.success(), "{}", stderr(&imported));
+    build_and_import(&src, &pack, &key, &data);
     Kit::spawn_in(&data)
 }
 

@@ -62,26 +62,7 @@ fn kit_with_media() -> (tempfile::TempDir, Kit) {
     let src = root.path().join("src");
     media_source(&src);
     let pack = root.path().join("medias.kitpack");
-    let built = cli(
-        Path::new("/nonexistent"),
-        &[
-            "pack",
-            "build",
-            src.to_str().unwrap(),
-            "--out",
-            pack.to_str().unwrap(),
-            "--key",
-            key.to_str().unwrap(),
-        ],
-    );
-    assert!(
-        built.status.success(),
-        "{}{}",
-        stdout(&built),
-        stderr(&built)
-    );
-    let imported = cli(&data, &["pack", "import", pack.to_str().unwrap()]);
-    assert!(imported.status.success(), "{}", stderr(&imported));
+    support::packs::build_and_import(&src, &pack, &key, &data);
     let kit = Kit::spawn_in(&data);
     (root, kit)
 }
@@ -450,9 +431,7 @@ fn a_big_video_is_written_once_and_served_from_the_signed_pack_file() {
         let toml = toml.replace("version = \"1.0.0\"", &format!("version = \"{version}\""));
         std::fs::write(src.join("pack.toml"), toml).unwrap();
         let pack = root.path().join(format!("medias-{version}.kitpack"));
-        support::packs::build_signed(&src, &pack, &key);
-        let imported = cli(&data, &["pack", "import", pack.to_str().unwrap()]);
-        assert!(imported.status.success(), "{}", stderr(&imported));
+        support::packs::build_and_import(&src, &pack, &key, &data);
     };
     build_and_import("1.0.0");
 

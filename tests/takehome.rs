@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 
 use support::browser::Browser;
-use support::packs::{cli, new_key, stderr, stdout, write_source};
+use support::packs::{cli, new_key, write_source};
 use support::{Kit, Response, BIN};
 
 /// The take-home file of a starter tutorial must stay under this (the issue's target).
@@ -345,26 +345,7 @@ fn kit_with_big_pack() -> (tempfile::TempDir, Kit) {
          ## Voyez\n![Un carré](../images/icone-grand.svg)\n",
     );
     let pack = root.path().join("grand.kitpack");
-    let built = cli(
-        Path::new("/nonexistent"),
-        &[
-            "pack",
-            "build",
-            src.to_str().unwrap(),
-            "--out",
-            pack.to_str().unwrap(),
-            "--key",
-            key.to_str().unwrap(),
-        ],
-    );
-    assert!(
-        built.status.success(),
-        "{}{}",
-        stdout(&built),
-        stderr(&built)
-    );
-    let imported = cli(&data, &["pack", "import", pack.to_str().unwrap()]);
-    assert!(imported.status.success(), "{}", stderr(&imported));
+    support::packs::build_and_import(&src, &pack, &key, &data);
     let kit = Kit::spawn_in(&data);
     (root, kit)
 }

@@ -79,6 +79,14 @@ pub fn build_signed(src: &Path, out: &Path, key: &Path) {
     assert!(built.status.success(), "{}", stderr(&built));
 }
 
+/// `pack build SRC --out OUT --key KEY`, then `pack import OUT` into the data dir `data`;
+/// both must succeed.
+pub fn build_and_import(src: &Path, out: &Path, key: &Path, data: &Path) {
+    build_signed(src, out, key);
+    let imported = cli(data, &["pack", "import", out.to_str().unwrap()]);
+    assert!(imported.status.success(), "{}", stderr(&imported));
+}
+
 /// A fresh key pair in `dir`; returns (secret key path, public key hex).
 pub fn new_key(dir: &Path, name: &str) -> (PathBuf, String) {
     let path = dir.join(format!("{name}.key"));
