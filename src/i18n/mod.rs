@@ -176,7 +176,8 @@ impl Catalog {
 
     /// "2 décembre 2026", "1er mars 2027"; `None` for a month that is not 1 to 12.
     pub fn day(&self, year: u16, month: u8, day: u8) -> Option<String> {
-        let name = self.dates.get(&format!("month_{month}"))?;
+        // The month as a day date says it (declined in some languages).
+        let name = self.dates.get(&format!("day_month_{month}"))?;
         let text = self.dates.get("day")?;
         let number = match (day, self.dates.get("day_first")) {
             (1, Some(first)) => first.clone(),
@@ -521,6 +522,17 @@ mod tests {
         assert_eq!(t.day(2027, 8, 31).as_deref(), Some("31 août 2027"));
         assert_eq!(t.day(2027, 13, 1), None);
         assert_eq!(t.day(2027, 0, 1), None);
+        // Ukrainian declines the month in a day date; its "updated" line keeps the label form.
+        let uk = catalog(Lang::Uk);
+        assert_eq!(uk.day(2026, 12, 2).as_deref(), Some("2 грудня 2026"));
+        assert_eq!(
+            uk.updated("2026-12").as_deref(),
+            Some("Оновлено: грудень 2026")
+        );
+        assert_eq!(
+            catalog(Lang::En).day(2027, 3, 1).as_deref(),
+            Some("1 March 2027")
+        );
     }
 
     #[test]
