@@ -715,9 +715,9 @@ fn print_page(shared: &Shared, loaded: &Loaded, answers: &Answers) -> String {
                         @if field.kind == FieldType::Signature {
                             div.signature {
                                 p.sheet-label { (field.label) }
-                                p { (t.f("signature_place")) " : " span.blank {} }
-                                p { (t.f("signature_date")) " : " span.blank {} }
-                                p { (t.f("signature")) " :" }
+                                p { (t.f("signature_place")) " " span.blank {} }
+                                p { (t.f("signature_date")) " " span.blank {} }
+                                p { (t.f("signature")) }
                                 div.signature-box {}
                             }
                         } @else if shown.iter().any(|s| s.id == field.id) {

@@ -311,11 +311,11 @@ fn condition(t: &Catalog, def: &FormDef, field: &Field) -> Option<String> {
 fn signature(t: &Catalog, field: &Field) -> Markup {
     html! {
         p.label { (field.label) }
-        p.hint { (t.f("signature_place")) " :" }
+        p.hint { (t.f("signature_place")) }
         p.line {}
-        p.hint { (t.f("signature_date")) " :" }
+        p.hint { (t.f("signature_date")) }
         p.line {}
-        p.hint { (t.f("signature")) " :" }
+        p.hint { (t.f("signature")) }
         div.signature {}
     }
 }
@@ -363,7 +363,7 @@ fn document(shared: &Shared, mode: &Mode<'_>, title: &str, main: Markup) -> Stri
             body {
                 @if let Mode::Print { back, href } = mode {
                     nav.no-print aria-label=(t.nav_label) {
-                        p { a href=(href) { "← " (back) } }
+                        p { a href=(href) { span.arrow aria-hidden="true" { "←" } " " (back) } }
                         p { (t.th("print_how")) }
                     }
                 }
@@ -417,7 +417,7 @@ fn too_big(
             p { (t.th("too_big_print")) }
             p { a.button href=(print) { (t.th("print_instead")) } }
         }
-        p { a.button.secondary href=(back_href) { "← " (back) } }
+        p { a.button.secondary href=(back_href) { span.arrow aria-hidden="true" { "←" } " " (back) } }
     };
     Reply::private_html(200, page(shared, title, &[], main))
 }
