@@ -599,7 +599,10 @@ impl Store {
     /// Ranking with bm25 costs a few microseconds per matching item, so a query matching
     /// more than [`RANKED_MATCHES`] items (a common word in a large library) is not ranked:
     /// items whose title or keywords match come first, then the others, in library order.
-    pub fn search(&self, input: &str, limit: usize) -> Result<Vec<SearchHit>> {
+    ///
+    /// An item translated into `lang` is shown with its translated title, and its summary in
+    /// place of a snippet of the original's text.
+    pub fn search(&self, input: &str, lang: &str, limit: usize) -> Result<Vec<SearchHit>> {
         let Some(query) = fts_query(input) else {
             return Ok(Vec::new());
         };
@@ -610,28 +613,37 @@ impl Store {
             )?
             .query_row(params![query, RANKED_MATCHES + 1], |r| r.get(0))?;
         if matches <= RANKED_MATCHES {
-            return self.search_hits("ORDER BY bm25(search, 10.0, 5.0, 1.0)", &query, limit);
+            return self.search_hits("ORDER BY bm25(search, 10.0, 5.0, 1.0)", &query, lang, limit);
         }
         let in_titles = format!("{{title keywords}} : ({query})");
-        let mut hits = self.search_hits("", &in_titles, limit)?;
+        let mut hits = self.search_hits("", &in_titles, lang, limit)?;
         if hits.len() < limit {
             let elsewhere = format!("({query}) NOT {in_titles}");
-            hits.extend(self.search_hits("", &elsewhere, limit - hits.len())?);
+            hits.extend(self.search_hits("", &elsewhere, lang, limit - hits.len())?);
         }
         Ok(hits)
     }
 
     /// The items matching the FTS5 expression `query`, in `order`, with their snippets.
-    fn search_hits(&self, order: &str, query: &str, limit: usize) -> Result<Vec<SearchHit>> {
+    fn search_hits(
+        &self,
+        order: &str,
+        query: &str,
+        lang: &str,
+        limit: usize,
+    ) -> Result<Vec<SearchHit>> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT i.kind, i.slug, i.title, i.summary,
-                    snippet(search, 2, char(1), char(2), '…', 14)
+            "SELECT i.kind, i.slug, coalesce(t.title, i.title), coalesce(t.summary, i.summary),
+                    CASE WHEN t.id IS NULL
+                         THEN snippet(search, 2, char(1), char(2), '…', 14)
+                         ELSE t.summary END
              FROM search JOIN items i ON i.id = search.rowid
+             LEFT JOIN translations t ON t.item_id = i.id AND t.lang = ?3
              WHERE search MATCH ?1
              {order}
              LIMIT ?2"
         ))?;
-        let rows = stmt.query_map(params![query, limit as i64], search_hit)?;
+        let rows = stmt.query_map(params![query, limit as i64, lang], search_hit)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -848,7 +860,7 @@ mod tests {
                 ],
             )
             .unwrap();
-        let hits = store.search("evenement", 10).unwrap();
+        let hits = store.search("evenement", "fr", 10).unwrap();
         let slugs: Vec<_> = hits.iter().map(|h| h.slug.as_str()).collect();
         assert_eq!(slugs, ["a", "b"]);
         assert!(
@@ -856,13 +868,13 @@ mod tests {
             "{:?}",
             hits[1].snippet
         );
-        assert_eq!(store.search("MOT DE PASSE", 10).unwrap()[0].slug, "c");
-        assert_eq!(store.search("calend", 10).unwrap().len(), 2);
+        assert_eq!(store.search("MOT DE PASSE", "fr", 10).unwrap()[0].slug, "c");
+        assert_eq!(store.search("calend", "fr", 10).unwrap().len(), 2);
         // Replacing the pack drops its old rows from the index.
         store
             .replace_pack(&pack, &[sample_item("c", "Mot de passe", "x")])
             .unwrap();
-        assert!(store.search("evenement", 10).unwrap().is_empty());
+        assert!(store.search("evenement", "fr", 10).unwrap().is_empty());
         assert_eq!(store.count_items().unwrap(), 1);
     }
 
@@ -880,7 +892,7 @@ mod tests {
         items.extend((0..3).map(|i| sample_item(&format!("t{i}"), "Installer une appli", "x")));
         store.replace_pack(&pack, &items).unwrap();
 
-        let hits = store.search("appli", 10).unwrap();
+        let hits = store.search("appli", "fr", 10).unwrap();
         let slugs: Vec<_> = hits.iter().map(|h| h.slug.as_str()).collect();
         assert_eq!(
             slugs,
@@ -892,14 +904,14 @@ mod tests {
             hits[3].snippet
         );
         for odd in ["appli\")", "(appli*", "-appli^", "{appli}:"] {
-            let hits = store.search(odd, 5);
+            let hits = store.search(odd, "fr", 5);
             assert!(
                 hits.as_ref().is_ok_and(|h| h.len() == 5),
                 "{odd:?}: {hits:?}"
             );
         }
         // Below the bound, ranking applies: the title matches still lead.
-        assert_eq!(store.search("installer appli", 10).unwrap().len(), 3);
+        assert_eq!(store.search("installer appli", "fr", 10).unwrap().len(), 3);
     }
 
     /// Inputs made of FTS5 syntax and words, and anything at all.
@@ -948,7 +960,7 @@ mod tests {
             if let Some(query) = fts_query(&input) {
                 proptest::prop_assert!(query.matches('*').count() <= 8, "{query:?}");
             }
-            let searched = store.search(&input, 5);
+            let searched = store.search(&input, "fr", 5);
             proptest::prop_assert!(searched.is_ok(), "{input:?}: {:?}", searched.err());
             Ok(())
         });

@@ -514,27 +514,15 @@ fn handouts(shared: &Shared, handouts: &[crate::content::markdown::Handout]) -> 
 fn search_items(w: &mut Worker, query: &str) -> Result<Vec<crate::store::SearchHit>, HttpError> {
     let lang = crate::i18n::current_lang().code();
     let mut hits = w.store.search_translations(query, lang, SEARCH_LIMIT)?;
-    for hit in w.store.search(query, SEARCH_LIMIT)? {
+    for hit in w.store.search(query, lang, SEARCH_LIMIT)? {
         if hits.len() >= SEARCH_LIMIT {
             break;
         }
-        if hits
+        if !hits
             .iter()
             .any(|h| h.kind == hit.kind && h.slug == hit.slug)
         {
-            continue;
-        }
-        let mut row: Vec<ItemRow> = w.store.item(&hit.kind, &hit.slug)?.into_iter().collect();
-        w.store.translate(&mut row, lang)?;
-        match row.pop() {
-            // Found in the original, shown in the phone's language: no snippet to show.
-            Some(item) if item.translated => hits.push(crate::store::SearchHit {
-                title: item.title,
-                summary: item.summary.clone(),
-                snippet: item.summary,
-                ..hit
-            }),
-            _ => hits.push(hit),
+            hits.push(hit);
         }
     }
     Ok(hits)
