@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Deserialize;
 
+use super::fragment::Piece;
 use super::markdown::Section;
 
 /// Where a glossary entry is shown in the portal.
@@ -213,26 +214,22 @@ impl Linker<'_> {
     pub fn link_html(&mut self, html: &str) -> String {
         let mut out = String::with_capacity(html.len() + 64);
         let mut skipped_depth = 0usize;
-        let mut rest = html;
-        while !rest.is_empty() {
-            match rest.find('<') {
-                Some(0) => {
-                    let end = rest.find('>').map_or(rest.len(), |i| i + 1);
-                    let tag = &rest[..end];
-                    skipped_depth = track_skipped(tag, skipped_depth);
-                    out.push_str(tag);
-                    rest = &rest[end..];
-                }
-                found => {
-                    let end = found.unwrap_or(rest.len());
-                    let text = &rest[..end];
-                    if skipped_depth == 0 && self.left > 0 {
-                        self.link_text_node(text, &mut out);
-                    } else {
-                        out.push_str(text);
+        for piece in super::fragment::pieces(html) {
+            match piece {
+                Piece::Tag { raw, name, closing } => {
+                    // A self-closed tag (`<br/>`) opens nothing.
+                    if SKIPPED.contains(&name.as_str()) && !raw.ends_with("/>") {
+                        skipped_depth = match closing {
+                            true => skipped_depth.saturating_sub(1),
+                            false => skipped_depth + 1,
+                        };
                     }
-                    rest = &rest[end..];
+                    out.push_str(raw);
                 }
+                Piece::Text(text) if skipped_depth == 0 && self.left > 0 => {
+                    self.link_text_node(text, &mut out)
+                }
+                Piece::Text(text) => out.push_str(text),
             }
         }
         out
@@ -320,28 +317,6 @@ fn ends_word(chars: &[(usize, char)], end: usize) -> bool {
         Some(c) if c.is_alphanumeric() => false,
         Some('-') => !at(end + 1).is_some_and(char::is_alphanumeric),
         Some(_) => true,
-    }
-}
-
-/// Follows how deep we are inside elements whose text is never linked.
-fn track_skipped(tag: &str, depth: usize) -> usize {
-    let inner = tag.trim_start_matches('<');
-    let (closing, inner) = match inner.strip_prefix('/') {
-        Some(rest) => (true, rest),
-        None => (false, inner),
-    };
-    let name: String = inner
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric())
-        .collect::<String>()
-        .to_ascii_lowercase();
-    if !SKIPPED.contains(&name.as_str()) || tag.ends_with("/>") {
-        return depth;
-    }
-    if closing {
-        depth.saturating_sub(1)
-    } else {
-        depth + 1
     }
 }
 

@@ -5,6 +5,7 @@
 
 pub mod dir;
 pub mod falc;
+pub mod fragment;
 pub mod frontmatter;
 pub mod glossary;
 pub mod markdown;

@@ -22,6 +22,7 @@ use super::forms::{self, Loaded};
 use super::http::{HttpError, HttpResult, Reply};
 use super::templates::{content_dir, content_lang, item_meta, item_url, page};
 use super::{Shared, Worker};
+use crate::content::fragment::{attr, pieces, unescape, Piece};
 use crate::content::glossary::URL_PREFIX as GLOSSARY_PREFIX;
 use crate::forms::validate::{NO, YES};
 use crate::forms::{Answers, Field, FieldType, FormDef};
@@ -550,73 +551,6 @@ fn words(w: &Worker, fragments: &[&str]) -> Result<Vec<(String, String)>, HttpEr
         }
     }
     Ok(words)
-}
-
-/// A piece of a stored fragment: text, or one tag as written.
-#[derive(Debug, PartialEq, Eq)]
-enum Piece<'a> {
-    Text(&'a str),
-    Tag {
-        raw: &'a str,
-        /// Lowercase; empty for a comment or anything that is not an element.
-        name: String,
-        closing: bool,
-    },
-}
-
-/// The fragment cut into text and tags. Fragments are written by our renderer
-/// (`content::markdown`, the glossary linker): `<` and `>` in texts and attribute values are
-/// escaped, so a tag ends at the first `>`.
-fn pieces(html: &str) -> impl Iterator<Item = Piece<'_>> {
-    let mut rest = html;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
-        }
-        let end = match rest.find('<') {
-            Some(0) => rest.find('>').map(|i| i + 1),
-            Some(open) => {
-                let text = &rest[..open];
-                rest = &rest[open..];
-                return Some(Piece::Text(text));
-            }
-            None => None,
-        };
-        let Some(end) = end else {
-            let text = rest;
-            rest = "";
-            return Some(Piece::Text(text));
-        };
-        let raw = &rest[..end];
-        rest = &rest[end..];
-        let inner = raw[1..raw.len() - 1].trim_start();
-        let closing = inner.starts_with('/');
-        let name = inner
-            .trim_start_matches('/')
-            .chars()
-            .take_while(char::is_ascii_alphanumeric)
-            .map(|c| c.to_ascii_lowercase())
-            .collect();
-        Some(Piece::Tag { raw, name, closing })
-    })
-}
-
-/// The value of attribute `name` in a tag as our renderer writes it (` name="…"`, escaped).
-fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
-    let key = format!(" {name}=\"");
-    let start = tag.find(&key)? + key.len();
-    let len = tag[start..].find('"')?;
-    Some(&tag[start..start + len])
-}
-
-/// HTML's escapes in an attribute value, undone.
-fn unescape(text: &str) -> String {
-    text.replace("&quot;", "\"")
-        .replace("&#x27;", "'")
-        .replace("&#39;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
 }
 
 fn image_sources(html: &str) -> impl Iterator<Item = &str> {
