@@ -368,7 +368,9 @@ fn a_tutorial_too_big_to_take_home_gets_a_french_page_that_offers_the_print_view
             "Le fichier ferait ",
             " Mo.",
             &format!("href=\"/tutoriels/{slug}/imprimer\">Voir la page à imprimer</a>"),
-            &format!("href=\"/tutoriels/{slug}\">← Revenir au tutoriel</a>"),
+            &format!(
+                "href=\"/tutoriels/{slug}\"><span class=\"arrow\" aria-hidden=\"true\">←</span> Revenir au tutoriel</a>"
+            ),
         ] {
             assert!(text.contains(said), "{slug}: {said} in {text}");
         }
