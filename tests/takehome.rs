@@ -382,6 +382,26 @@ fn a_tutorial_too_big_to_take_home_gets_a_french_page_that_offers_the_print_view
     // Under the limit, a big photo still goes home.
     let r = kit.get("/tutoriels/une-fois/emporter");
     assert_self_contained(&r, "une-fois.html");
+    // Asked by many at once, a big file is built a few at a time: each phone gets the whole
+    // file or the kit's short "busy, try again" page, never a broken one.
+    let whole = r.body.len();
+    let answers: Vec<_> = std::thread::scope(|s| {
+        let asks: Vec<_> = (0..8)
+            .map(|_| s.spawn(|| kit.get("/tutoriels/une-fois/emporter")))
+            .collect();
+        asks.into_iter().map(|a| a.join().unwrap()).collect()
+    });
+    for answer in &answers {
+        match answer.status {
+            200 => assert_eq!(answer.body.len(), whole),
+            503 => {
+                assert_eq!(answer.header("Retry-After"), Some("2"));
+                assert!(answer.text().contains("Le kit est occupé"));
+            }
+            other => panic!("status {other}"),
+        }
+    }
+    assert!(answers.iter().any(|a| a.status == 200));
     assert!(
         (1_400_000..2 * 1024 * 1024).contains(&r.body.len()),
         "{}",

@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::io::{Cursor, Read};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use crate::store::StoreError;
@@ -213,3 +214,42 @@ impl From<StoreError> for HttpError {
 }
 
 pub type HttpResult = Result<Reply, HttpError>;
+
+/// One of at most `max` places for costly work (pack files sent to other kits, big take-home
+/// files built): taken without waiting, given back when dropped, even on a panic.
+pub struct Slot(Arc<AtomicUsize>);
+
+impl Slot {
+    /// A place, if fewer than `max` are taken.
+    pub fn take(count: &Arc<AtomicUsize>, max: usize) -> Option<Slot> {
+        count
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Slot(Arc::clone(count)))
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots_are_bounded_and_come_back_when_dropped() {
+        let count = Arc::new(AtomicUsize::new(0));
+        let a = Slot::take(&count, 2).expect("first");
+        let b = Slot::take(&count, 2).expect("second");
+        assert!(Slot::take(&count, 2).is_none(), "a third waits");
+        drop(a);
+        let c = Slot::take(&count, 2).expect("a place came back");
+        drop((b, c));
+        assert_eq!(count.load(Ordering::Acquire), 0);
+    }
+}

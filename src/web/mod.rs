@@ -63,6 +63,8 @@ pub struct Shared {
     pub sharing: sharing::Sharing,
     /// Pack text files (SVG, subtitles) gzip-compressed once.
     pub gzip_files: gzip::FileCache,
+    /// Big take-home files being built (`takehome::MAX_BIG_BUILDS` at once).
+    pub takehome_builds: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Shared {
@@ -88,6 +90,7 @@ impl Shared {
             sync: Arc::default(),
             sharing: sharing::Sharing::default(),
             gzip_files: gzip::FileCache::default(),
+            takehome_builds: Arc::default(),
         }
     }
 

@@ -10,7 +10,7 @@ use std::io::Read;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use super::http::{Body, HttpError, HttpResult, Reply};
+use super::http::{Body, HttpError, HttpResult, Reply, Slot};
 use super::range;
 use super::Worker;
 use crate::packs::format::EXTENSION;
@@ -104,7 +104,7 @@ pub fn pack_file(w: &mut Worker, id: &str, name: &str, range: Option<&str>) -> H
         Ok(part) => part,
         Err(unsatisfiable) => return Ok(unsatisfiable),
     };
-    let Some(slot) = Slot::take(&w.shared.sharing.sending) else {
+    let Some(slot) = Slot::take(&w.shared.sharing.sending, MAX_SENDING) else {
         return Ok(Reply::bytes(
             503,
             "text/plain; charset=utf-8",
@@ -164,24 +164,5 @@ struct Sending {
 impl Read for Sending {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         self.file.read(buf)
-    }
-}
-
-struct Slot(Arc<AtomicUsize>);
-
-impl Slot {
-    fn take(count: &Arc<AtomicUsize>) -> Option<Slot> {
-        count
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < MAX_SENDING).then_some(n + 1)
-            })
-            .ok()
-            .map(|_| Slot(Arc::clone(count)))
-    }
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }

@@ -19,7 +19,7 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use super::files;
 use super::forms::{self, Loaded};
-use super::http::{HttpError, HttpResult, Reply};
+use super::http::{HttpError, HttpResult, Reply, Slot};
 use super::templates::{content_dir, content_lang, item_meta, item_url, page};
 use super::{Shared, Worker};
 use crate::content::fragment::{attr, pieces, unescape, Piece};
@@ -34,6 +34,14 @@ use crate::store::TutorialPage;
 /// 2 MB is mostly photos, better seen on the portal or printed, and each file is made in the
 /// box's memory (with its images) while it is sent.
 pub const MAX_BYTES: u64 = 2 * 1024 * 1024;
+
+/// A file of more than `BIG_BUILD` bytes is built with its images in the box's memory
+/// (about three times its size while it is made): at most `MAX_BIG_BUILDS` at once, so that a
+/// phone asking for a big one again and again cannot fill the memory of a small box. The
+/// others get the kit's "busy, try again in a few seconds" page. Small ones (every starter
+/// tutorial) are never held back.
+const BIG_BUILD: u64 = 256 * 1024;
+pub const MAX_BIG_BUILDS: usize = 2;
 
 /// The take-home file's stylesheet, put inline in each file; the print view links it.
 const STYLE: &str = include_str!("assets/takehome.css");
@@ -90,6 +98,7 @@ pub fn tutorial(w: &mut Worker, slug: &str) -> HttpResult {
             Some(&format!("{base}/imprimer")),
         ));
     }
+    let _place = build_place(shared, &plan)?;
     let words = words(w, &fragments)?;
     let images = Images::Inline(inline(plan));
     let main = tutorial_main(shared, &tut, &images, &words);
@@ -145,6 +154,7 @@ pub fn blank_form(w: &mut Worker, slug: &str) -> HttpResult {
             None,
         ));
     }
+    let _place = build_place(shared, &plan)?;
     let words = words(w, &fragments)?;
     let images = Images::Inline(inline(plan));
     let main = blank_main(shared, &loaded, &images, &words);
@@ -455,6 +465,16 @@ fn plan(w: &Worker, fragments: &[&str]) -> Result<Plan, HttpError> {
         }
     }
     Ok(Plan { images, bytes })
+}
+
+/// A place to build a big file (see `BIG_BUILD`); `Busy` when every place is taken.
+fn build_place(shared: &Shared, plan: &Plan) -> Result<Option<Slot>, HttpError> {
+    if plan.bytes <= BIG_BUILD {
+        return Ok(None);
+    }
+    Slot::take(&shared.takehome_builds, MAX_BIG_BUILDS)
+        .map(Some)
+        .ok_or(HttpError::Busy)
 }
 
 /// The length of `data:<mime>;base64,…` for `size` bytes.
