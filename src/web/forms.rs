@@ -22,9 +22,6 @@ use crate::i18n::fill;
 use crate::reports::date::Date;
 use crate::store::{ItemRow, Paging};
 
-/// The language of practice forms (not translated: they mirror French procedures).
-const FORMS_LANG: &str = "fr";
-
 /// The prefix of an answer's field name: `r.<field id>`.
 const ANSWER: &str = "r.";
 /// Most fields one request may carry: every answer of the largest form (a list of choices
@@ -499,9 +496,10 @@ fn question_page(
     let values = answers.get(&field.id).cloned().unwrap_or_default();
     // A commune refused is said beside the commune's box, not the postal code's.
     let main_invalid = invalid.filter(|i| *i != Invalid::Commune);
-    // Practice forms mirror French procedures: their texts stay French, marked so on a page
-    // in another language.
-    let (lang, dir) = (content_lang(FORMS_LANG), content_dir(FORMS_LANG));
+    // A form is not translated (it mirrors a French procedure): its texts stay in its
+    // pack's language, marked so on a page in another language.
+    let form_lang = &loaded.item.lang;
+    let (lang, dir) = (content_lang(form_lang), content_dir(form_lang));
     let main = html! {
         p.practice { (t.f("practice")) }
         p.progress-label #progress { span lang=[lang] dir=[dir] { (def.title) } " — " (progress) }
@@ -528,7 +526,7 @@ fn question_page(
                 }
                 @if !field.required { p.hint { (t.f("optional")) } }
             }
-            (listen_button(shared, "question", FORMS_LANG))
+            (listen_button(shared, "question", form_lang))
             @if let Some(invalid) = main_invalid {
                 p.error #erreur role="alert" { (message(shared, field, invalid)) }
             }
