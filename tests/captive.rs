@@ -115,6 +115,11 @@ fn entrer_lets_only_that_phone_through() {
 fn any_other_foreign_host_goes_to_the_welcome_page_then_to_the_portal() {
     let kit = Kit::spawn();
     let phone = ip("127.0.0.2");
+    // The portal's home page is kept (and answered without a worker) for the kit's own
+    // name: a foreign name must still be redirected, whatever the path.
+    for _ in 0..3 {
+        assert_eq!(kit.get_host_from(phone, "127.0.0.1", "/").status, 200);
+    }
     for (host, path) in [
         ("www.wikipedia.org", "/"),
         ("impots.gouv.fr", "/mon-espace?x=1"),

@@ -332,3 +332,84 @@ fn pages_carry_an_etag_and_a_phone_that_has_the_page_gets_304() {
     assert_eq!(search.status, 200);
     assert_eq!(search.header("ETag"), None);
 }
+
+/// How many requests for `path` the kit logged (`-v`) as answered from kept pages by the
+/// connection's own thread, and as answered by a worker.
+fn answered(kit: &Kit, method: &str, path: &str) -> (usize, usize) {
+    let log = kit.log();
+    let mine = |line: &&str| line.contains(&format!(" {method} {path} "));
+    let kept = log
+        .lines()
+        .filter(mine)
+        .filter(|l| l.ends_with("(kept)"))
+        .count();
+    let worker = log
+        .lines()
+        .filter(mine)
+        .filter(|l| !l.ends_with("(kept)"))
+        .count();
+    (kept, worker)
+}
+
+fn without_date(response: &support::Response) -> Vec<(String, String)> {
+    let mut headers: Vec<_> = response
+        .headers
+        .iter()
+        .filter(|(k, _)| !k.eq_ignore_ascii_case("Date"))
+        .cloned()
+        .collect();
+    headers.sort();
+    headers
+}
+
+#[test]
+fn a_kept_page_is_answered_by_the_connection_itself_exactly_as_a_worker_would() {
+    let temp = tempfile::tempdir().unwrap();
+    let mut verbose = std::process::Command::new(support::BIN);
+    verbose.arg("-v");
+    let kit = Kit::try_spawn_through(verbose, temp.path()).unwrap();
+    let get = |path: &str, extra: &str| {
+        kit.send(&format!(
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{extra}Connection: close\r\n\r\n"
+        ))
+    };
+    let path = "/themes/securite";
+    for extra in ["", "Accept-Encoding: gzip\r\n", "Cookie: langue=ar\r\n"] {
+        let first = get(path, extra);
+        assert_eq!(first.status, 200, "{extra}");
+        let again = get(path, extra);
+        assert_eq!(again.status, 200, "{extra}");
+        assert_eq!(again.body, first.body, "{extra}");
+        assert_eq!(without_date(&again), without_date(&first), "{extra}");
+        let etag = again.header("ETag").unwrap().to_owned();
+        let revalidated = get(path, &format!("{extra}If-None-Match: {etag}\r\n"));
+        assert_eq!(revalidated.status, 304, "{extra}");
+    }
+    assert_eq!(
+        get(path, "Accept-Encoding: gzip\r\n").header("Content-Encoding"),
+        Some("gzip")
+    );
+    assert!(get(path, "Cookie: langue=ar\r\n")
+        .text()
+        .contains("dir=\"rtl\""));
+    // The log is written as the answers go: give it a moment.
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    // Each language was rendered once by a worker (the compressed page is kept with the
+    // plain one), then answered where it was read.
+    let (kept, worker) = answered(&kit, "GET", path);
+    assert_eq!(worker, 2, "{}", kit.log());
+    assert_eq!(kept, 9, "{}", kit.log());
+    // A HEAD, a body, or an unknown page still go to a worker.
+    let head = kit.send(&format!(
+        "HEAD {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    ));
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+    let with_body = kit.send(&format!(
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\nConnection: close\r\n\r\nab"
+    ));
+    assert_eq!(with_body.status, 200);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert_eq!(answered(&kit, "HEAD", path), (0, 1), "{}", kit.log());
+    assert_eq!(answered(&kit, "GET", path), (9, 3), "{}", kit.log());
+}

@@ -1,6 +1,7 @@
 //! The SQLite library index: connection setup, schema migrations, and every query. No SQL
 //! lives outside this module.
 
+pub mod changes;
 mod glossary;
 mod library;
 pub(crate) mod schema;

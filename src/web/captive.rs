@@ -314,18 +314,10 @@ pub fn http_origin(host: &str, port: u16) -> String {
 /// is for the kit itself (then served by the routing table).
 pub fn intercept(w: &Worker, req: &RequestInfo<'_>) -> Option<Reply> {
     let captive = &w.shared.captive;
-    if !captive.enabled {
+    if !captive.enabled || own_request(captive, req.host.as_deref(), req.peer) {
         return None;
     }
-    let host = match &req.host {
-        Some(host) if !is_own_host(host, &captive.hostname) => host,
-        _ => {
-            if let Some(ip) = req.peer {
-                captive.touch(ip);
-            }
-            return None;
-        }
-    };
+    let host = req.host.as_deref()?;
     let entered = req.peer.is_some_and(|ip| captive.touch(ip));
     let probe = classify(host, req.path);
     if let Some(probe) = probe {
@@ -346,6 +338,18 @@ pub fn intercept(w: &Worker, req: &RequestInfo<'_>) -> Option<Reply> {
         (true, Some(probe)) => success_reply(captive, probe),
     };
     Some(reply)
+}
+
+/// A request to the kit's own name (or to no name): the phone is still here (`touch`), and
+/// the portal answers it as it is. `false` for a foreign name, touching nothing.
+pub fn own_request(captive: &Captive, host: Option<&str>, peer: Option<IpAddr>) -> bool {
+    if host.is_some_and(|host| !is_own_host(host, &captive.hostname)) {
+        return false;
+    }
+    if let Some(ip) = peer {
+        captive.touch(ip);
+    }
+    true
 }
 
 fn success_reply(captive: &Captive, probe: Probe) -> Reply {

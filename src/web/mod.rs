@@ -65,6 +65,8 @@ pub struct Shared {
     pub gzip_files: gzip::FileCache,
     /// Big take-home files being built (`takehome::MAX_BIG_BUILDS` at once).
     pub takehome_builds: Arc<std::sync::atomic::AtomicUsize>,
+    /// Learner pages rendered for the current library, for every worker and connection.
+    pub pages: pages::Pages,
 }
 
 impl Shared {
@@ -82,6 +84,7 @@ impl Shared {
             site_generation: AtomicU64::new(0),
             assets: assets::Assets::load(),
             data_dir,
+            pages: pages::Pages::new(&db_path),
             db_path,
             captive,
             admin,
@@ -119,8 +122,6 @@ impl Shared {
 pub struct Worker {
     pub store: Store,
     pub shared: Arc<Shared>,
-    /// Learner pages this worker rendered for the current library.
-    pub pages: pages::PageCache,
     /// This worker's connection to the accounts, opened at the first admin request.
     pub accounts: Option<crate::accounts::Accounts>,
     /// This worker's connection to the activity reports, opened at their first page.

@@ -157,29 +157,38 @@ fn route_path(w: &mut Worker, req: &RequestInfo<'_>, segments: &[&str]) -> HttpR
     }
 }
 
-/// The learner pages that depend only on their path and the library: rendered once per
-/// library version by each worker, then served from its page cache.
-fn learner_page(w: &mut Worker, req: &RequestInfo<'_>, segments: &[&str]) -> HttpResult {
-    let version = w.store.data_version()?;
-    // Settings and workshop sessions only move forward: their sum changes with either.
-    let generation = w.shared.site_generation() + w.shared.workshops.generation();
-    w.pages.check_version((version, generation));
-    // A long list's page number is part of what the page shows.
-    // So are the phone's language and reading size.
-    let prefs = prefs::current().key();
-    // And whether the phone asked for an item's original instead of its translation.
-    let original = if req.target.param("original").is_some() {
+/// The page cache's key for a learner page: its path, and what else the page shows
+/// differently (a long list's page number, the phone's language and reading size, whether
+/// the phone asked for an item's original instead of its translation).
+pub fn page_key(target: &Target, segments: &[&str], prefs: prefs::Prefs) -> String {
+    let prefs = prefs.key();
+    let original = if target.param("original").is_some() {
         "?original"
     } else {
         ""
     };
-    let key = match req.target.param("page") {
+    match target.param("page") {
         Some(page) => format!("{prefs}/{}?page={page}{original}", segments.join("/")),
         None => format!("{prefs}/{}{original}", segments.join("/")),
-    };
+    }
+}
+
+/// The settings' and workshop sessions' generation: they only move forward, so their sum
+/// changes with either, and pages rendered before are stale.
+pub fn generation(shared: &super::Shared) -> u64 {
+    shared.site_generation() + shared.workshops.generation()
+}
+
+/// The learner pages that depend only on their path and the library: rendered once per
+/// library version, then served from the shared page cache (see `pages`).
+fn learner_page(w: &mut Worker, req: &RequestInfo<'_>, segments: &[&str]) -> HttpResult {
+    let version = w.shared.pages.version(generation(&w.shared));
+    let key = page_key(req.target, segments, prefs::current());
     let gzip = gzip::accepts_gzip(req.accept_encoding);
-    if let Some(reply) = w.pages.get(&key, req.if_none_match, gzip) {
-        return Ok(reply);
+    if let Some(version) = version {
+        if let Some(reply) = w.shared.pages.get(version, &key, req.if_none_match, gzip) {
+            return Ok(reply);
+        }
     }
     let reply = in_one_read(w, |w| match segments {
         [] => learner::home(w, req.target),
@@ -196,7 +205,9 @@ fn learner_page(w: &mut Worker, req: &RequestInfo<'_>, segments: &[&str]) -> Htt
         ["formulaires", slug] => forms::intro(w, slug),
         _ => Err(HttpError::NotFound),
     })?;
-    Ok(w.pages.keep(&key, reply, req.if_none_match, gzip))
+    Ok(w.shared
+        .pages
+        .keep(version, &key, reply, req.if_none_match, gzip))
 }
 
 /// Runs a handler in one read transaction: all its queries see the same library.

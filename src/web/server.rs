@@ -106,12 +106,17 @@ pub fn serve(
             .map_err(|e| anyhow!("impossible de démarrer le serveur HTTP : {e}"))?,
     );
     let _ = shared.admin.server.set(Arc::downgrade(&server));
+    let for_connections = Arc::clone(&shared);
+    server.answer_inline(Box::new(move |request| {
+        // A panic drops the request, which answers 500 as it goes; the connection's thread
+        // goes on.
+        catch_unwind(AssertUnwindSafe(|| answer_kept(&for_connections, request))).unwrap_or(None)
+    }));
     let mut workers = Vec::with_capacity(opts.workers);
     for i in 0..opts.workers.max(1) {
         let mut worker = Worker {
             store: Store::open_reader(&shared.db_path)?,
             shared: Arc::clone(&shared),
-            pages: Default::default(),
             accounts: None,
             reports: None,
             handoff: None,
@@ -194,6 +199,53 @@ fn worker_loop(worker: &mut Worker, server: &tiny_http::Server, shutdown: &Atomi
             Err(e) => log::warn!("receiving a request failed: {e}"),
         }
     }
+}
+
+/// Answers a learner page kept by the page cache on the connection's own thread, without a
+/// worker (see `pages`): a `GET` without a body, for the kit's own host, while no workshop
+/// runs (a workshop follows each phone's pages), within our limits. Anything else, or a page
+/// not kept, goes to the workers as usual (`Some`).
+fn answer_kept(shared: &Shared, request: tiny_http::Request) -> Option<tiny_http::Request> {
+    if *request.method() != Method::Get
+        || request.body_length().is_some_and(|n| n > 0)
+        || header(&request, "Transfer-Encoding").is_some()
+        || check_limits(&request).is_err()
+        || shared.workshops.is_running()
+    {
+        return Some(request);
+    }
+    let captive = &shared.captive;
+    let host = header(&request, "Host").and_then(super::captive::host_name);
+    let peer = request.remote_addr().map(|a| a.ip());
+    if captive.enabled && !super::captive::own_request(captive, host.as_deref(), peer) {
+        return Some(request);
+    }
+    let Ok(target) = parse_target(request.url()) else {
+        return Some(request);
+    };
+    let segments: Vec<&str> = target.segments.iter().map(String::as_str).collect();
+    let prefs = super::prefs::Prefs::of(
+        header(&request, "Cookie"),
+        header(&request, "Accept-Language"),
+    );
+    let key = super::router::page_key(&target, &segments, prefs);
+    let kept = shared.pages.kept(
+        super::router::generation(shared),
+        &key,
+        header(&request, "If-None-Match"),
+        super::gzip::accepts_gzip(header(&request, "Accept-Encoding")),
+    );
+    let Some(reply) = kept else {
+        return Some(request);
+    };
+    log::debug!(
+        "{} {} {} (kept)",
+        request.method(),
+        request.url(),
+        reply.status
+    );
+    request.respond_in_background(reply.into_response());
+    None
 }
 
 fn header<'a>(request: &'a tiny_http::Request, name: &'static str) -> Option<&'a str> {
