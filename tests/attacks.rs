@@ -229,11 +229,16 @@ fn more_connections_than_the_cap_close_the_oldest_idle_and_phones_still_get_in()
     assert_served_quickly(&kit, Duration::from_secs(1), "with 100 idle connections");
     let pid = kit.pid();
     // Three descriptors a connection (the socket, its read half, the handle that closes it).
-    let fds = open_fds(pid);
-    assert!(
-        fds <= idle.1 + 3 * 32 + 8,
-        "{fds} descriptors for at most 32 connections"
-    );
+    // A connection closed to make room gives its descriptors back when its thread wakes,
+    // which on a loaded machine takes a moment.
+    let bound = idle.1 + 3 * 32 + 8;
+    let waited = Instant::now();
+    let mut fds = open_fds(pid);
+    while fds > bound && waited.elapsed() < Duration::from_secs(3) {
+        std::thread::sleep(Duration::from_millis(50));
+        fds = open_fds(pid);
+    }
+    assert!(fds <= bound, "{fds} descriptors for at most 32 connections");
     drop(hoard);
     assert_back_to_idle(&kit, idle, Duration::from_secs(15));
 }
