@@ -337,3 +337,51 @@ fn a_file_part_reaches_a_unix_socket_client_whole() {
     assert!(head.starts_with("HTTP/1.1 200"), "{}", head);
     assert!(rest == &file.bytes[1000..1_401_000], "{} bytes", rest.len());
 }
+
+/// What a body's reader holds (the kit: a place among the pack files being sent) must last
+/// as long as the sending, although the reader is not read.
+#[test]
+fn the_reader_of_a_file_body_is_kept_until_the_body_is_sent() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    struct Flagged(Arc<AtomicBool>);
+    impl Read for Flagged {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            Ok(0)
+        }
+    }
+    impl Drop for Flagged {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::Release);
+        }
+    }
+    let (server, addr) = server(Limits::default());
+    let file = TempFile::new("kept", 12_000_000);
+    let dropped = Arc::new(AtomicBool::new(false));
+    let client = client(addr);
+    let rq = server.recv().unwrap();
+    let response = Response::new(
+        200.into(),
+        Vec::new(),
+        Flagged(Arc::clone(&dropped)),
+        Some(file.bytes.len()),
+        None,
+    )
+    .with_chunked_threshold(usize::MAX)
+    .with_file_source(file.open(), 0);
+    rq.respond_in_background(response);
+    // The client reads nothing yet: the socket buffers cannot hold 12 MB.
+    thread::sleep(Duration::from_millis(300));
+    assert!(!dropped.load(Ordering::Acquire), "dropped while sending");
+    let reader = thread::spawn(move || read_slowly(client, 1024 * 1024, Duration::ZERO));
+    let start = Instant::now();
+    while !dropped.load(Ordering::Acquire) {
+        assert!(start.elapsed() < Duration::from_secs(10), "never dropped");
+        thread::sleep(Duration::from_millis(10));
+    }
+    if let Some(rq) = server.recv_timeout(Duration::from_secs(5)).unwrap() {
+        rq.respond_in_background(Response::from_string("small"));
+    }
+    let answer = reader.join().unwrap();
+    let (_, rest) = split_head(&answer);
+    assert!(rest.starts_with(&file.bytes), "bytes differ");
+}
