@@ -10,11 +10,11 @@
 
 mod support;
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::Path;
 
 use support::packs::{cli, new_key, stderr, stdout, write_source, RawPack};
-use support::{Kit, Response};
+use support::{read_kept_alive_response, Kit, Response};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/media");
 
@@ -461,6 +461,44 @@ fn a_big_video_is_written_once_and_served_from_the_signed_pack_file() {
     assert!(part.body == big[100000..300000], "the same bytes, in part");
     let tail = request(&kit, url, "Range: bytes=-1000\r\n");
     assert!(tail.body == big[big.len() - 1000..]);
+    // Parts over 256 KiB go from the pack file to the socket without a copy (sendfile),
+    // one after the other on one kept-alive connection, framed as the small ones.
+    let mut conn = kit.connect();
+    for (first, last) in [
+        (10_000, 409_999),
+        (300_000, big.len() - 1),
+        (5, 50),
+        (0, big.len() - 1),
+    ] {
+        let ask =
+            format!("GET {url} HTTP/1.1\r\nHost: 127.0.0.1\r\nRange: bytes={first}-{last}\r\n\r\n");
+        conn.write_all(ask.as_bytes()).unwrap();
+        let r = read_kept_alive_response(&mut conn)
+            .unwrap_or_else(|| panic!("no answer to {first}-{last}"));
+        assert_eq!(r.status, 206, "{first}-{last}");
+        assert!(
+            r.body == big[first..=last],
+            "{first}-{last}: the same bytes"
+        );
+    }
+    // HEAD: the length, and no body.
+    let mut conn = kit.connect();
+    conn.write_all(
+        format!("HEAD {url} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    let _ = conn.read_to_end(&mut raw);
+    let head = String::from_utf8_lossy(&raw);
+    assert!(
+        head.ends_with("\r\n\r\n"),
+        "a body after the head of a HEAD: {} bytes",
+        raw.len()
+    );
+    assert!(
+        head.contains(&format!("Content-Length: {}", big.len())),
+        "{head}"
+    );
     let beyond = request(&kit, url, &format!("Range: bytes={}-\r\n", big.len()));
     assert_eq!(beyond.status, 416);
     let etag = whole.header("ETag").unwrap().to_owned();

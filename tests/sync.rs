@@ -154,7 +154,8 @@ fn a_serving_kit_answers_single_ranges_and_refuses_impossible_ones() {
         "fiches",
         "1.0.0",
         "zèbre",
-        50_000,
+        // Over 256 KiB: the whole file and long parts go by sendfile.
+        800_000,
         &work.path().join("out"),
     );
     let data = trusting(&public);
@@ -166,6 +167,10 @@ fn a_serving_kit_answers_single_ranges_and_refuses_impossible_ones() {
     let kit = Kit::spawn_in(data.path());
     let bytes = std::fs::read(&file).unwrap();
     let size = bytes.len();
+    assert!(size > 300 * 1024, "{size} bytes: not a large body");
+    let whole = kit.get("/packs/fiches/1.0.0.kitpack");
+    assert_eq!(whole.status, 200);
+    assert!(whole.body == bytes, "the same bytes, whole");
     let ask = |range: &str| {
         kit.send(&format!(
             "GET /packs/fiches/1.0.0.kitpack HTTP/1.1\r\nHost: 127.0.0.1\r\nRange: {range}\r\nConnection: close\r\n\r\n"

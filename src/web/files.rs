@@ -218,7 +218,8 @@ fn streamed(
         Ok(part) => part,
         Err(unsatisfiable) => return Ok(unsatisfiable),
     };
-    let reply = Reply::stream(part.status(), mime, part.open_at(file, offset)?, part.len);
+    let body = Body::File(part.of_file(file, offset));
+    let reply = Reply::with_body(part.status(), mime, body, part.len as usize);
     Ok(part
         .headers(reply)
         .header("ETag", etag.clone())

@@ -2,18 +2,22 @@
 //! a status in one place and to a French error page in `templates`.
 
 use std::borrow::Cow;
+use std::fs::File;
 use std::io::{Cursor, Read};
+use std::os::unix::fs::FileExt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use crate::store::StoreError;
 
 /// A response body: bytes in memory (rendered pages, embedded assets), a page kept by the
-/// page cache, or a file read as it is sent.
+/// page cache, a file (or part of one), or anything else read as it is sent.
 pub enum Body {
     Bytes(Cursor<Cow<'static, [u8]>>),
     Shared(Cursor<Arc<[u8]>>),
-    /// Anything else that reads (part of a file, with what must live as long as it).
+    /// Bytes of a file: tiny_http sends a large one straight from the file (`sendfile`).
+    File(FilePart),
+    /// Anything else that reads, with what must live as long as it.
     Stream(Box<dyn Read + Send>),
 }
 
@@ -22,8 +26,62 @@ impl Read for Body {
         match self {
             Body::Bytes(c) => c.read(buf),
             Body::Shared(c) => c.read(buf),
+            Body::File(f) => f.read(buf),
             Body::Stream(r) => r.read(buf),
         }
+    }
+}
+
+/// `len` bytes of a file from `offset` (a file of its own, a part of a `.kitpack`, the
+/// part a `Range` asks for). Read in place (`pread`), so the file's position is never used:
+/// the same file goes to tiny_http as the body's source for `sendfile`.
+pub struct FilePart {
+    file: File,
+    offset: u64,
+    len: u64,
+    /// Bytes read so far.
+    done: u64,
+    /// Held until the body is sent or given up (a place among the pack files being sent).
+    hold: Option<Slot>,
+}
+
+impl FilePart {
+    pub fn new(file: File, offset: u64, len: u64) -> FilePart {
+        FilePart {
+            file,
+            offset,
+            len,
+            done: 0,
+            hold: None,
+        }
+    }
+
+    /// Keeps `slot` taken as long as the body is being sent.
+    pub fn holding(mut self, slot: Slot) -> FilePart {
+        self.hold = Some(slot);
+        self
+    }
+
+    /// Another handle on the file and where the body starts in it, for tiny_http's
+    /// `sendfile`; `None` if the system has no descriptor left (the body is then read).
+    fn source(&self) -> Option<(File, u64)> {
+        let file = self.file.try_clone().ok()?;
+        Some((file, self.offset))
+    }
+}
+
+impl Read for FilePart {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let left = self.len.saturating_sub(self.done);
+        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        if want == 0 {
+            return Ok(0);
+        }
+        let n = self
+            .file
+            .read_at(&mut buf[..want], self.offset + self.done)?;
+        self.done += n as u64;
+        Ok(n)
     }
 }
 
@@ -38,6 +96,10 @@ pub struct Reply {
     pub body: Body,
     pub len: usize,
 }
+
+/// tiny_http renders a response of at most this many bytes in memory and sends it at once
+/// (`Request::respond_in_background`); a file body larger than that goes by `sendfile`.
+const SENT_AT_ONCE: usize = 256 * 1024;
 
 /// No referrer ever leaves for another site; the kit's own pages get theirs, because with
 /// `no-referrer` browsers send forms with `Origin: null`, and the kit checks `Origin` on
@@ -143,17 +205,28 @@ impl Reply {
 
     pub fn into_response(self) -> tiny_http::Response<Body> {
         let headers = self.checked_headers().collect();
+        // A file body over the size tiny_http writes at once is sent from the file itself
+        // (`sendfile`: no copy through the kit): give it the file, beside the reader that
+        // it uses for the others.
+        let source = match &self.body {
+            Body::File(part) if self.len > SENT_AT_ONCE => part.source(),
+            _ => None,
+        };
         // The length is always known: send it (`Content-Length`), never chunks. tiny_http
         // chunks any body from 32 KiB on by default, and a video sent in chunks, with no
         // length, is one a phone's player may not seek in.
-        tiny_http::Response::new(
+        let response = tiny_http::Response::new(
             tiny_http::StatusCode(self.status),
             headers,
             self.body,
             Some(self.len),
             None,
         )
-        .with_chunked_threshold(usize::MAX)
+        .with_chunked_threshold(usize::MAX);
+        match source {
+            Some((file, offset)) => response.with_file_source(file, offset),
+            None => response,
+        }
     }
 }
 
@@ -240,6 +313,37 @@ impl Drop for Slot {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_part_reads_its_bytes_only_wherever_the_file_position_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        let bytes: Vec<u8> = (0..1000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &bytes).unwrap();
+        for (offset, len, piece) in [(0, 1000, 4096), (10, 100, 7), (990, 10, 3), (1000, 0, 8)] {
+            let mut file = File::open(&path).unwrap();
+            // Where the file's own position is does not matter (`pread`).
+            std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(500)).unwrap();
+            let mut part = FilePart::new(file, offset, len);
+            let mut out = Vec::new();
+            let mut buf = vec![0; piece];
+            loop {
+                match part.read(&mut buf).unwrap() {
+                    0 => break,
+                    n => out.extend_from_slice(&buf[..n]),
+                }
+            }
+            let (at, end) = (offset as usize, (offset + len) as usize);
+            assert_eq!(out, &bytes[at..end], "{offset}+{len} by {piece}");
+        }
+        // The slot a part holds comes back when the part is dropped (the body sent).
+        let count = Arc::new(AtomicUsize::new(0));
+        let slot = Slot::take(&count, 1).unwrap();
+        let part = FilePart::new(File::open(&path).unwrap(), 0, 1).holding(slot);
+        assert!(Slot::take(&count, 1).is_none());
+        drop(part);
+        assert!(Slot::take(&count, 1).is_some());
+    }
 
     #[test]
     fn slots_are_bounded_and_come_back_when_dropped() {

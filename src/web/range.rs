@@ -4,9 +4,8 @@
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
 
-use super::http::{HttpError, Reply};
+use super::http::{FilePart, Reply};
 
 /// What to send of a file: all of it (`200`) or one part (`206`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,17 +26,9 @@ impl Part {
         }
     }
 
-    /// The file opened at the part's first byte, reading no further than its last.
-    pub fn open(&self, file: File) -> Result<std::io::Take<File>, HttpError> {
-        self.open_at(file, 0)
-    }
-
-    /// As `open`, for content whose first byte is at `base` in `file`.
-    pub fn open_at(&self, mut file: File, base: u64) -> Result<std::io::Take<File>, HttpError> {
-        let at = base + self.start;
-        file.seek(SeekFrom::Start(at))
-            .map_err(|e| HttpError::Internal(format!("seek to {at}: {e}")))?;
-        Ok(file.take(self.len))
+    /// The part's bytes in `file`, whose content starts at `base` (a file of its own: 0).
+    pub fn of_file(&self, file: File, base: u64) -> FilePart {
+        FilePart::new(file, base + self.start, self.len)
     }
 
     /// `Accept-Ranges`, and `Content-Range` for a part.

@@ -6,7 +6,6 @@
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::Read;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -114,14 +113,12 @@ pub fn pack_file(w: &mut Worker, id: &str, name: &str, range: Option<&str>) -> H
         )
         .header("Retry-After", "30"));
     };
-    let body = Sending {
-        file: part.open(file)?,
-        _slot: slot,
-    };
+    // The place is held until the body is sent (tiny_http keeps the body until then).
+    let body = part.of_file(file, 0).holding(slot);
     let reply = Reply {
         status: part.status(),
         headers: Vec::new(),
-        body: Body::Stream(Box::new(body)),
+        body: Body::File(body),
         len: part.len as usize,
     }
     .header("Content-Type", "application/octet-stream")
@@ -153,16 +150,4 @@ fn busy(text: &'static str) -> Reply {
         Cow::Borrowed(text.as_bytes()),
     )
     .header("Retry-After", "30")
-}
-
-/// A pack file being sent, and its place among the `MAX_SENDING`.
-struct Sending {
-    file: std::io::Take<File>,
-    _slot: Slot,
-}
-
-impl Read for Sending {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.file.read(buf)
-    }
 }

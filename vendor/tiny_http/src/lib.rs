@@ -581,14 +581,10 @@ fn serve_connection(
 
 /// Answers `503` to a connection there is no room for, without waiting on the client.
 fn refuse_busy(sock: Connection) {
-    use std::io::Write;
     const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\
         Retry-After: 1\r\nContent-Length: 0\r\n\r\n";
-    let mut sock = sock;
-    if let Connection::Tcp(tcp) = &sock {
-        tcp.set_nonblocking(true).ok();
-    }
-    sock.write_all(BUSY).ok();
+    // Accepted sockets are non-blocking (see `Connection`): one write, no wait.
+    sock.write_now(BUSY).ok();
     sock.shutdown(Shutdown::Both).ok();
 }
 

@@ -53,9 +53,9 @@ pub struct Limits {
     /// `503`.
     pub max_connections: usize,
     /// Most large response bodies (over 256 KiB: files) sent at once. One thread sends them
-    /// all, a piece to each client that can take one, so each costs a buffer (64 KiB) and
-    /// no thread of its own; more wait their turn, in order. Page requests never wait
-    /// behind them.
+    /// all, a piece to each client that can take one, so each costs a buffer (64 KiB; none
+    /// for a body sent from its file, `Response::with_file_source`) and no thread of its
+    /// own; more wait their turn, in order. Page requests never wait behind them.
     pub max_large_bodies: usize,
 }
 

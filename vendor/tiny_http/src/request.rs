@@ -755,9 +755,15 @@ fn large_body<R: Read + Send + 'static>(
         return Err((job, response));
     }
     let large = Arc::clone(large);
-    let (head, body, len) = match response.into_head_and_body(version, request_headers) {
+    let (head, body, len, file) = match response.into_head_and_body(version, request_headers) {
         Ok(parts) => parts,
         Err(response) => return Err((job, response)),
+    };
+    // `sendfile` is Linux's; elsewhere the body is read.
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let file: Option<crate::response::FileSource> = {
+        drop(file);
+        None
     };
     let conn = Arc::clone(&job.conn);
     let sending = crate::sender::Job {
@@ -765,6 +771,7 @@ fn large_body<R: Read + Send + 'static>(
         buf: head,
         sent: 0,
         body: Box::new(body),
+        file,
         left: len,
         // Dropping the write job tells the connection its request is done.
         on_end: Box::new(move |sent| {

@@ -44,6 +44,16 @@ pub struct Response<R> {
     headers: Vec<Header>,
     data_length: Option<usize>,
     chunked_threshold: Option<usize>,
+    /// Where the body's bytes are in a file, for `sendfile(2)` (see `with_file_source`).
+    file_source: Option<FileSource>,
+}
+
+/// PATCH (sendfile): the bytes of a response's body in a file: from `offset`, as many as
+/// the response's data length. See [`Response::with_file_source`].
+#[derive(Debug)]
+pub(crate) struct FileSource {
+    pub(crate) file: File,
+    pub(crate) offset: u64,
 }
 
 /// A `Response` without a template parameter.
@@ -207,6 +217,7 @@ where
             headers: Vec::with_capacity(16),
             data_length,
             chunked_threshold: None,
+            file_source: None,
         };
 
         for h in headers {
@@ -229,6 +240,29 @@ where
     /// it is wanted or when there is no `Content-Length`.
     pub fn with_chunked_threshold(mut self, length: usize) -> Response<R> {
         self.chunked_threshold = Some(length);
+        self
+    }
+
+    /// PATCH (sendfile): says that the body (`data_length` bytes) is also the bytes of
+    /// `file` from `offset` on, so that the server may send them straight from the file to
+    /// the socket (`sendfile(2)` on Linux: no copy through the process, no read buffer)
+    /// instead of reading them from the response's reader.
+    ///
+    /// It does so for a large body (over 256 KiB) answered with
+    /// [`Request::respond_in_background`](crate::Request::respond_in_background) on a
+    /// plain (not TLS) connection, with a known length and no chunked encoding. Everywhere
+    /// else the reader is read as usual, so it must yield the same bytes. Where the file is
+    /// used, the reader is not read, but it is kept until the body is sent (or the client
+    /// dropped), then dropped: what it holds (a place in a queue, a lock) lasts as long as
+    /// the sending. `file` is read at `offset` without moving its position (it may be
+    /// another handle, `File::try_clone`, on the reader's own file).
+    ///
+    /// A file shorter than announced closes the connection, as a reader that ends early
+    /// does. `sendfile` has no `MSG_NOSIGNAL`: a client gone may raise `SIGPIPE`, which
+    /// Rust programs ignore (the standard library does so before `main`); a program that
+    /// restores its default action must not use this.
+    pub fn with_file_source(mut self, file: File, offset: u64) -> Response<R> {
+        self.file_source = Some(FileSource { file, offset });
         self
     }
 
@@ -331,6 +365,7 @@ where
             status_code: self.status_code,
             data_length,
             chunked_threshold: self.chunked_threshold,
+            file_source: None,
         }
     }
 
@@ -487,13 +522,15 @@ where
 {
     /// Turns this response into a `Response<Box<Read + Send>>`.
     /// For a body sent by the large-body sender: the head, as `raw_print` writes it, and
-    /// the body's reader and length, when the body goes as it is (a known length, no
-    /// chunked encoding, a status that has a body). Otherwise the response, unchanged.
+    /// the body's reader and length, and where it is in a file if the caller said so
+    /// (`with_file_source`), when the body goes as it is (a known length, no chunked
+    /// encoding, a status that has a body). Otherwise the response, unchanged.
+    #[allow(clippy::type_complexity)]
     pub(crate) fn into_head_and_body(
         self,
         http_version: &HTTPVersion,
         request_headers: &[Header],
-    ) -> Result<(Vec<u8>, R, usize), Self> {
+    ) -> Result<(Vec<u8>, R, usize, Option<FileSource>), Self> {
         let encoding = choose_transfer_encoding(
             self.status_code,
             request_headers,
@@ -513,6 +550,7 @@ where
             headers,
             data_length,
             chunked_threshold,
+            file_source,
         } = self;
         let head_only = Response {
             reader: io::empty(),
@@ -520,11 +558,12 @@ where
             headers,
             data_length,
             chunked_threshold,
+            file_source: None,
         };
         let mut head = Vec::with_capacity(512);
         // Writing into memory cannot fail.
         let _ = head_only.raw_print(&mut head, http_version.clone(), request_headers, true, None);
-        Ok((head, reader, len))
+        Ok((head, reader, len, file_source))
     }
 
     pub fn boxed(self) -> ResponseBox {
@@ -534,6 +573,7 @@ where
             headers: self.headers,
             data_length: self.data_length,
             chunked_threshold: self.chunked_threshold,
+            file_source: self.file_source,
         }
     }
 }
@@ -622,6 +662,8 @@ impl Clone for Response<io::Empty> {
             headers: self.headers.clone(),
             data_length: self.data_length,
             chunked_threshold: self.chunked_threshold,
+            // A file cannot be cloned without the system: the clone reads its (empty) reader.
+            file_source: None,
         }
     }
 }

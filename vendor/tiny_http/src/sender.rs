@@ -9,6 +9,12 @@
 //! in progress (later ones wait their turn, in order). Each client gets one piece per round,
 //! so a fast one cannot starve a slow one. A client that takes nothing for
 //! `Limits::write_timeout` is dropped, as a blocked writer would be.
+//!
+//! PATCH (sendfile): a body that the handler said is part of a file
+//! (`Response::with_file_source`) goes from the file to the socket with `sendfile(2)` (on
+//! Linux), with no copy through this process and no buffer: the socket is non-blocking for
+//! good (see `Connection`), so `sendfile` takes what fits and never waits. Each client
+//! still gets at most `TURN_BYTES` per round.
 
 use std::collections::VecDeque;
 use std::io::Read;
@@ -25,6 +31,10 @@ pub(crate) const CHUNK: usize = 64 * 1024;
 /// rounds (each a `poll` over every socket) for fast clients, a bounded turn for each.
 const PIECES_PER_TURN: usize = 16;
 
+/// Most bytes sent to one client in one round (a read body sends them as `PIECES_PER_TURN`
+/// pieces; a file body with one `sendfile`).
+const TURN_BYTES: usize = CHUNK * PIECES_PER_TURN;
+
 /// The thread ends after this long with nothing to send (the next body starts it again).
 const IDLE_EXIT: Duration = Duration::from_secs(5);
 
@@ -34,7 +44,11 @@ pub(crate) struct Job {
     /// What is read and not yet sent, and how much of it was sent.
     pub(crate) buf: Vec<u8>,
     pub(crate) sent: usize,
+    /// The body's reader; not read when `file` is there, but dropped at the end only.
     pub(crate) body: Box<dyn Read + Send>,
+    /// Where the body is in a file, to send it from there (`sendfile`). Its offset moves
+    /// on as bytes go out.
+    pub(crate) file: Option<crate::response::FileSource>,
     /// Body bytes still to read.
     pub(crate) left: usize,
     /// Told when the job ends, sent or not (dropped last: it releases the connection).
@@ -203,8 +217,12 @@ enum Outcome {
 }
 
 impl Job {
-    /// Sends pieces while the socket takes them whole, at most `PIECES_PER_TURN`.
+    /// Sends pieces while the socket takes them whole, at most `PIECES_PER_TURN`, or (a
+    /// file body) at most `TURN_BYTES` of the file.
     fn send_turn(&mut self) -> Outcome {
+        if self.file.is_some() {
+            return self.send_file_turn();
+        }
         let mut progressed = false;
         for _ in 0..PIECES_PER_TURN {
             match self.send_piece() {
@@ -250,11 +268,86 @@ impl Job {
         }
     }
 
+    /// The head (what is left of it in `buf`), then one `sendfile` of at most `TURN_BYTES`.
+    fn send_file_turn(&mut self) -> Outcome {
+        let mut progressed = false;
+        if self.sent < self.buf.len() {
+            let n = self.conn.send_now(&self.buf[self.sent..]);
+            self.sent += n;
+            if self.sent < self.buf.len() {
+                return if n > 0 {
+                    Outcome::Progress
+                } else {
+                    Outcome::More
+                };
+            }
+            progressed = n > 0;
+        }
+        if self.left == 0 {
+            return Outcome::Done;
+        }
+        let (Some(file), Some(socket)) = (&mut self.file, self.conn.socket_fd()) else {
+            return Outcome::Failed;
+        };
+        match send_file(socket, file, self.left.min(TURN_BYTES)) {
+            Ok(0) => Outcome::Failed,
+            Ok(n) => {
+                self.left -= n;
+                if self.left == 0 {
+                    Outcome::Done
+                } else {
+                    Outcome::Progress
+                }
+            }
+            Err(e)
+                if e.kind() == std::io::ErrorKind::WouldBlock
+                    || e.kind() == std::io::ErrorKind::Interrupted =>
+            {
+                if progressed {
+                    Outcome::Progress
+                } else {
+                    Outcome::More
+                }
+            }
+            Err(_) => Outcome::Failed,
+        }
+    }
+
     pub(crate) fn end(self, sent: bool) {
-        let Job { on_end, body, .. } = self;
+        let Job {
+            on_end, body, file, ..
+        } = self;
+        drop(file);
         drop(body);
         on_end(sent);
     }
+}
+
+/// Sends up to `count` bytes of `file` from its offset to the (non-blocking) socket, and
+/// moves the offset on. `Ok(0)`: the file ends before its announced length (the client
+/// cannot tell where this response ends, so the connection must close).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn send_file(
+    socket: std::os::fd::BorrowedFd<'_>,
+    file: &mut crate::response::FileSource,
+    count: usize,
+) -> std::io::Result<usize> {
+    Ok(rustix::fs::sendfile(
+        socket,
+        &file.file,
+        Some(&mut file.offset),
+        count,
+    )?)
+}
+
+/// No `sendfile` here: `large_body` never gives a file source to the sender.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn send_file(
+    _socket: std::os::fd::BorrowedFd<'_>,
+    _file: &mut crate::response::FileSource,
+    _count: usize,
+) -> std::io::Result<usize> {
+    Err(std::io::ErrorKind::Unsupported.into())
 }
 
 /// Reads until `buf` is full or the body ends.

@@ -95,8 +95,8 @@ fn large_bodies_share_one_sender_thread_and_arrive_whole_and_in_order() {
         let answer = reader.join().unwrap();
         let head_end = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
         let head = String::from_utf8_lossy(&answer[..head_end]);
-        assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-        assert!(head.contains("Content-Length: 6000000"), "{head}");
+        assert!(head.starts_with("HTTP/1.1 200"), "{}", head);
+        assert!(head.contains("Content-Length: 6000000"), "{}", head);
         assert!(answer.len() > head_end + body.len(), "the body was cut");
         assert!(
             answer[head_end..head_end + body.len()] == body[..],
@@ -114,7 +114,8 @@ fn large_bodies_share_one_sender_thread_and_arrive_whole_and_in_order() {
     let ended = (&stalled).read_to_end(&mut out);
     assert!(
         ended.is_ok() && start.elapsed() < Duration::from_secs(5),
-        "the stalled client's connection was not closed: {ended:?}"
+        "the stalled client's connection was not closed: {:?}",
+        ended
     );
     assert!(out.len() < body.len(), "a stalled client got everything?");
 }
