@@ -170,6 +170,10 @@ pub fn kit_unit(mount_roots: &[PathBuf], workers: usize, connections: usize) -> 
          TimeoutStartSec=5min\n\
          WatchdogSec=30s\n\
          LimitNOFILE=65536\n\
+         # Le fil qui envoie les vidéos et les fichiers à tous les téléphones passe avant\n\
+         # ceux qui envoient les pages (nice -10 pour ce seul fil) : un téléphone qui demande\n\
+         # des pages sans arrêt ne prend pas la part des vidéos.\n\
+         LimitNICE=-10\n\
          # Jusqu'à {connections} connexions ouvertes (un fil chacune), {workers} fils qui\n\
          # répondent et quelques autres : un client qui ouvre des milliers de connexions\n\
          # ne prive pas tout le boîtier de processus.\n\
@@ -208,6 +212,8 @@ pub fn kit_unit(mount_roots: &[PathBuf], workers: usize, connections: usize) -> 
          SystemCallArchitectures=native\n\
          SystemCallFilter=@system-service\n\
          SystemCallFilter=~@privileged @resources\n\
+         # Sauf setpriority, pour cette priorité (dans la limite de LimitNICE).\n\
+         SystemCallFilter=setpriority\n\
          SystemCallErrorNumber=EPERM\n\
          # Les clés USB : le système les monte en lecture seule ; pour un export, le kit\n\
          # demande à mednum-kit-usb-rw@ de la remonter en écriture, le temps de la copie.\n\

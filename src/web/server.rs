@@ -32,6 +32,13 @@ pub const MAX_BODY: usize = 64 * 1024;
 /// Most files sent at once (each a 64 KiB buffer; more wait their turn).
 const MAX_LARGE_BODIES: usize = 64;
 
+/// The priority of tiny_http's one thread that sends files (videos, downloads) to every
+/// phone taking one: above the connection threads (nice 0), each of which answers one
+/// phone's pages, so that phones flooding the kit with page requests cannot take the
+/// videos' share of the CPU (see `tiny_http::Limits::large_bodies_nice`). The service file
+/// allows it (`LimitNICE`).
+const LARGE_BODIES_NICE: i32 = -10;
+
 pub struct ServeOptions {
     pub workers: usize,
     /// A connection that neither sends nor receives anything for this long is closed.
@@ -64,6 +71,7 @@ impl ServeOptions {
             // Files (videos, pack downloads) are sent by one thread of tiny_http's, a piece
             // to each phone in turn; each costs a 64 KiB buffer. See docs/architecture.md.
             max_large_bodies: MAX_LARGE_BODIES,
+            large_bodies_nice: Some(LARGE_BODIES_NICE),
         }
     }
 }

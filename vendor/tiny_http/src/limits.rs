@@ -57,6 +57,14 @@ pub struct Limits {
     /// for a body sent from its file, `Response::with_file_source`) and no thread of its
     /// own; more wait their turn, in order. Page requests never wait behind them.
     pub max_large_bodies: usize,
+    /// The nice value of the thread that sends large bodies (Linux), or `None` to leave it
+    /// as the process's. The scheduler shares the CPU per thread: that one thread sends to
+    /// every client taking a file, while each client asking for pages has a thread of its
+    /// own, so under a flood of page requests the files would get one share among dozens.
+    /// A lower value (higher priority) gives them back their part. Setting one below the
+    /// process's needs `CAP_SYS_NICE` or a matching `RLIMIT_NICE`; refused, it is logged
+    /// once and the thread goes on as it is.
+    pub large_bodies_nice: Option<i32>,
 }
 
 impl Default for Limits {
@@ -74,6 +82,7 @@ impl Default for Limits {
             prefetch_body: 1024,
             max_connections: 1024,
             max_large_bodies: 64,
+            large_bodies_nice: None,
         }
     }
 }

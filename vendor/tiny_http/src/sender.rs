@@ -60,6 +60,8 @@ pub(crate) struct LargeBodies {
     state: Mutex<State>,
     max_active: usize,
     write_timeout: Duration,
+    /// The thread's nice value, if it is to differ from the process's.
+    nice: Option<i32>,
     /// Written to wake the thread when a job arrives while it waits on sockets.
     wake_write: UnixStream,
     wake_read: UnixStream,
@@ -80,6 +82,7 @@ impl LargeBodies {
             state: Mutex::new(State::default()),
             max_active: limits.max_large_bodies.max(1),
             write_timeout: limits.write_timeout,
+            nice: limits.large_bodies_nice,
             wake_write,
             wake_read,
         })
@@ -111,6 +114,9 @@ impl LargeBodies {
     }
 
     fn run(&self) {
+        if let Some(nice) = self.nice {
+            set_thread_nice(nice);
+        }
         let mut active: Vec<(Job, Instant)> = Vec::new();
         let mut idle_since = Instant::now();
         loop {
@@ -348,6 +354,25 @@ fn send_file(
     _count: usize,
 ) -> std::io::Result<usize> {
     Err(std::io::ErrorKind::Unsupported.into())
+}
+
+/// Gives the calling thread the scheduling priority `nice` (Linux: `setpriority` on the
+/// thread's id). Lowering it below the process's needs a privilege (`CAP_SYS_NICE`, or an
+/// `RLIMIT_NICE` that allows it); without one the thread keeps its priority, said once in
+/// the log.
+fn set_thread_nice(nice: i32) {
+    #[cfg(target_os = "linux")]
+    {
+        let tid = rustix::thread::gettid();
+        if let Err(e) = rustix::process::setpriority_process(Some(tid), nice) {
+            static SAID: std::sync::Once = std::sync::Once::new();
+            SAID.call_once(|| {
+                log::warn!("The large-body sender keeps its priority (nice {nice} refused: {e})")
+            });
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = nice;
 }
 
 /// Reads until `buf` is full or the body ends.
