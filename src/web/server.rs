@@ -162,13 +162,20 @@ fn release_free_memory() {
     }
 }
 
-/// Fewer malloc arenas: glibc gives each busy thread its own (up to 8 per core), which on
-/// a box with a dozen threads keeps megabytes of freed memory in pieces.
+/// Most malloc arenas. glibc gives busy threads arenas of their own (up to 8 per core),
+/// each keeping freed memory in pieces; with too few, the connection threads (which now
+/// answer kept pages themselves) queue on the arenas' locks: with 2, `perf` showed 5 % of
+/// the CPU in `__lll_lock_wait/wake_private`, and a compressed page cost 31 µs of CPU
+/// against 24 µs with 8, for the same peak RSS (20 MB) and +0.5 MB once idle again
+/// (docs/benchmarks.md).
+const MALLOC_ARENAS: i32 = 8;
+
+/// Bounds the malloc arenas (`MALLOC_ARENAS`), before the threads start.
 pub fn limit_malloc_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes a setting of the allocator, before the threads start.
     unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 2);
+        libc::mallopt(libc::M_ARENA_MAX, MALLOC_ARENAS);
     }
 }
 
