@@ -190,6 +190,17 @@ impl Connection {
         }
     }
 
+    /// Waits until the socket has something to read (or failed, or was shut down), at most
+    /// `timeout`; `WouldBlock` when the time runs out. A reader that knows its time-out and
+    /// expects to wait (the next request head on a kept-alive connection) calls this before
+    /// reading: one `poll` and one read, where a read first costs a failed read, a
+    /// `getsockopt` and the same `poll`.
+    #[cfg(unix)]
+    pub(crate) fn wait_readable(&self, timeout: std::time::Duration) -> std::io::Result<()> {
+        let mut deadline = Some(std::time::Instant::now().checked_add(timeout));
+        self.wait(Direction::Read, &mut deadline)
+    }
+
     /// Sockets are left blocking where `poll` is not at hand: a `WouldBlock` is then a
     /// time-out that expired.
     #[cfg(not(unix))]

@@ -263,7 +263,16 @@ impl Read for TimedReader {
                 .set_read_timeout(Some(rounded.max(Duration::from_millis(1))))?;
             self.applied = Some(rounded);
         }
-        match self.inner.read(buf) {
+        // The socket is non-blocking (patch 13): wait for data first, with the time-out at
+        // hand, then read.
+        #[cfg(unix)]
+        let read = self
+            .inner
+            .wait_readable(rounded)
+            .and_then(|()| self.inner.read(buf));
+        #[cfg(not(unix))]
+        let read = self.inner.read(buf);
+        match read {
             // SO_RCVTIMEO expiring shows as EAGAIN on Unix and ETIMEDOUT-like on Windows.
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                 Err(io::Error::new(io::ErrorKind::TimedOut, "read timed out"))

@@ -134,6 +134,17 @@ impl RefinedTcpStream {
         self.stream.peer_addr()
     }
 
+    /// Waits at most `timeout` for something to read on the plain socket (see
+    /// `Connection::wait_readable`); a TLS stream, which may hold decrypted bytes already,
+    /// does not wait here.
+    #[cfg(unix)]
+    pub(crate) fn wait_readable(&self, timeout: Duration) -> IoResult<()> {
+        match self.stream.connection() {
+            Some(c) => c.wait_readable(timeout),
+            None => Ok(()),
+        }
+    }
+
     /// Sets the time a read may wait for data (`None`: forever).
     pub(crate) fn set_read_timeout(&self, timeout: Option<Duration>) -> IoResult<()> {
         match self.stream.connection() {
