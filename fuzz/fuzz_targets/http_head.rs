@@ -35,8 +35,19 @@ fn server() -> SocketAddr {
             prefetch_body: 1024,
             max_connections: 64,
             max_large_bodies: 8,
+            large_bodies_nice: None,
         };
         let server = tiny_http::Server::from_listener_with_limits(listener, None, limits).unwrap();
+        // Some requests are answered on their connection's own thread, as the kit answers
+        // kept pages (`Server::answer_inline`), the others by the thread below.
+        server.answer_inline(Box::new(|request| {
+            if request.url().contains('i') {
+                request.respond_in_background(tiny_http::Response::from_string("inline"));
+                None
+            } else {
+                Some(request)
+            }
+        }));
         std::thread::spawn(move || loop {
             if let Ok(mut request) = server.recv() {
                 // Read some of the body now and then, as a handler might.

@@ -131,12 +131,8 @@ impl Pages {
         if_none_match: Option<&str>,
         accepts_gzip: bool,
     ) -> Option<Reply> {
-        {
-            let cache = self.cache.read().unwrap_or_else(|e| e.into_inner());
-            if cache.version == Some(version) {
-                let page = cache.pages.get(key)?;
-                return Some(page.reply(if_none_match, accepts_gzip));
-            }
+        if let Ok(reply) = self.lookup(version, key, if_none_match, accepts_gzip) {
+            return reply;
         }
         let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());
         if cache.version != Some(version) {
@@ -163,12 +159,28 @@ impl Pages {
             return None;
         }
         let state = self.changes.state()?;
+        self.lookup((state, generation), key, if_none_match, accepts_gzip)
+            .ok()
+            .flatten()
+    }
+
+    /// The kept page for `key` if the cache holds pages of `version` (`Ok(None)`: not this
+    /// one), or `Err(())` when it holds another version's.
+    fn lookup(
+        &self,
+        version: Version,
+        key: &str,
+        if_none_match: Option<&str>,
+        accepts_gzip: bool,
+    ) -> Result<Option<Reply>, ()> {
         let cache = self.cache.read().unwrap_or_else(|e| e.into_inner());
-        if cache.version != Some((state, generation)) {
-            return None;
+        if cache.version != Some(version) {
+            return Err(());
         }
-        let page = cache.pages.get(key)?;
-        Some(page.reply(if_none_match, accepts_gzip))
+        Ok(cache
+            .pages
+            .get(key)
+            .map(|page| page.reply(if_none_match, accepts_gzip)))
     }
 
     /// Keeps a freshly rendered `200` page (with an ETag added) when the cache is still at
