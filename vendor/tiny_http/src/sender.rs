@@ -367,7 +367,11 @@ fn set_thread_nice(nice: i32) {
         if let Err(e) = rustix::process::setpriority_process(Some(tid), nice) {
             static SAID: std::sync::Once = std::sync::Once::new();
             SAID.call_once(|| {
-                log::warn!("The large-body sender keeps its priority (nice {nice} refused: {e})")
+                log::warn!(
+                    "The large-body sender keeps its priority (nice {nice} refused: {e}); \
+                     under load, files may get less CPU than other answers. To allow it: \
+                     RLIMIT_NICE (systemd: LimitNICE={nice}) or CAP_SYS_NICE"
+                )
             });
         }
     }
