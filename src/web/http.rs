@@ -11,14 +11,12 @@ use std::sync::Arc;
 use crate::store::StoreError;
 
 /// A response body: bytes in memory (rendered pages, embedded assets), a page kept by the
-/// page cache, a file (or part of one), or anything else read as it is sent.
+/// page cache, or a file (or part of one), read as it is sent.
 pub enum Body {
     Bytes(Cursor<Cow<'static, [u8]>>),
     Shared(Cursor<Arc<[u8]>>),
     /// Bytes of a file: tiny_http sends a large one straight from the file (`sendfile`).
     File(FilePart),
-    /// Anything else that reads, with what must live as long as it.
-    Stream(Box<dyn Read + Send>),
 }
 
 impl Read for Body {
@@ -27,7 +25,6 @@ impl Read for Body {
             Body::Bytes(c) => c.read(buf),
             Body::Shared(c) => c.read(buf),
             Body::File(f) => f.read(buf),
-            Body::Stream(r) => r.read(buf),
         }
     }
 }
@@ -97,10 +94,6 @@ pub struct Reply {
     pub len: usize,
 }
 
-/// tiny_http renders a response of at most this many bytes in memory and sends it at once
-/// (`Request::respond_in_background`); a file body larger than that goes by `sendfile`.
-const SENT_AT_ONCE: usize = 256 * 1024;
-
 /// No referrer ever leaves for another site; the kit's own pages get theirs, because with
 /// `no-referrer` browsers send forms with `Origin: null`, and the kit checks `Origin` on
 /// every form that changes something (help requests, admin pages).
@@ -154,17 +147,6 @@ impl Reply {
         }
     }
 
-    /// `len` bytes read from `reader` as they are sent (a file, or part of one).
-    pub fn stream(
-        status: u16,
-        content_type: &'static str,
-        reader: impl Read + Send + 'static,
-        len: u64,
-    ) -> Reply {
-        let body = Body::Stream(Box::new(reader));
-        Reply::with_body(status, content_type, body, len as usize)
-    }
-
     /// An admin page: private, never kept by the browser or anything between.
     pub fn private_html(status: u16, page: String) -> Reply {
         let mut reply = Reply::html(status, page);
@@ -209,7 +191,7 @@ impl Reply {
         // (`sendfile`: no copy through the kit): give it the file, beside the reader that
         // it uses for the others.
         let source = match &self.body {
-            Body::File(part) if self.len > SENT_AT_ONCE => part.source(),
+            Body::File(part) if self.len > tiny_http::SEND_AT_ONCE_MAX => part.source(),
             _ => None,
         };
         // The length is always known: send it (`Content-Length`), never chunks. tiny_http

@@ -120,7 +120,7 @@ use util::MessagesQueue;
 pub use common::{HTTPVersion, Header, HeaderField, Method, StatusCode};
 pub use connection::{ConfigListenAddr, ListenAddr, Listener};
 pub use limits::Limits;
-pub use request::{ReadWrite, Request};
+pub use request::{ReadWrite, Request, SEND_AT_ONCE_MAX};
 pub use response::{Response, ResponseBox};
 pub use test::TestRequest;
 

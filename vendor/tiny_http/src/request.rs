@@ -627,8 +627,10 @@ impl Drop for Request {
 }
 
 /// Responses up to this size are rendered in memory and sent at once when the socket takes
-/// them; larger ones (files) are written by a thread of their own.
-const SEND_AT_ONCE_MAX: usize = 256 * 1024;
+/// them; larger ones (files) go to the large-body sender (or a thread of their own).
+/// Public (a patch) so that a caller knows which bodies `Response::with_file_source` can
+/// serve, and gives a file only to those.
+pub const SEND_AT_ONCE_MAX: usize = 256 * 1024;
 
 thread_local! {
     /// Where a small response is rendered before it is sent, kept by each thread from one
