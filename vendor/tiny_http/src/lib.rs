@@ -362,7 +362,8 @@ impl Server {
                     use util::RefinedTcpStream;
                     let state = Arc::new(
                         limits::ConnState::new(&limits, sock.try_clone().ok())
-                            .with_large_bodies(large.clone()),
+                            .with_large_bodies(large.clone())
+                            .encrypted(ssl.is_some()),
                     );
                     let Some(slot) = registry.admit(Some(Arc::clone(&state))) else {
                         full.warn(&"a new connection");

@@ -109,6 +109,9 @@ pub(crate) struct ConnState {
     socket: Option<Connection>,
     /// The server's sender of large bodies, when it has one.
     large: Option<std::sync::Arc<crate::sender::LargeBodies>>,
+    /// The connection is encrypted (TLS): its socket is kept to close it, never written to
+    /// directly (`send_now`, the large-body sender), which would send plain bytes.
+    encrypted: bool,
 }
 
 impl ConnState {
@@ -121,7 +124,14 @@ impl ConnState {
             in_flight: AtomicBool::new(false),
             socket,
             large: None,
+            encrypted: false,
         }
+    }
+
+    /// The connection goes through TLS (see `encrypted`).
+    pub(crate) fn encrypted(mut self, encrypted: bool) -> ConnState {
+        self.encrypted = encrypted;
+        self
     }
 
     /// Large bodies of this connection's responses go through `large`.
@@ -136,6 +146,9 @@ impl ConnState {
     /// The server's sender of large bodies, if this connection can use it (it has one,
     /// and a socket handle to send on).
     pub(crate) fn large_bodies(&self) -> Option<&std::sync::Arc<crate::sender::LargeBodies>> {
+        if self.encrypted {
+            return None;
+        }
         self.socket.as_ref()?;
         self.large.as_ref()
     }
@@ -159,10 +172,11 @@ impl ConnState {
 
     /// Sends as much of `bytes` as the socket takes now, without waiting; returns how much.
     /// The flag is per call (`MSG_DONTWAIT`): the connection's own thread may be reading the
-    /// same socket meanwhile, in blocking mode.
+    /// same socket meanwhile, in blocking mode. Nothing on an encrypted connection: all of
+    /// it then goes through the connection's writer, which encrypts.
     pub(crate) fn send_now(&self, bytes: &[u8]) -> usize {
         #[cfg(unix)]
-        if let Some(socket) = &self.socket {
+        if let Some(socket) = self.socket.as_ref().filter(|_| !self.encrypted) {
             let sock = match socket {
                 Connection::Tcp(s) => socket2::SockRef::from(s),
                 Connection::Unix(s) => socket2::SockRef::from(s),
@@ -279,5 +293,44 @@ impl Read for TimedReader {
             }
             other => other,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+    use std::net::{TcpListener, TcpStream};
+
+    /// A connected pair: the server's end as the crate holds it, and the client's.
+    fn pair() -> (Connection, TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (server, _) = listener.accept().unwrap();
+        (Connection::from(server), client)
+    }
+
+    #[test]
+    fn an_encrypted_connection_is_never_written_to_directly() {
+        let large = crate::sender::LargeBodies::new(&Limits::default())
+            .ok()
+            .map(std::sync::Arc::new);
+        assert!(large.is_some());
+        let (plain, mut plain_client) = pair();
+        let state =
+            ConnState::new(&Limits::default(), Some(plain)).with_large_bodies(large.clone());
+        assert!(state.large_bodies().is_some());
+        assert_eq!(state.send_now(b"abc"), 3);
+        let mut got = [0u8; 3];
+        plain_client.read_exact(&mut got).unwrap();
+        assert_eq!(&got, b"abc");
+
+        let (tls, _client) = pair();
+        let state = ConnState::new(&Limits::default(), Some(tls))
+            .with_large_bodies(large)
+            .encrypted(true);
+        // Plain bytes on a TLS connection would break it: the writer sends them, encrypted.
+        assert_eq!(state.send_now(b"abc"), 0);
+        assert!(state.large_bodies().is_none());
     }
 }
